@@ -1,0 +1,1 @@
+//! A typed Flink REST client (work in progress).

@@ -1,0 +1,48 @@
+//! # streampark-core
+//!
+//! The core of streampark-rs, an embeddable SDK for running Apache Flink jobs in production:
+//!
+//! - domain types: [`JobId`], [`JobSpec`], [`FlinkVersion`], [`JobState`], [`JobSnapshot`], …
+//! - the [`Deployer`] trait (where jobs run), held as `Arc<dyn Deployer>`;
+//! - [`flink`]: a typed Flink REST client with timeouts;
+//! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
+//! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
+//! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
+//!   fault injection, and (feature `testkit`) the conformance suite every `Deployer` passes.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use streampark_core::{DeployRequest, Deployer, JobSpec, JobState, Selector};
+//! use streampark_core::testkit::SimDeployer;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+//! let sim = SimDeployer::new();
+//! let deployer: Arc<dyn Deployer> = Arc::new(sim.clone());
+//! let spec = JobSpec::sql("orders", "CREATE TABLE s (a INT) WITH ('connector'='datagen');\n\
+//!                                   CREATE TABLE k (a INT) WITH ('connector'='blackhole');\n\
+//!                                   INSERT INTO k SELECT a FROM s;")?;
+//! let dep = deployer.deploy(DeployRequest::new(spec, 1)).await?;
+//! sim.clock().advance(std::time::Duration::from_secs(5));
+//! let jobs = deployer.list(&Selector::All).await?;
+//! assert_eq!(jobs[0].deployment, dep.id);
+//! assert_eq!(jobs[0].state, JobState::Running);
+//! # Ok::<(), streampark_core::Error>(())
+//! # }).unwrap();
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod deploy;
+mod error;
+pub mod flink;
+mod model;
+pub mod runner;
+pub mod spi;
+pub mod testkit;
+
+pub use deploy::{
+    Capabilities, DeployRequest, Deployer, DeployerExt, Deployment, DeploymentId, JobDetails,
+    JobSnapshot, LogFile, LogOptions, Logs, SavepointOptions, SavepointRef, Selector, SnapshotKind,
+    StopMode, StopOptions, StopOutcome, remote::RemoteDeployer,
+};
+pub use error::{BoxError, Error, Result};
+pub use model::*;

@@ -1,0 +1,1 @@
+//! The embedded SQL runner jar (work in progress).

@@ -1,0 +1,1 @@
+//! Test kit: `SimDeployer` and the conformance suite (work in progress).
