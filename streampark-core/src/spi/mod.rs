@@ -1,1 +1,5 @@
-//! Helpers for backend authors; less stable than the rest of the API (work in progress).
+//! Helpers for backend authors. Less stable than the rest of the API (like OpenDAL's `raw`).
+
+mod http;
+
+pub use http::{http_client, http_client_builder, redact_url};
