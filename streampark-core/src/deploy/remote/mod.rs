@@ -1,5 +1,555 @@
-//! [`RemoteDeployer`]: a [`crate::Deployer`] over any Flink session or standalone cluster.
+//! [`RemoteDeployer`]: a [`Deployer`] over any Flink session or standalone cluster, through
+//! its REST API.
+//!
+//! - Jar programs are uploaded (`POST /jars/upload`, cached per file) and run
+//!   (`POST /jars/:id/run`); SQL programs run through the embedded [`crate::runner`] jar.
+//! - Each deployment is tagged as [`crate::deploy::tag`] documents: the job name carries the job
+//!   id and attempt, and the Flink job id is derived from them, so Flink itself refuses to run an
+//!   attempt twice.
+//! - `list` costs one `GET /jobs/overview` per call.
+//! - Jar programs must not hard-code their job name (call `env.execute()` without a name): the
+//!   tag travels as `pipeline.name`.
 
-/// A `Deployer` over a Flink cluster's REST API (work in progress).
-#[derive(Debug)]
-pub struct RemoteDeployer {}
+mod builder;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tracing::{Level, instrument};
+
+pub use builder::RemoteDeployerBuilder;
+
+use super::tag;
+use super::*;
+use crate::flink::{FlinkClient, JarRunRequest, is_addressable};
+use crate::{Error, JobState, Program, Result, runner};
+
+const BACKEND: &str = "flink";
+
+/// A [`Deployer`] over one Flink session or standalone cluster. Cheap to clone; clones share
+/// the uploaded-jar cache.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use streampark_core::{DeployRequest, Deployer, JobSpec, RemoteDeployer, StopOptions};
+/// # async fn demo() -> streampark_core::Result<()> {
+/// let flink: Arc<dyn Deployer> = Arc::new(
+///     RemoteDeployer::builder().with_url("http://127.0.0.1:8081").build()?,
+/// );
+/// let spec = JobSpec::sql("orders", "INSERT INTO k SELECT * FROM s")?;
+/// let dep = flink.deploy(DeployRequest::new(spec, 1)).await?;
+/// flink.stop(&dep.id, StopOptions::savepoint_default_dir()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RemoteDeployer {
+    client: FlinkClient,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    savepoint_dir: Option<String>,
+    poll: Duration,
+    runner_jar: Mutex<Option<String>>,
+    jars: Mutex<HashMap<String, String>>,
+}
+
+impl fmt::Debug for RemoteDeployer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteDeployer")
+            .field("client", &self.client)
+            .field("savepoint_dir", &self.inner.savepoint_dir)
+            .finish()
+    }
+}
+
+impl RemoteDeployer {
+    /// A builder.
+    pub fn builder() -> RemoteDeployerBuilder {
+        RemoteDeployerBuilder::default()
+    }
+
+    /// The REST client this deployer uses.
+    pub fn client(&self) -> &FlinkClient {
+        &self.client
+    }
+
+    fn web_url(&self, jid: &str) -> String {
+        format!("{}#/job/running/{jid}/overview", self.client.base_url())
+    }
+
+    async fn upload(
+        &self,
+        key: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        runner: bool,
+    ) -> Result<String> {
+        let id = self.client.upload_jar(file_name, bytes).await?;
+        if runner {
+            *self.inner.runner_jar.lock().await = Some(id.clone());
+        } else {
+            self.inner
+                .jars
+                .lock()
+                .await
+                .insert(key.to_string(), id.clone());
+        }
+        Ok(id)
+    }
+
+    /// The jar id for a program, uploading it when not cached. Returns (jar id, cache key, runner?).
+    async fn jar_for(&self, program: &Program) -> Result<(String, String, bool, Option<Vec<u8>>)> {
+        match program {
+            Program::Sql { .. } => {
+                if let Some(id) = self.inner.runner_jar.lock().await.clone() {
+                    return Ok((id, String::new(), true, None));
+                }
+                let id = self
+                    .upload(
+                        "",
+                        runner::SQL_RUNNER_JAR_NAME,
+                        runner::SQL_RUNNER_JAR.to_vec(),
+                        true,
+                    )
+                    .await?;
+                Ok((id, String::new(), true, None))
+            }
+            Program::Jar { artifact, .. } => {
+                let path = artifact.strip_prefix("file://").unwrap_or(artifact);
+                if path.contains("://") {
+                    return Err(Error::Unsupported {
+                        backend: BACKEND,
+                        operation: format!(
+                            "jar artifact `{artifact}`: a session cluster takes local files only"
+                        ),
+                    });
+                }
+                let bytes = tokio::fs::read(path).await.map_err(|e| {
+                    Error::invalid_input(BACKEND, "jar artifact", path, format!("cannot read: {e}"))
+                })?;
+                let key = format!(
+                    "{path}#{}#{}",
+                    bytes.len(),
+                    hex::encode(&sha2::Sha256::digest(&bytes)[..8])
+                );
+                if let Some(id) = self.inner.jars.lock().await.get(&key).cloned() {
+                    return Ok((id, key, false, Some(bytes)));
+                }
+                let file_name = std::path::Path::new(path)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .filter(|n| n.ends_with(".jar"))
+                    .unwrap_or("program.jar")
+                    .to_string();
+                let id = self.upload(&key, &file_name, bytes.clone(), false).await?;
+                Ok((id, key, false, Some(bytes)))
+            }
+        }
+    }
+
+    fn run_request(&self, req: &DeployRequest, name: &str) -> JarRunRequest {
+        let spec = &req.spec;
+        let mut run = JarRunRequest::default();
+        let mut conf = spec.config.clone();
+        conf.insert("pipeline.name".into(), name.to_string());
+        match &spec.program {
+            Program::Sql { script } => {
+                run.entry_class = Some(runner::SQL_RUNNER_MAIN_CLASS.to_string());
+                run.program_args_list = runner::program_args(script, Some(name));
+            }
+            Program::Jar {
+                entry_class, args, ..
+            } => {
+                run.entry_class = entry_class.clone();
+                run.program_args_list = args.clone();
+            }
+        }
+        run.parallelism = spec.parallelism;
+        run.job_id = Some(tag::flink_job_id(&spec.id, req.attempt));
+        run.savepoint_path = req.restore_path.clone();
+        run.allow_non_restored_state = req
+            .restore_path
+            .as_ref()
+            .map(|_| req.allow_non_restored_state);
+        run.flink_configuration = conf;
+        run
+    }
+
+    fn live_attempt(snapshots: &[JobSnapshot]) -> Option<u64> {
+        snapshots
+            .iter()
+            .filter(|s| s.state.is_live())
+            .map(|s| s.attempt)
+            .max()
+    }
+
+    async fn wait_terminal(&self, id: &DeploymentId, timeout: Duration) -> Result<JobState> {
+        let start = tokio::time::Instant::now();
+        loop {
+            match self.client.job(id.as_str()).await {
+                Ok(j) if j.job_state().is_terminal() => return Ok(j.job_state()),
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => return Ok(JobState::Unknown),
+                Err(e) => return Err(e),
+            }
+            if start.elapsed() >= timeout {
+                return Err(Error::Timeout {
+                    backend: BACKEND,
+                    operation: format!("waiting for job {id} to end"),
+                    after: timeout,
+                });
+            }
+            tokio::time::sleep(self.inner.poll).await;
+        }
+    }
+
+    fn snapshot(&self, o: &crate::flink::JobOverview) -> Option<JobSnapshot> {
+        let (job, attempt) = tag::parse_job_name(&o.name)?;
+        let mut s = JobSnapshot::new(DeploymentId::new(&o.jid), job, attempt, o.job_state());
+        s.name = o.name.clone();
+        s.start_time_ms = (o.start_time > 0).then_some(o.start_time);
+        s.end_time_ms = (o.end_time > 0).then_some(o.end_time);
+        s.last_modified_ms = (o.last_modification > 0).then_some(o.last_modification);
+        s.web_url = Some(self.web_url(&o.jid));
+        Some(s)
+    }
+}
+
+fn is_duplicate_submission(e: &Error) -> bool {
+    match e {
+        Error::Rejected { message, .. } => {
+            message.contains("DuplicateJobSubmission")
+                || message.contains("DuplicateApplicationSubmission")
+                || message.contains("has already been submitted")
+        }
+        _ => false,
+    }
+}
+
+use sha2::Digest as _;
+
+#[async_trait::async_trait]
+impl Deployer for RemoteDeployer {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+            .with_savepoint(true)
+            .with_stop_with_savepoint(true)
+            .with_drain(true)
+            .with_jar_programs(true)
+            .with_sql_programs(true)
+            .with_logs(true)
+            .with_checkpoints(true)
+            .with_restore(true)
+    }
+
+    #[instrument(name = "deployer.deploy", skip_all, err(level = Level::WARN),
+        fields(backend = BACKEND, job = %req.spec.id, attempt = req.attempt, flink_job = tracing::field::Empty))]
+    async fn deploy(&self, req: DeployRequest) -> Result<Deployment> {
+        if req.attempt == 0 {
+            return Err(Error::invalid_input(
+                BACKEND,
+                "attempt",
+                "deploy request",
+                "attempts start at 1",
+            ));
+        }
+        let job = req.spec.id.clone();
+        let existing = self.list(&Selector::Job(job.clone())).await?;
+        if let Some(live) = Self::live_attempt(&existing) {
+            return Err(Error::Fenced {
+                backend: BACKEND,
+                job: job.to_string(),
+                attempt: req.attempt,
+                live_attempt: live,
+            });
+        }
+        if existing.iter().any(|s| s.attempt == req.attempt) {
+            return Err(Error::Fenced {
+                backend: BACKEND,
+                job: job.to_string(),
+                attempt: req.attempt,
+                live_attempt: req.attempt,
+            });
+        }
+        let name = tag::job_name(&job, req.attempt, req.spec.display_name());
+        let run = self.run_request(&req, &name);
+        let (mut jar_id, key, is_runner, bytes) = self.jar_for(&req.spec.program).await?;
+        let mut result = self.client.run_jar(&jar_id, &run).await;
+        // The cluster may have lost an uploaded jar (restart, cleanup): upload once more.
+        if matches!(&result, Err(e) if e.is_not_found()) {
+            jar_id = match bytes {
+                Some(b) => self.upload(&key, "program.jar", b, false).await?,
+                None => {
+                    self.upload(
+                        "",
+                        runner::SQL_RUNNER_JAR_NAME,
+                        runner::SQL_RUNNER_JAR.to_vec(),
+                        true,
+                    )
+                    .await?
+                }
+            };
+            let _ = is_runner;
+            result = self.client.run_jar(&jar_id, &run).await;
+        }
+        let jid = match result {
+            Ok(jid) => jid,
+            Err(e) if is_duplicate_submission(&e) => {
+                let live = Self::live_attempt(&self.list(&Selector::Job(job.clone())).await?)
+                    .unwrap_or(req.attempt);
+                return Err(Error::Fenced {
+                    backend: BACKEND,
+                    job: job.to_string(),
+                    attempt: req.attempt,
+                    live_attempt: live,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        tracing::Span::current().record("flink_job", jid.as_str());
+        let web = self.web_url(&jid);
+        Ok(Deployment::new(DeploymentId::new(jid), job, req.attempt).with_web_url(web))
+    }
+
+    #[instrument(name = "deployer.list", skip_all, err(level = Level::WARN), fields(backend = BACKEND))]
+    async fn list(&self, selector: &Selector) -> Result<Vec<JobSnapshot>> {
+        let jobs = self.client.jobs_overview().await?;
+        Ok(jobs
+            .iter()
+            .filter_map(|o| self.snapshot(o))
+            .filter(|s| selector.matches(&s.job))
+            .collect())
+    }
+
+    #[instrument(name = "deployer.inspect", skip_all, err(level = Level::WARN), fields(backend = BACKEND, deployment = %id))]
+    async fn inspect(&self, id: &DeploymentId) -> Result<JobDetails> {
+        let jid = id.as_str();
+        let (job, cps, exc) = tokio::join!(
+            self.client.job(jid),
+            self.client.checkpoints(jid),
+            self.client.exceptions(jid, 5)
+        );
+        let job = job?;
+        let (tagged_job, attempt) = tag::parse_job_name(&job.name).ok_or_else(|| {
+            Error::not_found(
+                BACKEND,
+                format!(
+                    "streampark deployment {id} (job `{}` is not tagged)",
+                    job.name
+                ),
+            )
+        })?;
+        let mut snap = JobSnapshot::new(id.clone(), tagged_job, attempt, job.job_state());
+        snap.name = job.name.clone();
+        snap.start_time_ms = (job.start_time > 0).then_some(job.start_time);
+        snap.end_time_ms = (job.end_time > 0).then_some(job.end_time);
+        snap.web_url = Some(self.web_url(jid));
+        let mut d = JobDetails::new(snap);
+        // Checkpoint statistics are absent for jobs without checkpointing: not an error.
+        if let Ok(c) = cps {
+            d.checkpoints_completed = c.counts.completed;
+            d.checkpoints_failed = c.counts.failed;
+            d.latest_checkpoint = c.latest_completed_path().map(|p| {
+                let at = c
+                    .latest
+                    .completed
+                    .as_ref()
+                    .map(|x| x.latest_ack_timestamp)
+                    .unwrap_or(0);
+                SavepointRef::checkpoint(p).with_completed_at_ms(at)
+            });
+            d.latest_savepoint = c.latest.savepoint.as_ref().and_then(|s| {
+                s.external_path
+                    .as_deref()
+                    .filter(|p| is_addressable(p))
+                    .map(|p| {
+                        SavepointRef::savepoint(p).with_completed_at_ms(s.latest_ack_timestamp)
+                    })
+            });
+            d.restored_from = c.latest.restored.and_then(|r| r.external_path);
+        }
+        if let Ok(x) = exc {
+            d.failure = x.latest_summary();
+            d.snapshot.reason = d
+                .failure
+                .clone()
+                .filter(|_| d.snapshot.state == JobState::Failed);
+        }
+        Ok(d)
+    }
+
+    #[instrument(name = "deployer.savepoint", skip_all, err(level = Level::WARN), fields(backend = BACKEND, deployment = %id))]
+    async fn savepoint(&self, id: &DeploymentId, opts: SavepointOptions) -> Result<SavepointRef> {
+        let dir = opts.target_dir.or_else(|| self.inner.savepoint_dir.clone());
+        let trigger = self
+            .client
+            .trigger_savepoint(id.as_str(), dir.as_deref(), false)
+            .await?;
+        let path = self
+            .client
+            .wait_savepoint(id.as_str(), &trigger, opts.timeout)
+            .await?;
+        Ok(SavepointRef::savepoint(path))
+    }
+
+    #[instrument(name = "deployer.stop", skip_all, err(level = Level::WARN), fields(backend = BACKEND, deployment = %id))]
+    async fn stop(&self, id: &DeploymentId, opts: StopOptions) -> Result<StopOutcome> {
+        match self.client.job(id.as_str()).await {
+            Ok(j) if j.job_state().is_terminal() => return Ok(StopOutcome::AlreadyGone),
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(StopOutcome::AlreadyGone),
+            Err(e) => return Err(e),
+        }
+        let start = tokio::time::Instant::now();
+        let savepoint = match &opts.mode {
+            StopMode::Cancel => {
+                match self.client.cancel(id.as_str()).await {
+                    Err(e) if e.is_not_found() => return Ok(StopOutcome::AlreadyGone),
+                    r => r?,
+                }
+                None
+            }
+            StopMode::Savepoint { target_dir, drain } => {
+                let dir = target_dir
+                    .clone()
+                    .or_else(|| self.inner.savepoint_dir.clone());
+                let trigger = match self
+                    .client
+                    .stop_with_savepoint(id.as_str(), dir.as_deref(), *drain)
+                    .await
+                {
+                    Err(e) if e.is_not_found() => return Ok(StopOutcome::AlreadyGone),
+                    r => r?,
+                };
+                let path = self
+                    .client
+                    .wait_savepoint(id.as_str(), &trigger, opts.timeout)
+                    .await?;
+                Some(SavepointRef::savepoint(path))
+            }
+        };
+        let left = opts
+            .timeout
+            .saturating_sub(start.elapsed())
+            .max(Duration::from_secs(1));
+        self.wait_terminal(id, left).await?;
+        Ok(StopOutcome::Stopped { savepoint })
+    }
+
+    #[instrument(name = "deployer.logs", skip_all, err(level = Level::WARN), fields(backend = BACKEND, deployment = %id))]
+    async fn logs(&self, id: &DeploymentId, opts: LogOptions) -> Result<Logs> {
+        // A standalone cluster's logs are the JobManager's, shared by its jobs; still refuse
+        // unknown deployments so a typo does not look like an empty log.
+        self.client.job(id.as_str()).await?;
+        let entries = self.client.jobmanager_logs().await?;
+        let files: Vec<LogFile> = entries
+            .iter()
+            .map(|e| LogFile::new(&e.name, Some(e.size)))
+            .collect();
+        let name = match &opts.file {
+            Some(f) => {
+                if !entries.iter().any(|e| &e.name == f) {
+                    let known: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+                    return Err(Error::not_found(
+                        BACKEND,
+                        format!("log file `{f}` (available: {})", known.join(", ")),
+                    ));
+                }
+                f.clone()
+            }
+            None => entries
+                .iter()
+                .filter(|e| e.name.ends_with(".log"))
+                .find(|e| e.name.contains("standalonesession") || e.name.contains("jobmanager"))
+                .or_else(|| entries.iter().find(|e| e.name.ends_with(".log")))
+                .map(|e| e.name.clone())
+                .ok_or_else(|| Error::not_found(BACKEND, "JobManager log file"))?,
+        };
+        let text = self.client.jobmanager_log(&name).await?;
+        let (content, truncated) = tail(text, opts.max_bytes);
+        Ok(Logs {
+            files,
+            name,
+            content,
+            truncated,
+        })
+    }
+}
+
+/// The last `max` bytes of `text`, cut at a character boundary.
+pub(crate) fn tail(text: String, max: usize) -> (String, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let mut cut = text.len() - max;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    (text[cut..].to_string(), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_respects_char_boundaries() {
+        let (t, cut) = tail("ab€cd".to_string(), 3);
+        assert!(cut);
+        assert_eq!(t, "cd");
+        let (t, cut) = tail("abc".to_string(), 10);
+        assert!(!cut && t == "abc");
+    }
+
+    #[test]
+    fn duplicate_submission_is_recognised() {
+        let e = Error::Rejected {
+            backend: BACKEND,
+            operation: "POST /jars/x/run".into(),
+            message: "HTTP 500: DuplicateApplicationSubmissionException: Application has already been submitted.".into(),
+            source: None,
+        };
+        assert!(is_duplicate_submission(&e));
+        assert!(!is_duplicate_submission(&Error::not_found(BACKEND, "x")));
+    }
+
+    #[test]
+    fn run_request_carries_the_tag_and_restore() {
+        let d = RemoteDeployer::builder()
+            .with_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let spec = crate::JobSpec::sql("j", "INSERT INTO k SELECT 1")
+            .unwrap()
+            .with_parallelism(3)
+            .with_config("pipeline.name", "user's own");
+        let req = DeployRequest::new(spec, 2).with_restore_path("file:///sp/x");
+        let name = tag::job_name(&req.spec.id, 2, "j");
+        let run = d.run_request(&req, &name);
+        assert_eq!(
+            run.job_id.as_deref(),
+            Some(tag::flink_job_id(&req.spec.id, 2).as_str())
+        );
+        assert_eq!(run.flink_configuration["pipeline.name"], name);
+        assert_eq!(run.savepoint_path.as_deref(), Some("file:///sp/x"));
+        assert_eq!(run.allow_non_restored_state, Some(false));
+        assert_eq!(run.parallelism, Some(3));
+        assert_eq!(
+            run.entry_class.as_deref(),
+            Some(runner::SQL_RUNNER_MAIN_CLASS)
+        );
+        let body = serde_json::to_value(&run).unwrap();
+        assert!(
+            body.get("programArgsList").is_some() && body.get("jobId").is_some(),
+            "{body}"
+        );
+    }
+}
