@@ -378,6 +378,9 @@ impl FlinkClient {
                     .failure_cause
                     .map(|c| c.summary())
                     .unwrap_or_else(|| "Flink reported neither a location nor a cause".into());
+                if cause.contains("FlinkJobNotFoundException") {
+                    return Err(Error::not_found(BACKEND, format!("job {job_id} ({cause})")));
+                }
                 return Err(Error::Rejected {
                     backend: BACKEND,
                     operation: format!("savepoint of job {job_id}"),

@@ -1,1 +1,21 @@
-//! Test kit: `SimDeployer` and the conformance suite (work in progress).
+//! Test kit for hosts and backend authors.
+//!
+//! - [`SimDeployer`]: a deterministic in-process Flink cluster implementing
+//!   [`crate::Deployer`], driven by a [`VirtualClock`] and a [`FaultPlan`]. Always built, so a
+//!   host can unit-test its own deployment logic without a cluster.
+//! - `conformance` (feature `testkit`): one async function per behaviour of the
+//!   [`crate::Deployer`] contract and the [`crate::conformance_tests!`] macro that turns them
+//!   into one `#[tokio::test]` each. Not semver-stable.
+
+mod clock;
+mod faults;
+mod script;
+mod sim;
+
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+pub mod conformance;
+
+pub use clock::VirtualClock;
+pub use faults::{FaultPlan, SimError};
+pub use sim::{SimDeployer, SimDeployerBuilder, SimStats};
