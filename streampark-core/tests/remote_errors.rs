@@ -21,7 +21,9 @@ async fn serve(script: Script) -> String {
     let script = Arc::new(script);
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             let script = script.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 1 << 16];
@@ -38,8 +40,11 @@ async fn serve(script: Script) -> String {
                 }
                 let head = String::from_utf8_lossy(&got).to_string();
                 let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
-                let Some((_, status, body)) = script.iter().find(|(p, _, _)| path.contains(p)) else {
-                    let _ = sock.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n").await;
+                let Some((_, status, body)) = script.iter().find(|(p, _, _)| path.contains(p))
+                else {
+                    let _ = sock
+                        .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+                        .await;
                     return;
                 };
                 if *status == 0 {
@@ -73,11 +78,17 @@ async fn unreachable_url_is_unavailable_and_names_the_endpoint() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let e = client(&format!("http://127.0.0.1:{port}")).overview().await.unwrap_err();
+    let e = client(&format!("http://127.0.0.1:{port}"))
+        .overview()
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Unavailable { .. }), "{e:?}");
     assert!(e.is_retryable());
     let s = e.to_string();
-    assert!(s.contains("GET /overview") && s.contains(&port.to_string()), "{s}");
+    assert!(
+        s.contains("GET /overview") && s.contains(&port.to_string()),
+        "{s}"
+    );
 }
 
 #[tokio::test]
@@ -91,7 +102,11 @@ async fn a_silent_server_times_out() {
 #[tokio::test]
 async fn truncated_and_malformed_json_are_protocol_errors() {
     let url = serve(vec![
-        ("/jobs/overview", 200, r#"{"jobs":[{"jid":"ab","name":"x","#.into()),
+        (
+            "/jobs/overview",
+            200,
+            r#"{"jobs":[{"jid":"ab","name":"x","#.into(),
+        ),
         ("/overview", 200, r#"{"taskmanagers": "two"}"#.into()),
         ("/config", 200, "<html>proxy error</html>".into()),
     ])
@@ -99,7 +114,10 @@ async fn truncated_and_malformed_json_are_protocol_errors() {
     let c = client(&url);
     let e = c.jobs_overview().await.unwrap_err();
     assert!(matches!(e, Error::Protocol { .. }), "{e:?}");
-    assert!(e.to_string().contains("GET /jobs/overview") && e.to_string().contains("truncated JSON"), "{e}");
+    assert!(
+        e.to_string().contains("GET /jobs/overview") && e.to_string().contains("truncated JSON"),
+        "{e}"
+    );
     let e = c.overview().await.unwrap_err();
     assert!(e.to_string().contains("unexpected shape"), "{e}");
     let e = c.config().await.unwrap_err();
@@ -132,18 +150,27 @@ async fn unknown_jobs_are_not_found_and_stop_is_idempotent() {
     let e = d.inspect(&id).await.unwrap_err();
     assert!(e.is_not_found(), "{e:?}");
     assert!(e.to_string().contains("not found"), "{e}");
-    assert_eq!(d.stop(&id, StopOptions::cancel()).await.unwrap(), StopOutcome::AlreadyGone);
+    assert_eq!(
+        d.stop(&id, StopOptions::cancel()).await.unwrap(),
+        StopOutcome::AlreadyGone
+    );
     let e = d.logs(&id, LogOptions::default()).await.unwrap_err();
     assert!(e.is_not_found(), "{e:?}");
 }
 
 #[tokio::test]
 async fn malformed_deployment_ids_never_reach_the_wire() {
-    let d = RemoteDeployer::builder().with_url("http://127.0.0.1:9").build().unwrap();
+    let d = RemoteDeployer::builder()
+        .with_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
     for bad in ["../../jars", "", "zz", "0123456789abcdef0123456789abcdeg"] {
         let e = d.inspect(&DeploymentId::new(bad)).await.unwrap_err();
         assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e:?}");
-        let e = d.savepoint(&DeploymentId::new(bad), SavepointOptions::default()).await.unwrap_err();
+        let e = d
+            .savepoint(&DeploymentId::new(bad), SavepointOptions::default())
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e:?}");
     }
 }
@@ -153,16 +180,32 @@ async fn a_program_that_fails_in_main_is_rejected_with_flinks_text() {
     let err = r#"{"errors":["org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\tat x.Y.z(Y.java:1)\nCaused by: org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: Table 'nowhere' not found\n\tat a.B.c(B.java:2)"]}"#;
     let url = serve(vec![
         ("/jobs/overview", 200, r#"{"jobs":[]}"#.into()),
-        ("/jars/upload", 200, r#"{"filename":"/tmp/flink-web/abc_streampark-sql-runner.jar","status":"success"}"#.into()),
+        (
+            "/jars/upload",
+            200,
+            r#"{"filename":"/tmp/flink-web/abc_streampark-sql-runner.jar","status":"success"}"#
+                .into(),
+        ),
         ("/run", 500, err.into()),
     ])
     .await;
     let d = RemoteDeployer::builder().with_url(&url).build().unwrap();
     let spec = JobSpec::sql("j", "INSERT INTO nowhere SELECT 1").unwrap();
     let e = d.deploy(DeployRequest::new(spec, 1)).await.unwrap_err();
-    let Error::Rejected { operation, message, .. } = &e else { panic!("{e:?}") };
-    assert!(operation.contains("/jars/abc_streampark-sql-runner.jar/run"), "{operation}");
-    assert!(message.contains("HTTP 500") && message.contains("Table 'nowhere' not found"), "{message}");
+    let Error::Rejected {
+        operation, message, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert!(
+        operation.contains("/jars/abc_streampark-sql-runner.jar/run"),
+        "{operation}"
+    );
+    assert!(
+        message.contains("HTTP 500") && message.contains("Table 'nowhere' not found"),
+        "{message}"
+    );
     assert!(!message.contains("Y.java"), "{message}");
 }
 

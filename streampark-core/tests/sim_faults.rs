@@ -16,7 +16,10 @@ fn spec(id: &str) -> JobSpec {
 
 fn manual() -> (SimDeployer, VirtualClock) {
     let clock = VirtualClock::manual();
-    (SimDeployer::builder().with_clock(clock.clone()).build(), clock)
+    (
+        SimDeployer::builder().with_clock(clock.clone()).build(),
+        clock,
+    )
 }
 
 #[tokio::test]
@@ -24,8 +27,14 @@ async fn failed_deploys_start_nothing_then_succeed() {
     let (sim, _) = manual();
     sim.inject(FaultPlan::new().fail_next_deploys(2, SimError::Rejected("no slots".into())));
     for _ in 0..2 {
-        let e = sim.deploy(DeployRequest::new(spec("a"), 1)).await.unwrap_err();
-        assert!(matches!(&e, Error::Rejected { message, .. } if message == "no slots"), "{e:?}");
+        let e = sim
+            .deploy(DeployRequest::new(spec("a"), 1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Rejected { message, .. } if message == "no slots"),
+            "{e:?}"
+        );
     }
     assert!(sim.list(&Selector::All).await.unwrap().is_empty());
     sim.deploy(DeployRequest::new(spec("a"), 1)).await.unwrap();
@@ -36,13 +45,22 @@ async fn failed_deploys_start_nothing_then_succeed() {
 async fn a_timed_out_deploy_is_found_by_its_tag() {
     let (sim, _) = manual();
     sim.inject(FaultPlan::new().deploys_time_out_after_starting(1));
-    let e = sim.deploy(DeployRequest::new(spec("t"), 1)).await.unwrap_err();
+    let e = sim
+        .deploy(DeployRequest::new(spec("t"), 1))
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
-    let found = sim.job_deployments(&JobId::new("t").unwrap()).await.unwrap();
+    let found = sim
+        .job_deployments(&JobId::new("t").unwrap())
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].attempt, 1);
     // Retrying blindly is fenced: the attempt is live.
-    let e = sim.deploy(DeployRequest::new(spec("t"), 1)).await.unwrap_err();
+    let e = sim
+        .deploy(DeployRequest::new(spec("t"), 1))
+        .await
+        .unwrap_err();
     assert!(e.is_fenced(), "{e:?}");
 }
 
@@ -66,7 +84,10 @@ async fn a_job_fails_at_tick_t_and_checkpoints_stop_there() {
     // The failure hit attempt 1 only: attempt 2 runs.
     let d2 = sim.deploy(DeployRequest::new(spec("f"), 2)).await.unwrap();
     clock.advance(Duration::from_secs(60));
-    assert_eq!(sim.status(&d2.id).await.unwrap().unwrap().state, JobState::Running);
+    assert_eq!(
+        sim.status(&d2.id).await.unwrap().unwrap().state,
+        JobState::Running
+    );
 }
 
 #[tokio::test]
@@ -81,11 +102,17 @@ async fn vanished_jobs_and_unreachable_windows() {
     sim.deploy(DeployRequest::new(spec("v"), 1)).await.unwrap();
     clock.advance(Duration::from_secs(15));
     let e = sim.list(&Selector::All).await.unwrap_err();
-    assert!(matches!(e, Error::Unavailable { .. }) && e.is_retryable(), "{e:?}");
+    assert!(
+        matches!(e, Error::Unavailable { .. }) && e.is_retryable(),
+        "{e:?}"
+    );
     clock.advance(Duration::from_secs(10));
     assert_eq!(sim.list(&Selector::All).await.unwrap().len(), 1);
     clock.advance(Duration::from_secs(20));
-    assert!(sim.list(&Selector::All).await.unwrap().is_empty(), "vanished from a reachable cluster");
+    assert!(
+        sim.list(&Selector::All).await.unwrap().is_empty(),
+        "vanished from a reachable cluster"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -95,10 +122,15 @@ async fn slow_calls_beyond_the_timeout_time_out_but_take_effect() {
         .with_faults(FaultPlan::new().slow_calls(Duration::from_secs(5)))
         .build();
     let start = tokio::time::Instant::now();
-    let e = sim.deploy(DeployRequest::new(spec("s"), 1)).await.unwrap_err();
+    let e = sim
+        .deploy(DeployRequest::new(spec("s"), 1))
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     assert_eq!(start.elapsed(), Duration::from_secs(1));
-    let fast = SimDeployer::builder().with_faults(FaultPlan::new().slow_calls(Duration::from_millis(300))).build();
+    let fast = SimDeployer::builder()
+        .with_faults(FaultPlan::new().slow_calls(Duration::from_millis(300)))
+        .build();
     let t = tokio::time::Instant::now();
     fast.list(&Selector::All).await.unwrap();
     assert_eq!(t.elapsed(), Duration::from_millis(300));
@@ -108,20 +140,48 @@ async fn slow_calls_beyond_the_timeout_time_out_but_take_effect() {
 async fn savepoints_are_recorded_and_can_fail() {
     let (sim, clock) = manual();
     let d = sim.deploy(DeployRequest::new(spec("p"), 1)).await.unwrap();
-    let e = sim.savepoint(&d.id, SavepointOptions::default()).await.unwrap_err();
+    let e = sim
+        .savepoint(&d.id, SavepointOptions::default())
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("not RUNNING"), "{e}");
     clock.advance(Duration::from_secs(3));
     sim.inject(FaultPlan::new().fail_next_savepoints(1));
-    assert!(sim.savepoint(&d.id, SavepointOptions::default()).await.is_err());
-    let sp = sim.savepoint(&d.id, SavepointOptions::into_dir("s3://b/sp/")).await.unwrap();
+    assert!(
+        sim.savepoint(&d.id, SavepointOptions::default())
+            .await
+            .is_err()
+    );
+    let sp = sim
+        .savepoint(&d.id, SavepointOptions::into_dir("s3://b/sp/"))
+        .await
+        .unwrap();
     assert!(sp.path.starts_with("s3://b/sp/savepoint-"), "{}", sp.path);
-    let out = sim.stop(&d.id, StopOptions::savepoint("file:///x")).await.unwrap();
-    let StopOutcome::Stopped { savepoint: Some(sp2) } = out else { panic!("{out:?}") };
+    let out = sim
+        .stop(&d.id, StopOptions::savepoint("file:///x"))
+        .await
+        .unwrap();
+    let StopOutcome::Stopped {
+        savepoint: Some(sp2),
+    } = out
+    else {
+        panic!("{out:?}")
+    };
     assert_ne!(sp.path, sp2.path);
-    assert_eq!(sim.inspect(&d.id).await.unwrap().latest_savepoint, Some(sp2));
-    assert_eq!(sim.status(&d.id).await.unwrap().unwrap().state, JobState::Finished);
+    assert_eq!(
+        sim.inspect(&d.id).await.unwrap().latest_savepoint,
+        Some(sp2)
+    );
+    assert_eq!(
+        sim.status(&d.id).await.unwrap().unwrap().state,
+        JobState::Finished
+    );
     let logs = sim.logs(&d.id, Default::default()).await.unwrap();
-    assert!(logs.content.contains("savepoint completed"), "{}", logs.content);
+    assert!(
+        logs.content.contains("savepoint completed"),
+        "{}",
+        logs.content
+    );
 }
 
 #[tokio::test]
@@ -131,5 +191,8 @@ async fn restore_path_is_reported() {
         .deploy(DeployRequest::new(spec("r"), 1).with_restore_path("file:///sp/savepoint-1"))
         .await
         .unwrap();
-    assert_eq!(sim.inspect(&d.id).await.unwrap().restored_from.as_deref(), Some("file:///sp/savepoint-1"));
+    assert_eq!(
+        sim.inspect(&d.id).await.unwrap().restored_from.as_deref(),
+        Some("file:///sp/savepoint-1")
+    );
 }

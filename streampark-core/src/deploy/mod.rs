@@ -636,7 +636,7 @@ impl<T: Deployer + ?Sized> DeployerExt for T {
 
     async fn job_deployments(&self, job: &JobId) -> Result<Vec<JobSnapshot>> {
         let mut v = self.list(&Selector::Job(job.clone())).await?;
-        v.sort_by(|a, b| b.attempt.cmp(&a.attempt));
+        v.sort_by_key(|s| std::cmp::Reverse(s.attempt));
         Ok(v)
     }
 

@@ -197,8 +197,7 @@ impl ExceptionEntry {
         let root = self
             .stacktrace
             .lines()
-            .filter(|l| l.starts_with("Caused by:"))
-            .last()
+            .rfind(|l| l.starts_with("Caused by:"))
             .map(|l| l.trim_start_matches("Caused by:").trim().to_string());
         match root {
             Some(r) if r != first => format!("{first} (root cause: {r})"),

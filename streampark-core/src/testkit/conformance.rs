@@ -371,8 +371,10 @@ pub async fn savepoint_returns_path(env: &TestEnv) {
     }
     let dep = deploy(env, env.sql_spec("sp"), 1).await;
     wait_ready(env, &dep.id).await;
-    let mut opts = SavepointOptions::default();
-    opts.target_dir = env.savepoint_dir.clone();
+    let opts = match &env.savepoint_dir {
+        Some(d) => SavepointOptions::into_dir(d.clone()),
+        None => SavepointOptions::default(),
+    };
     let sp = env
         .deployer
         .savepoint(&dep.id, opts)

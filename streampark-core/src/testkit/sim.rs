@@ -628,13 +628,13 @@ impl Deployer for SimDeployer {
         let mut w = self.lock();
         let j = Self::find(&mut w, id)?;
         let name = "jobmanager.log".to_string();
-        if let Some(f) = &opts.file {
-            if f != &name {
-                return Err(Error::not_found(
-                    BACKEND,
-                    format!("log file `{f}` (available: {name})"),
-                ));
-            }
+        if let Some(f) = &opts.file
+            && f != &name
+        {
+            return Err(Error::not_found(
+                BACKEND,
+                format!("log file `{f}` (available: {name})"),
+            ));
         }
         let text = j.log.join("\n") + "\n";
         let size = text.len() as u64;
