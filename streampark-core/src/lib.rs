@@ -7,6 +7,7 @@
 //! - [`flink`]: a typed Flink REST client with timeouts;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
+//! - [`sql`]: [`FlinkSqlChecker`], Flink SQL checked in-process, agreeing with Flink's parser;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
 //!   fault injection, and (feature `testkit`) the conformance suite every `Deployer` passes.
 //!
@@ -37,6 +38,7 @@ pub mod flink;
 mod model;
 pub mod runner;
 pub mod spi;
+pub mod sql;
 pub mod testkit;
 
 pub use deploy::{
@@ -46,3 +48,4 @@ pub use deploy::{
 };
 pub use error::{BoxError, Error, Result};
 pub use model::*;
+pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};

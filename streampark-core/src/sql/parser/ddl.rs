@@ -1,0 +1,996 @@
+//! DDL: CREATE / ALTER / DROP for catalogs, databases, tables (computed and metadata columns,
+//! watermarks, constraints, distribution, partitioning, `LIKE`, CTAS/RTAS), views, functions,
+//! materialized tables, models and connections.
+
+use super::{PResult, Parser};
+use crate::sql::lexer::TokKind;
+use crate::sql::report::StatementKind;
+
+const ENFORCED_MSG: &str = "Flink doesn't support ENFORCED mode for PRIMARY KEY constraint. \
+     ENFORCED/NOT ENFORCED controls if the constraint checks are performed on the \
+     incoming/outgoing data. Flink does not own the data therefore the only supported mode is \
+     the NOT ENFORCED mode";
+
+/// Which statement the table elements belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    Table,
+    Materialized,
+    Alter,
+}
+
+#[derive(Debug, Default)]
+struct Elements {
+    watermarks: usize,
+    primary_keys: usize,
+    bare_columns: Option<usize>,
+    any: bool,
+}
+
+impl Parser<'_> {
+    pub(crate) fn create(&mut self) -> PResult<()> {
+        self.set_kind(StatementKind::Ddl, "CREATE");
+        self.advance(); // CREATE
+        let mut or_replace = false;
+        let mut or_alter = false;
+        if self.eat_kws(&["OR", "REPLACE"]) {
+            or_replace = true;
+        } else if self.eat_kws(&["OR", "ALTER"]) {
+            or_alter = true;
+        }
+        let temporary_at = self.pos;
+        let temporary = self.eat_kw("TEMPORARY");
+        let system_at = self.pos;
+        let system = self.eat_kw("SYSTEM");
+        let what = self.text(0).to_ascii_uppercase();
+        match what.as_str() {
+            "TABLE" if !or_alter && !system => {
+                self.facts.label = "CREATE TABLE";
+                self.advance();
+                self.create_table(temporary, or_replace, false)
+            }
+            "MATERIALIZED" if !system => {
+                self.facts.label = "CREATE MATERIALIZED TABLE";
+                self.gate(1, 20, "materialized tables", self.pos);
+                if temporary {
+                    return Err(self.custom(
+                        temporary_at,
+                        "unsupported",
+                        "CREATE TEMPORARY MATERIALIZED TABLE is not supported",
+                    ));
+                }
+                if or_replace {
+                    return Err(self.custom(
+                        temporary_at,
+                        "unsupported",
+                        "REPLACE MATERIALIZED TABLE is not supported",
+                    ));
+                }
+                self.advance();
+                self.expect_kw("TABLE")?;
+                self.create_materialized_table()
+            }
+            "VIEW" if !or_alter => {
+                self.facts.label = "CREATE VIEW";
+                self.advance();
+                if or_replace {
+                    return Err(self.unexpected_at(self.pos - 1, &[]));
+                }
+                self.if_not_exists()?;
+                let at = self.pos;
+                let name = self.compound_ident()?;
+                self.note_created(&name, at);
+                if self.is_op("(") {
+                    self.paren_ident_list()?;
+                }
+                self.comment_opt()?;
+                self.expect_kw("AS")?;
+                self.query()
+            }
+            "FUNCTION" if !or_alter && !or_replace => {
+                self.facts.label = "CREATE FUNCTION";
+                if system && !temporary {
+                    return Err(self.custom(
+                        system_at,
+                        "unsupported",
+                        "CREATE SYSTEM FUNCTION is not supported, system functions can only be \
+                         registered as temporary functions, you can use CREATE TEMPORARY SYSTEM \
+                         FUNCTION instead",
+                    ));
+                }
+                self.advance();
+                self.create_function(system)
+            }
+            "CATALOG" if !temporary && !system && !or_alter && !or_replace => {
+                self.facts.label = "CREATE CATALOG";
+                self.advance();
+                self.if_not_exists()?;
+                self.ident()?;
+                self.comment_opt()?;
+                self.expect_kw("WITH")?;
+                self.options()?;
+                Ok(())
+            }
+            "DATABASE" if !temporary && !system && !or_alter && !or_replace => {
+                self.facts.label = "CREATE DATABASE";
+                self.advance();
+                self.if_not_exists()?;
+                self.compound_ident()?;
+                self.comment_opt()?;
+                if self.eat_kw("WITH") {
+                    self.options()?;
+                }
+                Ok(())
+            }
+            "MODEL" if !system && !or_alter => {
+                self.facts.label = "CREATE MODEL";
+                self.gate(2, 0, "models", self.pos);
+                self.advance();
+                self.create_model()
+            }
+            "CONNECTION" if !or_alter && !or_replace => {
+                self.facts.label = "CREATE CONNECTION";
+                self.gate(2, 2, "connections", self.pos);
+                if system && !temporary {
+                    return Err(self.custom(
+                        system_at,
+                        "unsupported",
+                        "CREATE SYSTEM CONNECTION is not supported, system connections can only \
+                         be registered as temporary connections, you can use CREATE TEMPORARY \
+                         SYSTEM CONNECTION instead",
+                    ));
+                }
+                self.advance();
+                self.if_not_exists()?;
+                if system {
+                    self.ident()?;
+                } else {
+                    self.compound_ident()?;
+                }
+                self.comment_opt()?;
+                self.expect_kw("WITH")?;
+                self.options().map(|_| ())
+            }
+            _ => Err(self.unexpected(&[
+                "TABLE", "VIEW", "FUNCTION", "CATALOG", "DATABASE", "MATERIALIZED TABLE", "MODEL",
+            ])),
+        }
+    }
+
+    pub(crate) fn replace_table(&mut self) -> PResult<()> {
+        self.set_kind(StatementKind::Ddl, "REPLACE TABLE");
+        self.advance(); // REPLACE
+        let temporary = self.eat_kw("TEMPORARY");
+        self.expect_kw("TABLE")?;
+        self.create_table(temporary, true, true)
+    }
+
+    fn if_not_exists(&mut self) -> PResult<()> {
+        if self.eat_kw("IF") {
+            self.expect_kws(&["NOT", "EXISTS"])?;
+        }
+        Ok(())
+    }
+
+    fn if_exists(&mut self) -> PResult<()> {
+        if self.eat_kw("IF") {
+            self.expect_kw("EXISTS")?;
+        }
+        Ok(())
+    }
+
+    fn comment_opt(&mut self) -> PResult<()> {
+        if self.eat_kw("COMMENT") {
+            self.expect_str()?;
+        }
+        Ok(())
+    }
+
+    fn note_created(&mut self, name: &[String], at: usize) {
+        if let Some(last) = name.last() {
+            self.facts.created.push((last.to_ascii_lowercase(), at));
+        }
+    }
+
+    /// `( 'key' = 'value', … )`; returns the keys.
+    pub(crate) fn options(&mut self) -> PResult<Vec<String>> {
+        self.expect_op("(")?;
+        let mut keys = Vec::new();
+        if self.eat_op(")") {
+            return Ok(keys);
+        }
+        loop {
+            keys.push(self.expect_str()?);
+            self.expect_op("=")?;
+            self.expect_str()?;
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_op(")")?;
+        Ok(keys)
+    }
+
+    /// `( 'key', … )` of RESET.
+    fn option_keys(&mut self) -> PResult<()> {
+        self.expect_op("(")?;
+        if self.eat_op(")") {
+            return Ok(());
+        }
+        loop {
+            self.expect_str()?;
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_op(")")
+    }
+
+    fn create_table(&mut self, temporary: bool, or_replace: bool, replace: bool) -> PResult<()> {
+        self.if_not_exists()?;
+        let name_at = self.pos;
+        let name = self.compound_ident()?;
+        self.note_created(&name, name_at);
+        let mut els = Elements::default();
+        let paren_at = self.pos;
+        if self.is_op("(") {
+            els = self.table_elements(Owner::Table)?;
+        }
+        self.table_tail(true)?;
+        let mut has_connector = false;
+        if self.eat_kw("WITH") {
+            let keys = self.options()?;
+            has_connector = keys.iter().any(|k| k.eq_ignore_ascii_case("connector"));
+        }
+        if self.is_kw("LIKE") {
+            self.advance();
+            self.compound_ident()?;
+            if self.is_op("(") {
+                self.like_options()?;
+            }
+            if els.bare_columns.is_some() {
+                return Err(self.custom(
+                    paren_at,
+                    "syntax-error",
+                    "Columns identifiers without types in the schema are supported on CTAS/RTAS statements only",
+                ));
+            }
+            return Ok(());
+        }
+        if self.is_kw("AS") {
+            self.advance();
+            self.query()?;
+            if temporary {
+                let msg = if replace {
+                    "REPLACE TABLE AS SELECT syntax does not support temporary table yet"
+                } else if or_replace {
+                    "CREATE OR REPLACE TABLE AS SELECT syntax does not support temporary table yet"
+                } else {
+                    "CREATE TABLE AS SELECT syntax does not support to create temporary table yet"
+                };
+                self.validate_error(name_at, msg);
+            }
+            return Ok(());
+        }
+        if replace || or_replace {
+            return Err(self.unexpected(&["AS"]));
+        }
+        if els.bare_columns.is_some() {
+            return Err(self.custom(
+                paren_at,
+                "syntax-error",
+                "Columns identifiers without types in the schema are supported on CTAS/RTAS statements only",
+            ));
+        }
+        if !has_connector {
+            self.facts.created_without_connector = Some(name_at);
+        }
+        Ok(())
+    }
+
+    /// `[COMMENT …] [DISTRIBUTED …] [PARTITIONED BY (…)]`.
+    fn table_tail(&mut self, comment: bool) -> PResult<()> {
+        if comment {
+            self.comment_opt()?;
+        }
+        if self.is_kw("DISTRIBUTED") {
+            self.gate(2, 0, "DISTRIBUTED BY", self.pos);
+            self.advance();
+            self.distribution_body()?;
+        }
+        if self.eat_kw("PARTITIONED") {
+            self.expect_kw("BY")?;
+            self.paren_ident_list()?;
+        }
+        Ok(())
+    }
+
+    /// After `DISTRIBUTED` / `DISTRIBUTION`: `BY [HASH|RANGE] (cols) [INTO n BUCKETS]` or
+    /// `INTO n BUCKETS`.
+    fn distribution_body(&mut self) -> PResult<()> {
+        if self.eat_kw("BY") {
+            if !self.eat_kw("HASH") {
+                self.eat_kw("RANGE");
+            }
+            self.paren_ident_list()?;
+            if self.eat_kw("INTO") {
+                self.bucket_count()?;
+            }
+            Ok(())
+        } else if self.eat_kw("INTO") {
+            self.bucket_count()
+        } else {
+            Err(self.unexpected(&["BY", "INTO"]))
+        }
+    }
+
+    fn bucket_count(&mut self) -> PResult<()> {
+        if self.tok(0).kind != TokKind::Number {
+            return Err(self.unexpected(&["a number"]));
+        }
+        let text = self.text(0);
+        if !text.bytes().all(|b| b.is_ascii_digit()) || text.trim_start_matches('0').is_empty() {
+            return Err(self.custom(
+                self.pos,
+                "syntax-error",
+                "Bucket count must be a positive integer",
+            ));
+        }
+        self.advance();
+        self.expect_kw("BUCKETS")
+    }
+
+    /// `( element, … )` of CREATE TABLE / ALTER TABLE ADD|MODIFY.
+    fn table_elements(&mut self, owner: Owner) -> PResult<Elements> {
+        self.expect_op("(")?;
+        let mut els = Elements::default();
+        // Columns without types (CTAS/RTAS only): `(a, b)`.
+        if owner != Owner::Alter && self.is_ident() && (self.is_op_at(1, ",") || self.is_op_at(1, ")")) {
+            els.bare_columns = Some(self.pos);
+            self.ident_list()?;
+            self.expect_op(")")?;
+            return Ok(els);
+        }
+        loop {
+            self.table_element(owner, &mut els)?;
+            els.any = true;
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_op(")")?;
+        Ok(els)
+    }
+
+    fn table_element(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
+        if self.is_kw("WATERMARK") {
+            let at = self.pos;
+            self.advance();
+            self.watermark_body()?;
+            els.watermarks += 1;
+            if els.watermarks > 1 {
+                return Err(self.custom(
+                    at,
+                    "duplicate-watermark",
+                    "Multiple WATERMARK declarations are not supported yet",
+                ));
+            }
+            return Ok(());
+        }
+        if self.is_kw("CONSTRAINT") || self.is_kw("PRIMARY") || self.is_kw("UNIQUE") {
+            return self.table_constraint(els);
+        }
+        self.column(owner, els)
+    }
+
+    fn watermark_body(&mut self) -> PResult<()> {
+        self.expect_kw("FOR")?;
+        self.compound_ident()?;
+        self.expect_kw("AS")?;
+        self.no_query_expr()
+    }
+
+    /// An expression where a sub-query is not allowed (computed column, watermark).
+    fn no_query_expr(&mut self) -> PResult<()> {
+        if self.is_op("(") && self.paren_starts_query(0) {
+            return Err(self.custom(
+                self.pos,
+                "syntax-error",
+                "Query expression encountered in illegal context",
+            ));
+        }
+        self.expr()
+    }
+
+    fn table_constraint(&mut self, els: &mut Elements) -> PResult<()> {
+        let at = self.pos;
+        if self.eat_kw("CONSTRAINT") {
+            self.ident()?;
+        }
+        if self.eat_kw("PRIMARY") {
+            self.expect_kw("KEY")?;
+            self.paren_ident_list()?;
+            els.primary_keys += 1;
+            if els.primary_keys > 1 {
+                self.validate_error(at, "Duplicate primary key definition");
+            }
+            self.enforcement(at, true)
+        } else if self.eat_kw("UNIQUE") {
+            self.paren_ident_list()?;
+            self.enforcement(at, false)?;
+            self.validate_error(at, "UNIQUE constraint is not supported yet");
+            Ok(())
+        } else {
+            Err(self.unexpected(&["PRIMARY KEY", "UNIQUE"]))
+        }
+    }
+
+    /// `[NOT] ENFORCED` after a constraint.
+    fn enforcement(&mut self, at: usize, primary: bool) -> PResult<()> {
+        if self.eat_kws(&["NOT", "ENFORCED"]) {
+            return Ok(());
+        }
+        self.eat_kw("ENFORCED");
+        if primary {
+            self.validate_error(at, ENFORCED_MSG);
+        }
+        Ok(())
+    }
+
+    fn column(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
+        self.ident()?;
+        if self.eat_kw("AS") {
+            // computed column
+            self.no_query_expr()?;
+            self.comment_opt()?;
+            return self.column_position(owner);
+        }
+        self.data_type()?;
+        loop {
+            if self.eat_kws(&["NOT", "NULL"]) || self.eat_kw("NULL") {
+                continue;
+            }
+            if self.is_kw("METADATA") {
+                self.advance();
+                if self.eat_kw("FROM") {
+                    self.expect_str()?;
+                }
+                self.eat_kw("VIRTUAL");
+                continue;
+            }
+            if self.is_kw("CONSTRAINT") || self.is_kw("PRIMARY") || self.is_kw("UNIQUE") {
+                let at = self.pos;
+                if self.eat_kw("CONSTRAINT") {
+                    self.ident()?;
+                }
+                if self.eat_kw("PRIMARY") {
+                    self.expect_kw("KEY")?;
+                    els.primary_keys += 1;
+                    if els.primary_keys > 1 {
+                        self.validate_error(at, "Duplicate primary key definition");
+                    }
+                    self.enforcement(at, true)?;
+                } else if self.eat_kw("UNIQUE") {
+                    self.enforcement(at, false)?;
+                    self.validate_error(at, "UNIQUE constraint is not supported yet");
+                } else {
+                    return Err(self.unexpected(&["PRIMARY KEY", "UNIQUE"]));
+                }
+                continue;
+            }
+            if self.is_kw("COMMENT") {
+                self.advance();
+                self.expect_str()?;
+                continue;
+            }
+            break;
+        }
+        self.column_position(owner)
+    }
+
+    fn column_position(&mut self, owner: Owner) -> PResult<()> {
+        if owner == Owner::Alter {
+            if self.eat_kw("FIRST") {
+                return Ok(());
+            }
+            if self.eat_kw("AFTER") {
+                self.ident()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn like_options(&mut self) -> PResult<()> {
+        self.expect_op("(")?;
+        let mut seen: Vec<String> = Vec::new();
+        let mut first = true;
+        loop {
+            let at = self.pos;
+            let strategy = self.text(0).to_ascii_uppercase();
+            if !(self.eat_kw("INCLUDING") || self.eat_kw("EXCLUDING") || self.eat_kw("OVERWRITING")) {
+                if first {
+                    return Err(self.unexpected(&["INCLUDING", "EXCLUDING", "OVERWRITING"]));
+                }
+                break;
+            }
+            first = false;
+            let feature = self.text(0).to_ascii_uppercase();
+            if !matches!(
+                feature.as_str(),
+                "ALL" | "CONSTRAINTS" | "PARTITIONS" | "DISTRIBUTION" | "GENERATED" | "METADATA"
+                    | "OPTIONS" | "WATERMARKS"
+            ) {
+                return Err(self.unexpected(&["ALL", "CONSTRAINTS", "OPTIONS", "WATERMARKS"]));
+            }
+            self.advance();
+            if seen.contains(&feature) {
+                self.validate_error(at, "Each like option feature can be declared only once");
+            }
+            if strategy == "OVERWRITING"
+                && matches!(feature.as_str(), "ALL" | "CONSTRAINTS" | "PARTITIONS" | "DISTRIBUTION")
+            {
+                self.validate_error(
+                    at,
+                    format!("Illegal merging strategy 'OVERWRITING' for '{feature}' option"),
+                );
+            }
+            seen.push(feature);
+            if self.is_op(")") {
+                break;
+            }
+            self.eat_op(",");
+        }
+        self.expect_op(")")
+    }
+
+    fn create_materialized_table(&mut self) -> PResult<()> {
+        self.if_not_exists()?;
+        let at = self.pos;
+        let name = self.compound_ident()?;
+        self.note_created(&name, at);
+        if self.is_op("(") {
+            self.table_elements(Owner::Materialized)?;
+        }
+        self.table_tail(true)?;
+        if self.eat_kw("WITH") {
+            self.options()?;
+        }
+        self.mt_properties()?;
+        self.expect_kw("AS")?;
+        self.query()
+    }
+
+    /// `[FRESHNESS = …] [REFRESH_MODE = …] [START_MODE = …]`.
+    fn mt_properties(&mut self) -> PResult<()> {
+        if self.eat_kw("FRESHNESS") {
+            self.expect_op("=")?;
+            self.freshness()?;
+        }
+        if self.eat_kw("REFRESH_MODE") {
+            self.expect_op("=")?;
+            if !(self.eat_kw("FULL") || self.eat_kw("CONTINUOUS")) {
+                return Err(self.unexpected(&["FULL", "CONTINUOUS"]));
+            }
+        }
+        if self.eat_kw("START_MODE") {
+            self.expect_op("=")?;
+            self.start_mode()?;
+        }
+        Ok(())
+    }
+
+    fn freshness(&mut self) -> PResult<()> {
+        let at = self.pos;
+        self.expect_kw("INTERVAL")?;
+        if self.is_str() {
+            self.advance();
+            self.time_unit()?;
+            Ok(())
+        } else {
+            self.pos = at;
+            self.expr()?;
+            Err(self.custom(
+                self.pos.saturating_sub(1),
+                "syntax-error",
+                "MATERIALIZED TABLE only supports define interval type FRESHNESS, please refer to the materialized table document",
+            ))
+        }
+    }
+
+    fn start_mode(&mut self) -> PResult<()> {
+        let w = self.text(0).to_ascii_uppercase();
+        match w.as_str() {
+            "FROM_BEGINNING" | "RESUME_OR_FROM_BEGINNING" => {
+                self.advance();
+                Ok(())
+            }
+            "FROM_NOW" | "RESUME_OR_FROM_NOW" => {
+                self.advance();
+                if self.eat_op("(") {
+                    if !self.is_kw("INTERVAL") {
+                        let at = self.pos;
+                        self.expr()?;
+                        return Err(self.custom(
+                            at,
+                            "syntax-error",
+                            "START_MODE literal must be an interval for FROM_NOW and RESUME_OR_FROM_NOW modes",
+                        ));
+                    }
+                    self.expr()?;
+                    self.expect_op(")")?;
+                }
+                Ok(())
+            }
+            "FROM_TIMESTAMP" | "RESUME_OR_FROM_TIMESTAMP" => {
+                self.advance();
+                self.expect_op("(")?;
+                if !self.is_kw("TIMESTAMP") {
+                    return Err(self.unexpected(&["TIMESTAMP"]));
+                }
+                self.expr()?;
+                self.expect_op(")")
+            }
+            _ => Err(self.unexpected(&["FROM_BEGINNING", "FROM_NOW", "FROM_TIMESTAMP"])),
+        }
+    }
+
+    fn create_function(&mut self, system: bool) -> PResult<()> {
+        self.if_not_exists()?;
+        if system {
+            self.ident()?;
+        } else {
+            self.compound_ident()?;
+        }
+        self.expect_kw("AS")?;
+        self.expect_str()?;
+        let mut language = String::new();
+        if self.eat_kw("LANGUAGE") {
+            language = self.text(0).to_ascii_uppercase();
+            if !(self.eat_kw("JAVA") || self.eat_kw("SCALA") || self.eat_kw("PYTHON") || self.eat_kw("SQL")) {
+                return Err(self.unexpected(&["JAVA", "SCALA", "PYTHON", "SQL"]));
+            }
+        }
+        if self.is_kw("USING") {
+            let at = self.pos;
+            self.advance();
+            if language == "SQL" || language == "PYTHON" {
+                return Err(self.custom(
+                    at,
+                    "syntax-error",
+                    format!("CREATE FUNCTION USING JAR/ARTIFACT syntax is not applicable to {language} language"),
+                ));
+            }
+            loop {
+                if !(self.eat_kw("JAR") || self.eat_kw("ARTIFACT")) {
+                    return Err(self.unexpected(&["JAR", "ARTIFACT"]));
+                }
+                self.expect_str()?;
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+        }
+        if self.eat_kw("WITH") {
+            self.options()?;
+        }
+        Ok(())
+    }
+
+    fn create_model(&mut self) -> PResult<()> {
+        self.if_not_exists()?;
+        let at = self.pos;
+        self.compound_ident()?;
+        let mut io = false;
+        if self.eat_kw("INPUT") {
+            self.model_columns()?;
+            io = true;
+        }
+        if self.eat_kw("OUTPUT") {
+            self.model_columns()?;
+            io = true;
+        }
+        self.comment_opt()?;
+        self.expect_kw("WITH")?;
+        self.options()?;
+        if self.eat_kw("AS") {
+            self.query()?;
+            if io {
+                self.validate_error(
+                    at,
+                    "CREATE MODEL AS SELECT syntax does not support to specify explicit input columns",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn model_columns(&mut self) -> PResult<()> {
+        self.expect_op("(")?;
+        loop {
+            self.ident()?;
+            self.data_type()?;
+            if self.eat_kws(&["NOT", "NULL"]) || self.eat_kw("NULL") {}
+            self.comment_opt()?;
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_op(")")
+    }
+
+    // ------------------------------------------------------------ ALTER
+
+    pub(crate) fn alter(&mut self) -> PResult<()> {
+        self.set_kind(StatementKind::Ddl, "ALTER");
+        self.advance(); // ALTER
+        let temporary = self.eat_kw("TEMPORARY");
+        let system = temporary && self.eat_kw("SYSTEM");
+        let what = self.text(0).to_ascii_uppercase();
+        match what.as_str() {
+            "TABLE" if !temporary => {
+                self.advance();
+                self.alter_table(Owner::Alter)
+            }
+            "MATERIALIZED" if !temporary => {
+                self.advance();
+                self.expect_kw("TABLE")?;
+                self.alter_materialized_table()
+            }
+            "VIEW" if !temporary => {
+                self.advance();
+                self.compound_ident()?;
+                if self.eat_kw("RENAME") {
+                    self.expect_kw("TO")?;
+                    self.compound_ident()?;
+                    Ok(())
+                } else if self.eat_kw("AS") {
+                    self.query()
+                } else {
+                    Err(self.unexpected(&["RENAME TO", "AS"]))
+                }
+            }
+            "FUNCTION" => {
+                self.advance();
+                self.if_exists()?;
+                if system {
+                    self.ident()?;
+                } else {
+                    self.compound_ident()?;
+                }
+                self.expect_kw("AS")?;
+                self.expect_str()?;
+                if self.eat_kw("LANGUAGE")
+                    && !(self.eat_kw("JAVA") || self.eat_kw("SCALA") || self.eat_kw("PYTHON") || self.eat_kw("SQL"))
+                {
+                    return Err(self.unexpected(&["JAVA", "SCALA", "PYTHON"]));
+                }
+                Ok(())
+            }
+            "CATALOG" if !temporary => {
+                self.advance();
+                self.ident()?;
+                if self.eat_kw("SET") {
+                    self.options()?;
+                    Ok(())
+                } else if self.eat_kw("RESET") {
+                    self.option_keys()
+                } else if self.eat_kw("COMMENT") {
+                    self.expect_str().map(|_| ())
+                } else {
+                    Err(self.unexpected(&["SET", "RESET", "COMMENT"]))
+                }
+            }
+            "DATABASE" if !temporary => {
+                self.advance();
+                self.compound_ident()?;
+                self.expect_kw("SET")?;
+                self.options()?;
+                Ok(())
+            }
+            "MODEL" | "CONNECTION" if !temporary || what == "CONNECTION" => {
+                self.advance();
+                self.if_exists()?;
+                self.compound_ident()?;
+                if self.eat_kw("SET") {
+                    self.options()?;
+                    Ok(())
+                } else if self.eat_kw("RESET") {
+                    self.option_keys()
+                } else if self.eat_kw("RENAME") {
+                    self.expect_kw("TO")?;
+                    self.compound_ident()?;
+                    Ok(())
+                } else if self.eat_kw("COMMENT") {
+                    self.expect_str().map(|_| ())
+                } else {
+                    Err(self.unexpected(&["SET", "RESET", "RENAME TO"]))
+                }
+            }
+            _ => Err(self.unexpected(&["TABLE", "VIEW", "FUNCTION", "CATALOG", "DATABASE"])),
+        }
+    }
+
+    fn alter_table(&mut self, owner: Owner) -> PResult<()> {
+        self.if_exists()?;
+        self.compound_ident()?;
+        if self.eat_kw("RENAME") {
+            if self.eat_kw("TO") {
+                self.compound_ident()?;
+                return Ok(());
+            }
+            self.compound_ident()?;
+            self.expect_kw("TO")?;
+            self.compound_ident()?;
+            return Ok(());
+        }
+        if self.eat_kw("SET") {
+            self.options()?;
+            return Ok(());
+        }
+        if self.eat_kw("RESET") {
+            return self.option_keys();
+        }
+        if self.is_kw("ADD") || self.is_kw("MODIFY") {
+            self.advance();
+            return self.add_or_modify(owner);
+        }
+        if self.eat_kw("DROP") {
+            return self.alter_drop();
+        }
+        if self.eat_kw("PARTITION") {
+            self.partition_spec_body()?;
+            return self.expect_kw("COMPACT");
+        }
+        if self.eat_kw("COMPACT") {
+            return Ok(());
+        }
+        Err(self.unexpected(&["RENAME", "SET", "RESET", "ADD", "MODIFY", "DROP"]))
+    }
+
+    fn add_or_modify(&mut self, owner: Owner) -> PResult<()> {
+        if self.is_kw("DISTRIBUTION") {
+            self.advance();
+            return self.distribution_body();
+        }
+        let mut els = Elements::default();
+        if self.is_op("(") {
+            self.table_elements(Owner::Alter)?;
+            return Ok(());
+        }
+        let _ = owner;
+        self.table_element(Owner::Alter, &mut els)
+    }
+
+    fn alter_drop(&mut self) -> PResult<()> {
+        if self.eat_kws(&["PRIMARY", "KEY"]) || self.eat_kw("WATERMARK") || self.eat_kw("DISTRIBUTION") {
+            return Ok(());
+        }
+        if self.eat_kw("CONSTRAINT") {
+            self.ident()?;
+            return Ok(());
+        }
+        if self.eat_op("(") {
+            loop {
+                self.compound_ident()?;
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+            return self.expect_op(")");
+        }
+        self.compound_ident()?;
+        Ok(())
+    }
+
+    fn alter_materialized_table(&mut self) -> PResult<()> {
+        self.compound_ident()?;
+        if self.eat_kw("SUSPEND") {
+            return Ok(());
+        }
+        if self.eat_kw("RESUME") {
+            if self.eat_kw("WITH") {
+                self.options()?;
+            }
+            return Ok(());
+        }
+        if self.eat_kw("REFRESH") {
+            if self.eat_kw("PARTITION") {
+                self.partition_spec_body()?;
+            }
+            return Ok(());
+        }
+        if self.eat_kw("SET") {
+            if self.eat_kw("FRESHNESS") {
+                self.expect_op("=")?;
+                return self.freshness();
+            }
+            if self.eat_kw("REFRESH_MODE") {
+                self.expect_op("=")?;
+                if !(self.eat_kw("FULL") || self.eat_kw("CONTINUOUS")) {
+                    return Err(self.unexpected(&["FULL", "CONTINUOUS"]));
+                }
+                return Ok(());
+            }
+            if self.is_op("(") {
+                self.options()?;
+                return Ok(());
+            }
+            return Err(self.unexpected(&["FRESHNESS", "REFRESH_MODE", "("]));
+        }
+        if self.eat_kw("RESET") {
+            return self.option_keys();
+        }
+        if self.eat_kw("AS") {
+            return self.query();
+        }
+        if self.is_kw("ADD") || self.is_kw("MODIFY") {
+            self.advance();
+            return self.add_or_modify(Owner::Materialized);
+        }
+        if self.eat_kw("DROP") {
+            return self.alter_drop();
+        }
+        if self.eat_kw("RENAME") {
+            if self.eat_kw("TO") {
+                self.compound_ident()?;
+                return Ok(());
+            }
+            self.compound_ident()?;
+            self.expect_kw("TO")?;
+            self.compound_ident()?;
+            return Ok(());
+        }
+        Err(self.unexpected(&["SUSPEND", "RESUME", "REFRESH", "SET", "RESET", "AS", "ADD", "MODIFY", "DROP"]))
+    }
+
+    // ------------------------------------------------------------ DROP
+
+    pub(crate) fn drop_stmt(&mut self) -> PResult<()> {
+        self.set_kind(StatementKind::Ddl, "DROP");
+        self.advance(); // DROP
+        let temporary_at = self.pos;
+        let temporary = self.eat_kw("TEMPORARY");
+        let system_at = self.pos;
+        let system = self.eat_kw("SYSTEM");
+        let what = self.text(0).to_ascii_uppercase();
+        match what.as_str() {
+            "TABLE" | "VIEW" | "MODEL" if !system => self.advance(),
+            "FUNCTION" => self.advance(),
+            "CONNECTION" => {
+                if system && !temporary {
+                    return Err(self.custom(
+                        system_at,
+                        "unsupported",
+                        "DROP SYSTEM CONNECTION is not supported, system connections can only be \
+                         dropped as temporary connections, you can use DROP TEMPORARY SYSTEM \
+                         CONNECTION instead",
+                    ));
+                }
+                self.advance();
+            }
+            "CATALOG" | "DATABASE" if !temporary && !system => self.advance(),
+            "MATERIALIZED" if !system => {
+                if temporary {
+                    return Err(self.custom(
+                        temporary_at,
+                        "unsupported",
+                        "DROP TEMPORARY MATERIALIZED TABLE is not supported",
+                    ));
+                }
+                self.advance();
+                self.expect_kw("TABLE")?;
+            }
+            _ => {
+                return Err(self.unexpected(&["TABLE", "VIEW", "FUNCTION", "CATALOG", "DATABASE"]));
+            }
+        }
+        self.if_exists()?;
+        if what == "CATALOG" || (system && what != "TABLE") {
+            self.ident()?;
+        } else {
+            self.compound_ident()?;
+        }
+        if what == "DATABASE" && !(self.eat_kw("RESTRICT") || self.eat_kw("CASCADE")) {}
+        Ok(())
+    }
+}
