@@ -303,6 +303,11 @@ impl Parser<'_> {
                         self.expect_kw("TABLE")?;
                         self.compound_ident()?;
                     }
+                    "OR" => {
+                        self.advance();
+                        self.expect_kws(&["ALTER", "MATERIALIZED", "TABLE"])?;
+                        self.compound_ident()?;
+                    }
                     _ => return Err(self.unexpected(&["TABLE", "VIEW", "CATALOG", "MODEL"])),
                 }
                 Ok(())

@@ -54,7 +54,7 @@ impl Parser<'_> {
                 self.gate(1, 20, "materialized tables", self.pos);
                 if temporary {
                     return Err(self.custom(
-                        temporary_at,
+                        self.pos,
                         "unsupported",
                         "CREATE TEMPORARY MATERIALIZED TABLE is not supported",
                     ));
@@ -438,7 +438,11 @@ impl Parser<'_> {
     }
 
     fn column(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
-        self.ident()?;
+        if owner == Owner::Alter {
+            self.compound_ident()?;
+        } else {
+            self.ident()?;
+        }
         if self.eat_kw("AS") {
             // computed column
             self.no_query_expr()?;
@@ -494,7 +498,7 @@ impl Parser<'_> {
                 return Ok(());
             }
             if self.eat_kw("AFTER") {
-                self.ident()?;
+                self.compound_ident()?;
             }
         }
         Ok(())
@@ -608,7 +612,8 @@ impl Parser<'_> {
                 self.advance();
                 if self.eat_op("(") {
                     if !self.is_kw("INTERVAL") {
-                        let at = self.pos;
+                        let lit = self.is_kw("TIMESTAMP") || self.is_kw("DATE") || self.is_kw("TIME");
+                        let at = self.pos + usize::from(lit);
                         self.expr()?;
                         return Err(self.custom(
                             at,
@@ -644,14 +649,16 @@ impl Parser<'_> {
         self.expect_kw("AS")?;
         self.expect_str()?;
         let mut language = String::new();
+        let mut language_at = self.pos;
         if self.eat_kw("LANGUAGE") {
+            language_at = self.pos;
             language = self.text(0).to_ascii_uppercase();
             if !(self.eat_kw("JAVA") || self.eat_kw("SCALA") || self.eat_kw("PYTHON") || self.eat_kw("SQL")) {
                 return Err(self.unexpected(&["JAVA", "SCALA", "PYTHON", "SQL"]));
             }
         }
         if self.is_kw("USING") {
-            let at = self.pos;
+            let at = language_at;
             self.advance();
             if language == "SQL" || language == "PYTHON" {
                 return Err(self.custom(
@@ -830,6 +837,36 @@ impl Parser<'_> {
         if self.eat_kw("RESET") {
             return self.option_keys();
         }
+        if self.is_kw("ADD") || self.is_kw("DROP") {
+            let add = self.is_kw("ADD");
+            let mut k = 1;
+            if self.is_kw_at(1, "IF") {
+                k = if add { 4 } else { 3 };
+            }
+            if self.is_kw_at(k, "PARTITION") {
+                self.advance();
+                if self.eat_kw("IF") {
+                    if add {
+                        self.expect_kw("NOT")?;
+                    }
+                    self.expect_kw("EXISTS")?;
+                }
+                loop {
+                    self.expect_kw("PARTITION")?;
+                    self.partition_spec_body()?;
+                    if add && self.eat_kw("WITH") {
+                        self.options()?;
+                    }
+                    if !add && !self.eat_op(",") {
+                        break;
+                    }
+                    if add && !self.is_kw("PARTITION") {
+                        break;
+                    }
+                }
+                return Ok(());
+            }
+        }
         if self.is_kw("ADD") || self.is_kw("MODIFY") {
             self.advance();
             return self.add_or_modify(owner);
@@ -948,7 +985,6 @@ impl Parser<'_> {
     pub(crate) fn drop_stmt(&mut self) -> PResult<()> {
         self.set_kind(StatementKind::Ddl, "DROP");
         self.advance(); // DROP
-        let temporary_at = self.pos;
         let temporary = self.eat_kw("TEMPORARY");
         let system_at = self.pos;
         let system = self.eat_kw("SYSTEM");
@@ -972,7 +1008,7 @@ impl Parser<'_> {
             "MATERIALIZED" if !system => {
                 if temporary {
                     return Err(self.custom(
-                        temporary_at,
+                        self.pos,
                         "unsupported",
                         "DROP TEMPORARY MATERIALIZED TABLE is not supported",
                     ));
@@ -985,7 +1021,7 @@ impl Parser<'_> {
             }
         }
         self.if_exists()?;
-        if what == "CATALOG" || (system && what != "TABLE") {
+        if what == "CATALOG" || (system && what == "CONNECTION") {
             self.ident()?;
         } else {
             self.compound_ident()?;

@@ -610,10 +610,26 @@ impl Parser<'_> {
                 self.compound_ident()?;
             }
             if self.eat_kws(&["PARTITION", "BY"]) {
-                self.paren_or_expr_list()?;
+                if self.eat_op("(") {
+                    self.expr_list()?;
+                    self.expect_op(")")?;
+                } else {
+                    self.expr()?;
+                }
             }
             if self.eat_kws(&["ORDER", "BY"]) {
-                self.paren_or_expr_list()?;
+                if self.eat_op("(") {
+                    self.order_items()?;
+                    self.expect_op(")")?;
+                } else {
+                    self.expr()?;
+                    if !self.eat_kw("ASC") {
+                        self.eat_kw("DESC");
+                    }
+                    if self.eat_kw("NULLS") && !(self.eat_kw("FIRST") || self.eat_kw("LAST")) {
+                        return Err(self.unexpected(&["FIRST", "LAST"]));
+                    }
+                }
             }
             return Ok(());
         }
@@ -643,15 +659,6 @@ impl Parser<'_> {
             self.data_type()?;
         }
         Ok(())
-    }
-
-    fn paren_or_expr_list(&mut self) -> PResult<()> {
-        if self.is_op("(") && !self.paren_starts_query(0) {
-            // (a, b) list or a parenthesised expression: both are expressions here.
-            self.expr_list()
-        } else {
-            self.expr_list()
-        }
     }
 
     /// `RESPECT NULLS`, `WITHIN GROUP (…)`, `FILTER (WHERE …)`, `OVER …` after a call.

@@ -313,6 +313,9 @@ impl Parser<'_> {
             }
             self.expect_op(")")?;
         } else if self.eat_kw("LATERAL") {
+            if self.is_kw("UNNEST") {
+                return self.table_primary();
+            }
             if self.eat_kw("TABLE") {
                 self.expect_op("(")?;
                 self.table_function_call()?;
@@ -339,9 +342,8 @@ impl Parser<'_> {
             let start = self.pos;
             let name = self.compound_ident()?;
             if self.is_op("(") {
-                // table function without TABLE(...)? Flink requires TABLE(); Calcite accepts
-                // `FROM f(x)` only for table-valued functions in some conformance levels.
-                return Err(self.unexpected(&[]));
+                // A table function called directly: `FROM TUMBLE(TABLE t, …)`, `FROM f(x)`.
+                return self.call_args().and_then(|()| self.table_suffix());
             }
             self.note_read_at(&name, start);
             if self.tok(0).kind == TokKind::HintStart {
@@ -356,6 +358,11 @@ impl Parser<'_> {
         } else {
             return Err(self.unexpected(&["a table name", "(", "LATERAL", "TABLE", "UNNEST"]));
         }
+        self.table_suffix()
+    }
+
+    /// `MATCH_RECOGNIZE (…)`, `TABLESAMPLE …`, `[AS] alias [(columns)]` after a table primary.
+    fn table_suffix(&mut self) -> PResult<()> {
         if self.is_kw("MATCH_RECOGNIZE") {
             self.match_recognize()?;
         }
@@ -546,6 +553,18 @@ impl Parser<'_> {
         if self.tok(0).kind == TokKind::HintStart {
             self.hints()?;
         }
+        if self.is_op("(") && !self.paren_starts_query(0) && self.is_ident_at(1) && !self.is_op_at(2, ",") && !self.is_op_at(2, ")") && !self.is_op_at(2, ".") {
+            // extended columns `t (name TYPE, …)`
+            self.advance();
+            loop {
+                self.compound_ident()?;
+                self.data_type()?;
+                if !self.eat_op(",") {
+                    break;
+                }
+            }
+            self.expect_op(")")?;
+        }
         if self.eat_kw("PARTITION") {
             self.partition_spec_body()?;
         }
@@ -553,8 +572,7 @@ impl Parser<'_> {
             self.advance();
             loop {
                 self.compound_ident()?;
-                if self.is_ident() {
-                    // extended column `name TYPE`
+                if !self.is_op(",") && !self.is_op(")") {
                     return Err(self.custom(
                         self.pos,
                         "syntax-error",

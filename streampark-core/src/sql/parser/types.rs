@@ -28,7 +28,7 @@ impl Parser<'_> {
                 self.advance();
                 continue;
             }
-            if nullable_suffix && self.is_kws(&["NOT", "NULL"]) {
+            if self.is_kws(&["NOT", "NULL"]) && (nullable_suffix || self.is_kw_at(2, "ARRAY") || self.is_kw_at(2, "MULTISET")) {
                 self.advance();
                 self.advance();
                 continue;
@@ -135,10 +135,6 @@ impl Parser<'_> {
                 self.advance();
                 self.paren_len()
             }
-            "INTERVAL" => {
-                self.advance();
-                self.interval_qualifier()
-            }
             "ARRAY" | "MULTISET" => {
                 self.advance();
                 self.expect_op("<")?;
@@ -155,7 +151,9 @@ impl Parser<'_> {
             }
             "ROW" => {
                 self.advance();
-                if self.eat_op("<") {
+                if self.eat_op("<>") {
+                    Ok(())
+                } else if self.eat_op("<") {
                     if !self.is_op(">") {
                         self.row_fields(">")?;
                     }
@@ -173,8 +171,14 @@ impl Parser<'_> {
                 self.advance();
                 self.expect_op("(")?;
                 self.expect_str()?;
+                while self.is_str() {
+                    self.advance();
+                }
                 if self.eat_op(",") {
                     self.expect_str()?;
+                    while self.is_str() {
+                        self.advance();
+                    }
                 }
                 self.expect_op(")")
             }
