@@ -127,13 +127,24 @@ impl SqlChecker for FlinkSqlChecker {
         let mut facts = Vec::with_capacity(ranges.len());
         let mut buf: Vec<Token> = Vec::new();
         for (index, range) in ranges.into_iter().enumerate() {
+            // Flink names the `;` that ends a statement too early.
+            let terminator = toks
+                .get(range.end)
+                .filter(|t| t.kind == TokKind::Op && t.text(script) == ";")
+                .copied();
             let slice = &toks[range];
             let (Some(first), Some(last)) = (slice.first(), slice.last()) else {
                 continue;
             };
             buf.clear();
             buf.extend_from_slice(slice);
-            buf.push(eof_after(script, last));
+            buf.push(match terminator {
+                Some(t) => Token {
+                    kind: TokKind::Eof,
+                    ..t
+                },
+                None => eof_after(script, last),
+            });
             let span = Span::from_range(
                 script,
                 first.start as usize,

@@ -143,11 +143,21 @@ impl Parser<'_> {
             "RESET" => {
                 self.set_kind(StatementKind::Command, "RESET");
                 self.advance();
-                // RESET, RESET 'key', RESET key (extended parser): anything up to the end.
-                while !self.at_eof() {
-                    self.advance();
+                if self.at_eof() || (self.is_str() && self.tok(1).kind == TokKind::Eof) {
+                    while !self.at_eof() {
+                        self.advance();
+                    }
+                    return Ok(());
                 }
-                Ok(())
+                // Flink's client parser: `RESET key` with a key free of spaces and quotes.
+                let rest = self.rest_text();
+                if !rest.is_empty() && !rest.contains(|c: char| c.is_whitespace() || c == '\'') {
+                    while !self.at_eof() {
+                        self.advance();
+                    }
+                    return Ok(());
+                }
+                Err(self.unexpected(&[]))
             }
             "HELP" | "QUIT" | "EXIT" | "CLEAR" => {
                 self.set_kind(StatementKind::Command, "CLIENT");
@@ -178,38 +188,52 @@ impl Parser<'_> {
         }
     }
 
+    /// The source text from the current token to the end of the statement.
+    fn rest_text(&self) -> &str {
+        let start = self.tok(0).start as usize;
+        let end = self.toks.last().map_or(start, |t| t.start as usize);
+        self.src.get(start..end).unwrap_or("").trim()
+    }
+
     fn set_command(&mut self) -> PResult<()> {
         if self.at_eof() {
             return Ok(());
         }
-        if self.is_str() && self.is_op_at(1, "=") && self.tok(2).kind == TokKind::Str {
+        // Grammar form: SET 'key' = 'value' (adjacent literals concatenate).
+        if self.is_str() {
             let key_at = self.pos;
             let key = self.expect_str()?;
-            self.facts.set_keys.push((key, key_at));
-            self.advance();
-            self.advance();
-            if self.at_eof() {
-                return Ok(());
+            if self.eat_op("=") && self.is_str() {
+                self.expect_str()?;
+                if self.at_eof() {
+                    self.facts.set_keys.push((key, key_at));
+                    return Ok(());
+                }
             }
-            return Err(self.unexpected(&[]));
+            self.pos = key_at;
         }
-        // Extended form `SET key = value`: key is the text before `=`.
+        // Flink's client parser: `SET key = value`, the key free of spaces and quotes, the value
+        // a quoted string or a run without spaces.
         let key_at = self.pos;
-        let start = self.tok(0).start as usize;
-        while !self.at_eof() && !self.is_op("=") {
-            self.advance();
+        let rest = self.rest_text().to_string();
+        if let Some(key) = client_set_key(&rest) {
+            self.facts.set_keys.push((key, key_at));
+            while !self.at_eof() {
+                self.advance();
+            }
+            return Ok(());
         }
-        if !self.is_op("=") || self.pos == key_at {
+        self.pos = key_at;
+        if self.is_str() && self.is_op_at(1, "=") {
+            self.advance();
+            self.advance();
+            return Err(self.unexpected(&["a string literal"]));
+        }
+        if self.is_str() {
+            self.advance();
             return Err(self.unexpected(&["="]));
         }
-        let end = self.tok(0).start as usize;
-        let key = self.src.get(start..end).unwrap_or("").trim();
-        let key = key.trim_matches('\'').to_string();
-        self.facts.set_keys.push((key, key_at));
-        while !self.at_eof() {
-            self.advance();
-        }
-        Ok(())
+        Err(self.unexpected(&["a string literal"]))
     }
 
     /// `[NOT] LIKE|ILIKE 'pattern'`.
@@ -219,7 +243,7 @@ impl Parser<'_> {
             self.advance();
         }
         if self.eat_kw("LIKE") || self.eat_kw("ILIKE") {
-            self.expect_str()?;
+            self.expect_single_str()?;
         } else if not {
             return Err(self.unexpected(&["LIKE", "ILIKE"]));
         }
@@ -336,7 +360,7 @@ impl Parser<'_> {
         let w = self.text(0).to_ascii_uppercase();
         match w.as_str() {
             "CATALOG" | "CONNECTION" | "DATABASE" | "FUNCTION" | "MODEL"
-                if self.is_ident_at(1) || self.is_kw_at(1, "EXTENDED") =>
+                if self.tok(0).reserved || self.is_ident_at(1) || self.is_kw_at(1, "EXTENDED") =>
             {
                 self.advance();
                 self.eat_kw("EXTENDED");
@@ -412,11 +436,14 @@ impl Parser<'_> {
                 self.expect_kw("SET")?;
                 self.statement_set_block()
             }
-            "CREATE" | "REPLACE" | "ALTER" => {
+            "ALTER" => Err(self.custom(
+                self.pos,
+                "syntax-error",
+                "ALTER statements cannot be explained: only queries, INSERT, statement sets and CREATE/REPLACE TABLE … AS SELECT can",
+            )),
+            "CREATE" | "REPLACE" => {
                 let is_ctas = self.explain_target_is_ctas();
-                if w == "ALTER" {
-                    self.alter()?;
-                } else if w == "CREATE" {
+                if w == "CREATE" {
                     self.create()?;
                 } else {
                     self.replace_table()?;
@@ -516,4 +543,20 @@ impl Parser<'_> {
         }
         Ok(())
     }
+}
+
+/// Flink's SQL client `SET key = value` form; returns the key when `rest` matches it.
+fn client_set_key(rest: &str) -> Option<String> {
+    let (key, value) = rest.split_once('=')?;
+    let key = key.trim_end();
+    if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '\'') {
+        return None;
+    }
+    let value = value.trim();
+    let ok = if let Some(inner) = value.strip_prefix('\'') {
+        inner.strip_suffix('\'').is_some_and(|v| !v.contains('\''))
+    } else {
+        !value.is_empty() && !value.contains(|c: char| c.is_whitespace() || c == '\'')
+    };
+    ok.then(|| key.to_string())
 }

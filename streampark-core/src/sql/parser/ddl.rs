@@ -181,7 +181,7 @@ impl Parser<'_> {
 
     fn comment_opt(&mut self) -> PResult<()> {
         if self.eat_kw("COMMENT") {
-            self.expect_str()?;
+            self.expect_single_str()?;
         }
         Ok(())
     }
@@ -272,7 +272,7 @@ impl Parser<'_> {
             }
             return Ok(());
         }
-        if replace || or_replace {
+        if replace {
             return Err(self.unexpected(&["AS"]));
         }
         if els.bare_columns.is_some() {
@@ -484,7 +484,7 @@ impl Parser<'_> {
             }
             if self.is_kw("COMMENT") {
                 self.advance();
-                self.expect_str()?;
+                self.expect_single_str()?;
                 continue;
             }
             break;

@@ -109,15 +109,27 @@ impl Parser<'_> {
     fn predicate(&mut self) -> PResult<()> {
         self.additive()?;
         loop {
+            if self.is_op("!=") {
+                return Err(self.custom(
+                    self.pos,
+                    "syntax-error",
+                    "`!=` is not allowed in Flink SQL; use `<>`",
+                ));
+            }
             if self.is_op("=")
                 || self.is_op("<>")
                 || self.is_op("<")
                 || self.is_op(">")
                 || self.is_op("<=")
                 || self.is_op(">=")
-                || self.is_op("!=")
             {
-                self.advance();
+                if (self.is_kw_at(1, "SOME") || self.is_kw_at(1, "ANY") || self.is_kw_at(1, "ALL"))
+                    && self.is_op_at(2, "(")
+                {
+                    self.advance();
+                } else {
+                    self.operand_follows()?;
+                }
                 if (self.is_kw("SOME") || self.is_kw("ANY") || self.is_kw("ALL"))
                     && self.is_op_at(1, "(")
                 {
@@ -240,7 +252,7 @@ impl Parser<'_> {
     fn additive(&mut self) -> PResult<()> {
         self.multiplicative()?;
         while self.is_op("+") || self.is_op("-") || self.is_op("||") {
-            self.advance();
+            self.operand_follows()?;
             self.multiplicative()?;
         }
         Ok(())
@@ -249,10 +261,52 @@ impl Parser<'_> {
     fn multiplicative(&mut self) -> PResult<()> {
         self.unary()?;
         while self.is_op("*") || self.is_op("/") || self.is_op("%") {
-            self.advance();
+            self.operand_follows()?;
             self.unary()?;
         }
         Ok(())
+    }
+
+    /// Consumes a binary operator; when no operand can follow it, Flink names the operator.
+    fn operand_follows(&mut self) -> PResult<()> {
+        let op = self.pos;
+        self.advance();
+        if self.can_start_expr() {
+            Ok(())
+        } else {
+            let mut e = self.unexpected(&["an expression"]);
+            e.tok = op;
+            e.message = format!("expected an expression after `{}`", self.toks[op].text(self.src));
+            if !self.at_eof() {
+                e.message.push_str(&format!(", found {}", super::describe(self.tok(0), self.src)));
+            }
+            Err(e)
+        }
+    }
+
+    /// Whether the current token can begin an expression.
+    pub(crate) fn can_start_expr(&self) -> bool {
+        let t = self.tok(0);
+        match t.kind {
+            TokKind::Number | TokKind::Str | TokKind::HexStr | TokKind::Param | TokKind::Quoted => true,
+            TokKind::Op => self.is_op("(") || self.is_op("+") || self.is_op("-") || self.is_op("{"),
+            TokKind::Word => {
+                if !t.reserved {
+                    return true;
+                }
+                let w = self.text(0);
+                const STARTERS: &[&str] = &[
+                    "TRUE", "FALSE", "NULL", "UNKNOWN", "DATE", "TIME", "TIMESTAMP", "INTERVAL",
+                    "CASE", "CAST", "TRY_CAST", "SAFE_CAST", "EXTRACT", "POSITION", "SUBSTRING",
+                    "OVERLAY", "TRIM", "CEIL", "CEILING", "FLOOR", "CONVERT", "TRANSLATE",
+                    "EXISTS", "UNIQUE", "ARRAY", "MAP", "MULTISET", "ROW", "CURSOR", "NOT",
+                    "JSON_OBJECT", "JSON_OBJECTAGG", "JSON_ARRAY", "JSON_ARRAYAGG", "JSON_VALUE",
+                    "JSON_QUERY", "JSON_EXISTS", "DEFAULT", "RUNNING", "FINAL",
+                ];
+                upper_in(w, STARTERS) || upper_in(w, NILADIC) || upper_in(w, RESERVED_FUNCTIONS)
+            }
+            _ => false,
+        }
     }
 
     fn unary(&mut self) -> PResult<()> {
@@ -273,16 +327,15 @@ impl Parser<'_> {
                 self.advance();
                 self.expr()?;
                 self.expect_op("]")?;
-            } else if self.is_op(".") && (self.is_ident_at(1) || self.tok(1).kind == TokKind::Word)
-            {
+            } else if self.is_op(".") {
+                if !(self.is_ident_at(1) || (self.tok(1).kind == TokKind::Word && self.is_op_at(2, "("))) {
+                    return Err(self.unexpected_at(self.pos, &["an identifier after `.`"]));
+                }
                 self.advance();
                 self.advance();
                 if self.is_op("(") {
                     self.call_args()?;
                 }
-            } else if self.is_op("::") {
-                self.advance();
-                self.data_type()?;
             } else {
                 return Ok(());
             }
@@ -542,15 +595,12 @@ impl Parser<'_> {
                     self.advance();
                     return Ok(());
                 }
-                self.advance();
-                if self.tok(0).kind == TokKind::Word || self.tok(0).kind == TokKind::Quoted {
-                    if !self.is_ident() && !self.is_op_at(1, "(") {
-                        return Err(self.unexpected(&["an identifier"]));
-                    }
-                    self.advance();
-                    continue;
+                if !(self.is_ident_at(1) || (self.tok(1).kind == TokKind::Word && self.is_op_at(2, "("))) {
+                    return Err(self.unexpected_at(self.pos, &["an identifier after `.`"]));
                 }
-                return Err(self.unexpected(&["an identifier"]));
+                self.advance();
+                self.advance();
+                continue;
             }
             break;
         }

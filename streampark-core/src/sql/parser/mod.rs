@@ -186,6 +186,22 @@ impl<'a> Parser<'a> {
 
     pub(crate) fn expect_str(&mut self) -> PResult<String> {
         if self.is_str() {
+            let mut s = unquote_str(self.text(0));
+            self.advance();
+            // Adjacent literals concatenate: 'a' 'b' is 'ab'.
+            while self.is_str() {
+                s.push_str(&unquote_str(self.text(0)));
+                self.advance();
+            }
+            Ok(s)
+        } else {
+            Err(self.unexpected(&["a string literal"]))
+        }
+    }
+
+    /// One string literal, without the concatenation of adjacent ones (COMMENT, LIKE patterns).
+    pub(crate) fn expect_single_str(&mut self) -> PResult<String> {
+        if self.is_str() {
             let s = unquote_str(self.text(0));
             self.advance();
             Ok(s)
@@ -219,6 +235,10 @@ impl<'a> Parser<'a> {
     pub(crate) fn compound_ident(&mut self) -> PResult<Vec<String>> {
         let mut parts = vec![self.ident()?];
         while self.is_op(".") {
+            if !self.is_ident_at(1) {
+                // Flink names the `.` when no identifier follows it.
+                return Err(self.unexpected_at(self.pos, &["an identifier after `.`"]));
+            }
             self.advance();
             parts.push(self.ident()?);
         }
@@ -382,7 +402,18 @@ impl<'a> Parser<'a> {
             "ALTER" => self.alter(),
             "DROP" => self.drop_stmt(),
             "REPLACE" => self.replace_table(),
-            _ => self.command(),
+            _ => {
+                let r = self.command();
+                match r {
+                    // Flink decides between command forms on their first two tokens: a wrong
+                    // second token is reported at the first.
+                    Err(mut e) if e.tok == 1 && !matches!(w.as_str(), "SET" | "RESET" | "DESCRIBE" | "DESC") => {
+                        e.tok = 0;
+                        Err(e)
+                    }
+                    other => other,
+                }
+            }
         }
     }
 }
@@ -408,7 +439,7 @@ pub(crate) fn ident_text(text: &str) -> String {
     }
 }
 
-fn describe(t: Token, src: &str) -> String {
+pub(crate) fn describe(t: Token, src: &str) -> String {
     match t.kind {
         TokKind::Eof => "end of statement".to_string(),
         TokKind::Str | TokKind::HexStr => {

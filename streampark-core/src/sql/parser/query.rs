@@ -45,12 +45,18 @@ impl Parser<'_> {
             self.expect_kw("BY")?;
             self.order_items()?;
         }
-        if self.eat_kw("LIMIT") {
+        if self.is_kw("LIMIT") {
+            let at = self.pos;
+            self.advance();
             if !self.eat_kw("ALL") {
                 self.limit_value()?;
             }
-            if self.eat_op(",") {
-                self.limit_value()?;
+            if self.is_op(",") {
+                return Err(self.custom(
+                    at,
+                    "syntax-error",
+                    "`LIMIT start, count` is not allowed in Flink SQL; use `LIMIT count OFFSET start`",
+                ));
             }
         }
         if self.eat_kw("OFFSET") {
@@ -149,9 +155,11 @@ impl Parser<'_> {
             self.eat_kw("ALL");
         }
         self.select_items()?;
-        if self.eat_kw("FROM") {
-            self.from_list()?;
+        if !self.eat_kw("FROM") {
+            // Without FROM, Flink's grammar ends the SELECT after its list.
+            return Ok(());
         }
+        self.from_list()?;
         if self.eat_kw("WHERE") {
             self.expr()?;
         }
@@ -185,6 +193,7 @@ impl Parser<'_> {
         loop {
             if self.is_op("*") {
                 self.advance();
+                self.opt_alias(false)?;
             } else {
                 self.expr()?;
                 self.opt_alias(true)?;
@@ -276,8 +285,6 @@ impl Parser<'_> {
                 || self.eat_kws(&["RIGHT", "OUTER", "JOIN"])
                 || self.eat_kws(&["FULL", "JOIN"])
                 || self.eat_kws(&["FULL", "OUTER", "JOIN"])
-                || self.eat_kws(&["LEFT", "SEMI", "JOIN"])
-                || self.eat_kws(&["LEFT", "ANTI", "JOIN"])
             {
                 self.table_primary()?;
                 if !natural {
