@@ -3,12 +3,15 @@
 
 Input : streampark-core/tests/data/sql/flink-sql-corpus.jsonl (the corpus) and
         streampark-core/tests/data/sql/handwritten.sql (statements written for this project).
-Output: streampark-core/tests/data/sql/heldout.jsonl, one case a line:
+Output: streampark-core/tests/data/sql/heldout.jsonl (or the name given), one case a line:
         {"id", "sql", "variant", "expect": "valid"|"invalid", "error_line", "error_column"}
 Labels come from running `flink-sql-verdict --strict` (Flink 2.3.0's parser, the same oracle that
 labelled the corpus) on every case; this script is only needed to regenerate the file:
 
-    scripts/gen-sql-heldout.py /path/to/flink-sql-verdict
+    scripts/gen-sql-heldout.py /path/to/flink-sql-verdict [SEED OUTPUT_NAME]
+
+heldout.jsonl (seed 20261124) was used while tuning error positions; heldout-fresh.jsonl
+(seed 777) was generated once and only measured, never used to change the parser.
 
 Variants (seeded, reproducible): re-cased, re-laid-out (newlines, tabs, runs of spaces), commented
 (`--` and `/* */` between tokens), damaged (token dropped, duplicated, swapped, a reserved word or
@@ -111,7 +114,10 @@ def handwritten():
 
 def main():
     verdict = sys.argv[1] if len(sys.argv) > 1 else "flink-sql-verdict"
-    rnd = random.Random(20261124)
+    # optional: seed and output name, for a second, untouched set
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 20261124
+    out_name = sys.argv[3] if len(sys.argv) > 3 else "heldout.jsonl"
+    rnd = random.Random(seed)
     corpus = [json.loads(l) for l in open(os.path.join(DATA, "flink-sql-corpus.jsonl"), encoding="utf-8")]
     # Client-only commands go through Flink's regex parser, not the grammar: keep them out of
     # multi-statement scripts.
@@ -148,7 +154,7 @@ def main():
     for line in out.stdout.splitlines():
         v = json.loads(line)
         verdicts[v["id"]] = v
-    with open(os.path.join(DATA, "heldout.jsonl"), "w", encoding="utf-8") as f:
+    with open(os.path.join(DATA, out_name), "w", encoding="utf-8") as f:
         for c in cases:
             v = verdicts[c["id"]]
             c["expect"] = "valid" if v.get("ok") else "invalid"
