@@ -12,8 +12,14 @@ mod types;
 use super::lexer::{LexError, TokKind, Token};
 use super::report::StatementKind;
 
-/// How deep expressions and queries may nest before the statement is refused.
-pub(crate) const MAX_DEPTH: u32 = 200;
+/// How deep expressions, queries and types may nest before the statement is refused.
+pub(crate) const MAX_DEPTH: u32 = 100;
+
+/// How much stack the parser may use below its first nesting level (bytes). Whichever of this
+/// and [`MAX_DEPTH`] is reached first ends the check of the statement with a diagnostic, so a
+/// hostile statement never overflows a thread's stack (Rust's spawned threads have 2 MiB; debug
+/// builds use several times more stack per level than release builds).
+pub(crate) const STACK_BUDGET: usize = 1024 * 1024;
 
 /// A syntax error at token `tok`.
 #[derive(Debug, Clone)]
@@ -69,6 +75,8 @@ pub(crate) struct Parser<'a> {
     pub(crate) pos: usize,
     pub(crate) depth: u32,
     pub(crate) facts: Facts,
+    /// Address of a local in the first `enter` (the stack's high-water base), 0 before.
+    stack_base: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -80,6 +88,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             depth: 0,
             facts: Facts::default(),
+            stack_base: 0,
         }
     }
 
@@ -264,11 +273,19 @@ impl<'a> Parser<'a> {
 
     pub(crate) fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        let probe = 0u8;
+        let here = std::ptr::addr_of!(probe) as usize;
+        if self.stack_base == 0 {
+            self.stack_base = here;
+        }
+        let used = self.stack_base.abs_diff(here);
+        if self.depth > MAX_DEPTH || used > STACK_BUDGET {
             return Err(ParseError {
                 tok: self.pos,
                 end_tok: self.pos,
-                message: format!("statement nested more than {MAX_DEPTH} levels deep"),
+                message: format!(
+                    "statement nested too deeply (more than {MAX_DEPTH} levels, or 1 MiB of parser stack)"
+                ),
                 code: "nesting-too-deep",
                 hint: Some("split the expression or query into views".into()),
             });
