@@ -7,6 +7,8 @@
 //! - `missing-connector`: CREATE TABLE without `'connector'` in `WITH`;
 //! - `unknown-set-key`: SET of a key Flink does not know, with the closest known key.
 
+use std::collections::HashMap;
+
 use super::lexer::Token;
 use super::parser::Facts;
 use super::report::{Diagnostic, Severity, Span, Statement, StatementKind};
@@ -204,10 +206,11 @@ pub(crate) fn run(script: &str, stmts: &[Statement], facts: &[StmtFacts], out: &
         }
     }
 
-    let mut created: Vec<(String, usize)> = Vec::new();
+    // name -> index of the first statement that creates it
+    let mut created: HashMap<String, usize> = HashMap::new();
     for (i, f, toks) in facts {
         for (name, at) in &f.created {
-            if created.iter().any(|(n, _)| n == name) {
+            if created.contains_key(name) {
                 out.push(warn(
                     "duplicate-table",
                     format!("`{name}` is created twice in this script"),
@@ -216,7 +219,7 @@ pub(crate) fn run(script: &str, stmts: &[Statement], facts: &[StmtFacts], out: &
                     *i,
                 ));
             } else {
-                created.push((name.clone(), *i));
+                created.insert(name.clone(), *i);
             }
         }
         if let Some(at) = f.created_without_connector {
@@ -243,8 +246,7 @@ pub(crate) fn run(script: &str, stmts: &[Statement], facts: &[StmtFacts], out: &
     if self_contained {
         for (i, f, toks) in facts {
             let local = |n: &String| {
-                f.local_names.contains(n)
-                    || created.iter().any(|(c, at)| c == n && *at <= *i)
+                f.local_names.contains(n) || created.get(n).is_some_and(|at| *at <= *i)
             };
             for (name, at) in f.inserted.iter().chain(f.read.iter()) {
                 if !local(name) {
