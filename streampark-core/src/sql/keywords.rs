@@ -420,20 +420,47 @@ pub(crate) const RESERVED: &[&str] = &[
     "YEAR",
 ];
 
+/// Reserved words bucketed by (length, first letter): a lookup compares a handful at most.
+fn table() -> &'static [Vec<&'static [u8]>] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<&'static [u8]>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t: Vec<Vec<&'static [u8]>> = vec![Vec::new(); BUCKETS];
+        for w in RESERVED {
+            if let Some(i) = w.as_bytes().first().and_then(|f| bucket_of(*f, w.len())) {
+                t[i].push(w.as_bytes());
+            }
+        }
+        t
+    })
+}
+
+const MAX_LEN: usize = 40;
+const BUCKETS: usize = (MAX_LEN + 1) * 27;
+
+fn bucket_of(first_upper: u8, len: usize) -> Option<usize> {
+    if len > MAX_LEN {
+        return None;
+    }
+    let letter = if first_upper.is_ascii_uppercase() {
+        (first_upper - b'A') as usize
+    } else {
+        26
+    };
+    Some(len * 27 + letter)
+}
+
 /// Whether `word` (any case) is one of Flink's reserved words.
 pub(crate) fn is_reserved(word: &str) -> bool {
-    if word.len() > 40 || !word.is_ascii() {
-        return false;
-    }
-    let mut buf = [0u8; 40];
     let bytes = word.as_bytes();
-    for (dst, src) in buf.iter_mut().zip(bytes) {
-        *dst = src.to_ascii_uppercase();
-    }
-    let upper = &buf[..bytes.len()];
-    RESERVED
-        .binary_search_by(|probe| probe.as_bytes().cmp(upper))
-        .is_ok()
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    let Some(i) = bucket_of(first.to_ascii_uppercase(), bytes.len()) else {
+        return false;
+    };
+    table()[i].iter().any(|w| {
+        w.len() == bytes.len() && w.iter().zip(bytes).all(|(a, b)| *a == b.to_ascii_uppercase())
+    })
 }
 
 #[cfg(test)]

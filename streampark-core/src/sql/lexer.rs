@@ -63,6 +63,16 @@ pub(crate) struct Token {
 }
 
 impl Token {
+    /// Whether the token's text is exactly `s` (cheap byte compare, no `memcmp` call).
+    pub(crate) fn is(&self, src: &str, s: &str) -> bool {
+        let (a, b) = (self.start as usize, self.end as usize);
+        b - a == s.len()
+            && src
+                .as_bytes()
+                .get(a..b)
+                .is_some_and(|t| t.iter().zip(s.as_bytes()).all(|(x, y)| x == y))
+    }
+
     /// The token's text.
     pub(crate) fn text<'a>(&self, src: &'a str) -> &'a str {
         src.get(self.start as usize..self.end as usize)

@@ -130,7 +130,7 @@ impl SqlChecker for FlinkSqlChecker {
             // Flink names the `;` that ends a statement too early.
             let terminator = toks
                 .get(range.end)
-                .filter(|t| t.kind == TokKind::Op && t.text(script) == ";")
+                .filter(|t| t.kind == TokKind::Op && t.is(script, ";"))
                 .copied();
             let slice = &toks[range];
             let (Some(first), Some(last)) = (slice.first(), slice.last()) else {

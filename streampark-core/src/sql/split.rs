@@ -26,7 +26,7 @@ pub(crate) fn split(src: &str, toks: &[Token]) -> Vec<Range<usize>> {
             block_checked = true;
             if !is_word(start, "BEGIN") {
                 let mut k = start;
-                while k + 2 < n + 1 && !(toks[k].kind == TokKind::Op && toks[k].text(src) == ";") {
+                while k + 2 < n + 1 && !(toks[k].kind == TokKind::Op && toks[k].is(src, ";")) {
                     if is_word(k, "STATEMENT") && is_word(k + 1, "SET") && is_word(k + 2, "BEGIN") {
                         in_block = true;
                         break;
@@ -36,7 +36,7 @@ pub(crate) fn split(src: &str, toks: &[Token]) -> Vec<Range<usize>> {
             }
         }
         let t = toks[i];
-        let semi = t.kind == TokKind::Op && t.text(src) == ";";
+        let semi = t.kind == TokKind::Op && t.is(src, ";");
         if in_block {
             if t.kind == TokKind::Word
                 && t.text(src).eq_ignore_ascii_case("END")

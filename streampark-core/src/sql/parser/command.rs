@@ -15,7 +15,7 @@ const EXPLAIN_DETAILS: &[&str] = &[
 
 impl Parser<'_> {
     pub(crate) fn command(&mut self) -> PResult<()> {
-        let w = self.text(0).to_ascii_uppercase();
+        let w = self.upper(0);
         match w.as_str() {
             "SHOW" => {
                 self.set_kind(StatementKind::Command, "SHOW");
@@ -270,7 +270,7 @@ impl Parser<'_> {
     }
 
     fn show(&mut self) -> PResult<()> {
-        let w = self.text(0).to_ascii_uppercase();
+        let w = self.upper(0);
         match w.as_str() {
             "CATALOGS" => {
                 self.advance();
@@ -312,7 +312,7 @@ impl Parser<'_> {
             }
             "CREATE" => {
                 self.advance();
-                let what = self.text(0).to_ascii_uppercase();
+                let what = self.upper(0);
                 match what.as_str() {
                     "TABLE" | "VIEW" | "MODEL" | "CONNECTION" => {
                         self.advance();
@@ -357,7 +357,7 @@ impl Parser<'_> {
     }
 
     fn describe(&mut self) -> PResult<()> {
-        let w = self.text(0).to_ascii_uppercase();
+        let w = self.upper(0);
         match w.as_str() {
             "CATALOG" | "CONNECTION" | "DATABASE" | "FUNCTION" | "MODEL"
                 if self.tok(0).reserved || self.is_ident_at(1) || self.is_kw_at(1, "EXTENDED") =>
@@ -424,7 +424,7 @@ impl Parser<'_> {
     }
 
     fn explainable(&mut self) -> PResult<()> {
-        let w = self.text(0).to_ascii_uppercase();
+        let w = self.upper(0);
         match w.as_str() {
             "INSERT" | "UPSERT" => self.insert(),
             "EXECUTE" => {

@@ -42,7 +42,7 @@ impl Parser<'_> {
         let temporary = self.eat_kw("TEMPORARY");
         let system_at = self.pos;
         let system = self.eat_kw("SYSTEM");
-        let what = self.text(0).to_ascii_uppercase();
+        let what = self.upper(0);
         match what.as_str() {
             "TABLE" if !or_alter && !system => {
                 self.facts.label = "CREATE TABLE";
@@ -602,7 +602,7 @@ impl Parser<'_> {
     }
 
     fn start_mode(&mut self) -> PResult<()> {
-        let w = self.text(0).to_ascii_uppercase();
+        let w = self.upper(0);
         match w.as_str() {
             "FROM_BEGINNING" | "RESUME_OR_FROM_BEGINNING" => {
                 self.advance();
@@ -732,7 +732,7 @@ impl Parser<'_> {
         self.advance(); // ALTER
         let temporary = self.eat_kw("TEMPORARY");
         let system = temporary && self.eat_kw("SYSTEM");
-        let what = self.text(0).to_ascii_uppercase();
+        let what = self.upper(0);
         match what.as_str() {
             "TABLE" if !temporary => {
                 self.advance();
@@ -988,7 +988,7 @@ impl Parser<'_> {
         let temporary = self.eat_kw("TEMPORARY");
         let system_at = self.pos;
         let system = self.eat_kw("SYSTEM");
-        let what = self.text(0).to_ascii_uppercase();
+        let what = self.upper(0);
         match what.as_str() {
             "TABLE" | "VIEW" | "MODEL" if !system => self.advance(),
             "FUNCTION" => self.advance(),

@@ -382,7 +382,7 @@ impl Parser<'_> {
     }
 
     fn word_primary(&mut self) -> PResult<()> {
-        let w = self.text(0).to_ascii_uppercase();
+        let w = self.upper(0);
         let reserved = self.tok(0).reserved;
         match w.as_str() {
             "TRUE" | "FALSE" | "NULL" | "UNKNOWN" => {
@@ -570,11 +570,11 @@ impl Parser<'_> {
                 self.primary()
             }
             _ if reserved => {
-                if upper_in(&w, NILADIC) && !self.is_op_at(1, "(") {
+                if upper_in(w.as_str(), NILADIC) && !self.is_op_at(1, "(") {
                     self.advance();
                     return Ok(());
                 }
-                if self.is_op_at(1, "(") && upper_in(&w, RESERVED_FUNCTIONS) {
+                if self.is_op_at(1, "(") && upper_in(w.as_str(), RESERVED_FUNCTIONS) {
                     self.advance();
                     self.call_args()?;
                     return self.after_call();
@@ -923,7 +923,7 @@ impl Parser<'_> {
             if self.eat_op(",") {
                 continue;
             }
-            let w = self.text(0).to_ascii_uppercase();
+            let w = self.upper(0);
             match w.as_str() {
                 "NULL" | "ABSENT" | "ERROR" | "EMPTY" | "TRUE" | "FALSE" | "UNKNOWN"
                     if self.is_kw_at(1, "ON") =>

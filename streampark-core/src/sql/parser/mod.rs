@@ -103,6 +103,20 @@ impl<'a> Parser<'a> {
         self.tok(k).text(self.src)
     }
 
+    /// Token `k` ahead in upper case, without allocating ("" when not a word of ≤ 32 bytes).
+    pub(crate) fn upper(&self, k: usize) -> Upper {
+        let t = self.tok(k);
+        let mut u = Upper { buf: [0; 32], len: 0 };
+        let text = t.text(self.src).as_bytes();
+        if t.kind == TokKind::Word && text.len() <= 32 {
+            for (d, s) in u.buf.iter_mut().zip(text) {
+                *d = s.to_ascii_uppercase();
+            }
+            u.len = text.len();
+        }
+        u
+    }
+
     pub(crate) fn at_eof(&self) -> bool {
         self.tok(0).kind == TokKind::Eof
     }
@@ -165,7 +179,7 @@ impl<'a> Parser<'a> {
 
     pub(crate) fn is_op_at(&self, k: usize, op: &str) -> bool {
         let t = self.tok(k);
-        t.kind == TokKind::Op && t.text(self.src) == op
+        t.kind == TokKind::Op && t.is(self.src, op)
     }
 
     pub(crate) fn is_op(&self, op: &str) -> bool {
@@ -397,7 +411,7 @@ impl<'a> Parser<'a> {
             }
             return Err(self.unexpected(&["a statement"]));
         }
-        let w = t.text(self.src).to_ascii_uppercase();
+        let w = self.upper(0);
         match w.as_str() {
             "SELECT" | "WITH" | "VALUES" | "TABLE" => {
                 self.set_kind(StatementKind::Query, "SELECT");
@@ -432,6 +446,26 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+}
+
+/// An upper-cased word on the stack.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Upper {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl PartialEq<&str> for Upper {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Upper {
+    /// The word, or "" when it was not ASCII.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 }
 

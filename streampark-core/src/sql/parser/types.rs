@@ -69,7 +69,7 @@ impl Parser<'_> {
         if t.kind != TokKind::Word {
             return Err(self.unexpected(&["a data type"]));
         }
-        let w = self.text(0).to_ascii_uppercase();
+        let w = self.upper(0);
         match w.as_str() {
             "CHAR" | "CHARACTER" => {
                 self.advance();
