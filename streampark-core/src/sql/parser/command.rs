@@ -143,11 +143,16 @@ impl Parser<'_> {
             "RESET" => {
                 self.set_kind(StatementKind::Command, "RESET");
                 self.advance();
-                if self.at_eof() || (self.is_str() && self.tok(1).kind == TokKind::Eof) {
-                    while !self.at_eof() {
-                        self.advance();
-                    }
+                if self.at_eof() {
                     return Ok(());
+                }
+                if self.is_str() {
+                    let at = self.pos;
+                    self.expect_str()?;
+                    if self.at_eof() {
+                        return Ok(());
+                    }
+                    self.pos = at;
                 }
                 // Flink's client parser: `RESET key` with a key free of spaces and quotes.
                 let rest = self.rest_text();
@@ -360,7 +365,10 @@ impl Parser<'_> {
         let w = self.upper(0);
         match w.as_str() {
             "CATALOG" | "CONNECTION" | "DATABASE" | "FUNCTION" | "MODEL"
-                if self.tok(0).reserved || self.is_ident_at(1) || self.is_kw_at(1, "EXTENDED") =>
+                if self.tok(0).reserved
+                    || self.is_ident_at(1)
+                    || self.is_kw_at(1, "EXTENDED")
+                    || self.tok(1).kind == TokKind::Eof =>
             {
                 self.advance();
                 self.eat_kw("EXTENDED");
