@@ -125,7 +125,9 @@ fn render(file: &str, text: &str, d: &Diagnostic) -> String {
     let pad = " ".repeat(width);
     let start = d.span.column.saturating_sub(1) as usize;
     let len = if d.span.end_line == d.span.line {
-        (d.span.end_column as usize + 1).saturating_sub(d.span.column as usize).max(1)
+        (d.span.end_column as usize + 1)
+            .saturating_sub(d.span.column as usize)
+            .max(1)
     } else {
         src.chars().count().saturating_sub(start).max(1)
     };
@@ -157,7 +159,11 @@ fn render(file: &str, text: &str, d: &Diagnostic) -> String {
 fn jsonl(checker: &FlinkSqlChecker, text: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let mut all_valid = true;
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let v: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {

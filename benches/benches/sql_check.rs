@@ -78,7 +78,10 @@ fn bench(c: &mut Criterion) {
     let (script_10k, n_10k) = job_script(10_000);
     dump("job-1k", &script_1k);
     dump("job-10k", &script_10k);
-    assert!(checker.check(&script_10k).is_valid(), "generated script is valid Flink SQL");
+    assert!(
+        checker.check(&script_10k).is_valid(),
+        "generated script is valid Flink SQL"
+    );
 
     let mut g = c.benchmark_group("sql_check_statements");
     g.throughput(Throughput::Elements(statements.len() as u64));

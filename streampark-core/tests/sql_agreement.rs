@@ -67,8 +67,10 @@ fn evaluate(path: &str, verbose: bool) -> (Tally, BTreeMap<String, Tally>, Tally
                 sql.replace('\n', "\n    ")
             );
         }
-        let (Some(el), Some(ec)) = (field(&v, "error_line").as_u64(), field(&v, "error_column").as_u64())
-        else {
+        let (Some(el), Some(ec)) = (
+            field(&v, "error_line").as_u64(),
+            field(&v, "error_column").as_u64(),
+        ) else {
             continue;
         };
         if field(&v, "phase").as_str() != Some("parse") {
@@ -93,7 +95,10 @@ fn evaluate(path: &str, verbose: bool) -> (Tally, BTreeMap<String, Tally>, Tally
 #[test]
 fn corpus_agrees_with_flink() {
     let verbose = std::env::var_os("SQL_CORPUS_VERBOSE").is_some();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sql/flink-sql-corpus.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sql/flink-sql-corpus.jsonl"
+    );
     let (overall, kinds, pos) = evaluate(path, verbose);
     println!(
         "corpus: {}/{} agree ({:.2}%)",
@@ -111,12 +116,20 @@ fn corpus_agrees_with_flink() {
         pos.pct()
     );
     assert_eq!(overall.total, 1747, "the corpus has 1,747 statements");
-    assert!(overall.pct() >= 99.0, "overall agreement {:.2}% < 99%", overall.pct());
+    assert!(
+        overall.pct() >= 99.0,
+        "overall agreement {:.2}% < 99%",
+        overall.pct()
+    );
     for kind in ["ddl", "dml", "query", "command"] {
         let t = &kinds[kind];
         assert!(t.pct() >= 98.0, "{kind} agreement {:.2}% < 98%", t.pct());
     }
-    assert!(pos.pct() >= 90.0, "position accuracy {:.2}% < 90%", pos.pct());
+    assert!(
+        pos.pct() >= 90.0,
+        "position accuracy {:.2}% < 90%",
+        pos.pct()
+    );
 }
 
 fn check_heldout(name: &str) {
@@ -139,11 +152,23 @@ fn check_heldout(name: &str) {
         pos.pct()
     );
     assert!(overall.total > 2000, "{name} is present");
-    assert!(overall.pct() >= 99.0, "{name}: agreement {:.2}% < 99%", overall.pct());
+    assert!(
+        overall.pct() >= 99.0,
+        "{name}: agreement {:.2}% < 99%",
+        overall.pct()
+    );
     for (k, t) in &variants {
-        assert!(t.pct() >= 98.0, "{name}: {k} agreement {:.2}% < 98%", t.pct());
+        assert!(
+            t.pct() >= 98.0,
+            "{name}: {k} agreement {:.2}% < 98%",
+            t.pct()
+        );
     }
-    assert!(pos.pct() >= 90.0, "{name}: position accuracy {:.2}% < 90%", pos.pct());
+    assert!(
+        pos.pct() >= 90.0,
+        "{name}: position accuracy {:.2}% < 90%",
+        pos.pct()
+    );
 }
 
 /// The held-out set used while tuning error positions.

@@ -25,9 +25,21 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
             format!("SELECT {}1", "NOT ".repeat(n)),
             format!("SELECT {}1", "- ".repeat(n)),
             format!("SELECT * FROM {}t{}", "(".repeat(n), ")".repeat(n)),
-            format!("SELECT * FROM {}SELECT 1{}", "(SELECT * FROM (".repeat(n / 4), "))".repeat(n / 4)),
-            format!("CREATE TABLE t (a {}INT{})", "ARRAY<".repeat(n), ">".repeat(n)),
-            format!("SELECT {}1{}", "CASE WHEN a THEN ".repeat(n / 4), " END".repeat(n / 4)),
+            format!(
+                "SELECT * FROM {}SELECT 1{}",
+                "(SELECT * FROM (".repeat(n / 4),
+                "))".repeat(n / 4)
+            ),
+            format!(
+                "CREATE TABLE t (a {}INT{})",
+                "ARRAY<".repeat(n),
+                ">".repeat(n)
+            ),
+            format!(
+                "SELECT {}1{}",
+                "CASE WHEN a THEN ".repeat(n / 4),
+                " END".repeat(n / 4)
+            ),
             format!("SELECT f({}1{})", "g(".repeat(n), ")".repeat(n)),
         ];
         for sql in cases {
@@ -44,7 +56,11 @@ fn moderate_nesting_is_fine() {
     on_small_stack(|| {
         let sql = format!("SELECT {}1{} FROM t", "(".repeat(50), ")".repeat(50));
         assert!(check(&sql).is_valid());
-        let sql = format!("CREATE TABLE t (a {}INT{}) WITH ('connector' = 'x')", "ARRAY<".repeat(30), ">".repeat(30));
+        let sql = format!(
+            "CREATE TABLE t (a {}INT{}) WITH ('connector' = 'x')",
+            "ARRAY<".repeat(30),
+            ">".repeat(30)
+        );
         assert!(check(&sql).is_valid());
     });
 }
@@ -77,7 +93,10 @@ fn garbage_never_panics() {
 fn unterminated_things_are_reported_where_they_start() {
     let r = check("SELECT 'abc FROM t");
     let e = r.first_error().unwrap();
-    assert_eq!((e.span.line, e.span.column, e.code), (1, 8, "lexical-error"));
+    assert_eq!(
+        (e.span.line, e.span.column, e.code),
+        (1, 8, "lexical-error")
+    );
     let r = check("SELECT a FROM t;\nSELECT `x FROM t");
     let e = r.first_error().unwrap();
     assert_eq!((e.span.line, e.span.column), (2, 8));
@@ -101,6 +120,9 @@ fn long_scripts_are_checked_whole() {
     assert_eq!(errors[0].span.line, 10_001);
     // one very long statement
     let cols: Vec<String> = (0..20_000).map(|i| format!("c{i} INT")).collect();
-    let sql = format!("CREATE TABLE wide ({}) WITH ('connector' = 'x')", cols.join(", "));
+    let sql = format!(
+        "CREATE TABLE wide ({}) WITH ('connector' = 'x')",
+        cols.join(", ")
+    );
     assert!(check(&sql).is_valid());
 }

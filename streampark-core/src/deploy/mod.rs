@@ -607,16 +607,12 @@ forward_deployer!(Box<T>);
 /// Convenience methods, implemented for every [`Deployer`]; do not implement it yourself.
 pub trait DeployerExt: Deployer {
     /// The snapshot of one deployment, `None` when the backend no longer lists it.
-    fn status(
-        &self,
-        id: &DeploymentId,
-    ) -> impl Future<Output = Result<Option<JobSnapshot>>> + Send;
+    fn status(&self, id: &DeploymentId)
+    -> impl Future<Output = Result<Option<JobSnapshot>>> + Send;
 
     /// The snapshots of one job's deployments, newest attempt first.
-    fn job_deployments(
-        &self,
-        job: &JobId,
-    ) -> impl Future<Output = Result<Vec<JobSnapshot>>> + Send;
+    fn job_deployments(&self, job: &JobId)
+    -> impl Future<Output = Result<Vec<JobSnapshot>>> + Send;
 
     /// Polls until the deployment reaches one of `states`, or fails with [`Error::Timeout`].
     /// A terminal state that is not among `states` ends the wait with [`Error::Rejected`].
@@ -675,7 +671,8 @@ impl<T: Deployer + ?Sized> DeployerExt for T {
                     backend: self.backend(),
                     operation: format!(
                         "wait for {id} to reach {states:?} (last seen {})",
-                        last.map(|s| s.to_string()).unwrap_or_else(|| "nothing".into())
+                        last.map(|s| s.to_string())
+                            .unwrap_or_else(|| "nothing".into())
                     ),
                     after: timeout,
                 });

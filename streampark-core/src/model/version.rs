@@ -226,11 +226,7 @@ impl Clause {
             (Some(_), None) => (v.major, v.minor, 0),
             (Some(_), Some(_)) => (v.major, v.minor, v.patch),
         };
-        let want = (
-            self.major,
-            self.minor.unwrap_or(0),
-            self.patch.unwrap_or(0),
-        );
+        let want = (self.major, self.minor.unwrap_or(0), self.patch.unwrap_or(0));
         match self.op {
             Op::Eq => have == want,
             Op::Ge => have >= want,
@@ -372,7 +368,14 @@ mod tests {
     #[test]
     fn rejects_garbage_with_a_reason() {
         for bad in [
-            "", "1", "a.b.c", "1.2.3.4", "1..2", "1.2-", "-1.2", "99999999.1",
+            "",
+            "1",
+            "a.b.c",
+            "1.2.3.4",
+            "1..2",
+            "1.2-",
+            "-1.2",
+            "99999999.1",
         ] {
             let e = bad.parse::<FlinkVersion>().unwrap_err();
             assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e:?}");

@@ -459,7 +459,10 @@ pub(crate) fn is_reserved(word: &str) -> bool {
         return false;
     };
     table()[i].iter().any(|w| {
-        w.len() == bytes.len() && w.iter().zip(bytes).all(|(a, b)| *a == b.to_ascii_uppercase())
+        w.len() == bytes.len()
+            && w.iter()
+                .zip(bytes)
+                .all(|(a, b)| *a == b.to_ascii_uppercase())
     })
 }
 

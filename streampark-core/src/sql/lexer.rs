@@ -366,10 +366,7 @@ mod tests {
         assert_eq!(toks[8].0, TokKind::HintEnd);
         assert_eq!(toks[9].0, TokKind::HexStr);
         assert_eq!(toks[10], (TokKind::Number, "1.5e3".into(), 1, 39));
-        assert_eq!(
-            toks[11].0,
-            TokKind::Error(LexError::UnterminatedString)
-        );
+        assert_eq!(toks[11].0, TokKind::Error(LexError::UnterminatedString));
     }
 
     #[test]

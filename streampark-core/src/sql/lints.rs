@@ -157,7 +157,13 @@ fn span_of(script: &str, toks: &[Token], at: usize) -> Span {
     Span::from_range(script, t.start as usize, t.end as usize, t.line, t.col)
 }
 
-fn warn(code: &'static str, message: String, span: Span, hint: Option<String>, statement: usize) -> Diagnostic {
+fn warn(
+    code: &'static str,
+    message: String,
+    span: Span,
+    hint: Option<String>,
+    statement: usize,
+) -> Diagnostic {
     Diagnostic {
         severity: Severity::Warning,
         code,
@@ -169,7 +175,12 @@ fn warn(code: &'static str, message: String, span: Span, hint: Option<String>, s
 }
 
 /// Adds the lints' warnings for a whole script.
-pub(crate) fn run(script: &str, stmts: &[Statement], facts: &[StmtFacts], out: &mut Vec<Diagnostic>) {
+pub(crate) fn run(
+    script: &str,
+    stmts: &[Statement],
+    facts: &[StmtFacts],
+    out: &mut Vec<Diagnostic>,
+) {
     let has_insert = facts
         .iter()
         .any(|(_, f, _)| !f.inserted.is_empty() || f.is_statement_set);
@@ -181,16 +192,18 @@ pub(crate) fn run(script: &str, stmts: &[Statement], facts: &[StmtFacts], out: &
             .iter()
             .any(|s| s.label == "USE" || s.label == "CREATE CATALOG");
 
-    if !has_insert && (creates_tables || has_query) && stmts.len() > 1 {
-        if let Some(first) = stmts.first() {
-            out.push(warn(
-                "no-sink",
-                "the script has no INSERT: a Flink job needs at least one sink".into(),
-                first.span,
-                Some("add `INSERT INTO <sink table> SELECT …`".into()),
-                0,
-            ));
-        }
+    if !has_insert
+        && (creates_tables || has_query)
+        && stmts.len() > 1
+        && let Some(first) = stmts.first()
+    {
+        out.push(warn(
+            "no-sink",
+            "the script has no INSERT: a Flink job needs at least one sink".into(),
+            first.span,
+            Some("add `INSERT INTO <sink table> SELECT …`".into()),
+            0,
+        ));
     }
     if has_insert {
         for (i, s) in stmts.iter().enumerate() {
@@ -313,7 +326,10 @@ mod tests {
         let r = FlinkSqlChecker::new().check("SET 'table.exec.mini-batch.enable' = 'true'");
         let w = r.warnings().next().unwrap();
         assert_eq!(w.code, "unknown-set-key");
-        assert_eq!(w.hint.as_deref(), Some("did you mean `table.exec.mini-batch.enabled`?"));
+        assert_eq!(
+            w.hint.as_deref(),
+            Some("did you mean `table.exec.mini-batch.enabled`?")
+        );
         assert!(codes("SET 'table.exec.mini-batch.enabled' = 'true'").is_empty());
         assert!(codes("SET 'my.own.key' = 'x'").is_empty());
     }
@@ -328,7 +344,11 @@ mod tests {
         assert!(c.contains(&"duplicate-table"), "{c:?}");
         assert!(c.contains(&"missing-connector"), "{c:?}");
         assert!(c.contains(&"select-in-job"), "{c:?}");
-        assert_eq!(c.iter().filter(|x| **x == "unknown-table").count(), 2, "{c:?}");
+        assert_eq!(
+            c.iter().filter(|x| **x == "unknown-table").count(),
+            2,
+            "{c:?}"
+        );
         let c = codes("CREATE TABLE a (x INT) WITH ('connector' = 'datagen');\nSELECT x FROM a;");
         assert!(c.contains(&"no-sink"), "{c:?}");
     }

@@ -162,7 +162,9 @@ impl SqlChecker for FlinkSqlChecker {
             };
             report.statements.push(Statement { kind, label, span });
             match result {
-                Err(e) => report.diagnostics.push(parse_diagnostic(script, &buf, &e, index)),
+                Err(e) => report
+                    .diagnostics
+                    .push(parse_diagnostic(script, &buf, &e, index)),
                 Ok(()) => {
                     for (message, at) in &p.facts.validate {
                         report.diagnostics.push(Diagnostic {
@@ -280,7 +282,9 @@ mod tests {
 
     #[test]
     fn later_statements_are_still_checked() {
-        let r = FlinkSqlChecker::new().with_lints(false).check("SELECT FROM;\nSELECT 1;\nSELEC 2");
+        let r = FlinkSqlChecker::new()
+            .with_lints(false)
+            .check("SELECT FROM;\nSELECT 1;\nSELEC 2");
         assert_eq!(r.statements.len(), 3);
         let errs: Vec<_> = r.errors().map(|d| (d.statement, d.span.line)).collect();
         assert_eq!(errs, vec![(0, 1), (2, 3)]);
@@ -289,7 +293,8 @@ mod tests {
     #[test]
     fn version_gates_newer_syntax() {
         let old = FlinkSqlChecker::for_version(&"1.17.2".parse().unwrap()).unwrap();
-        let r = old.check("CREATE MATERIALIZED TABLE m FRESHNESS = INTERVAL '1' MINUTE AS SELECT 1");
+        let r =
+            old.check("CREATE MATERIALIZED TABLE m FRESHNESS = INTERVAL '1' MINUTE AS SELECT 1");
         assert_eq!(r.first_error().map(|d| d.code), Some("needs-newer-flink"));
         assert!(FlinkSqlChecker::for_version(&"1.14.0".parse().unwrap()).is_err());
     }

@@ -164,7 +164,10 @@ pub struct SqlReport {
 impl SqlReport {
     /// Whether no diagnostic is an error (warnings allowed).
     pub fn is_valid(&self) -> bool {
-        !self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        !self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// The errors.

@@ -256,7 +256,7 @@ impl Parser<'_> {
     }
 
     /// `[(FROM|IN) name] [[NOT] LIKE …]`.
-    fn from_in_like(&mut self, single_part: bool) -> PResult<()> {
+    fn scope_and_like(&mut self, single_part: bool) -> PResult<()> {
         if self.eat_kw("FROM") || self.eat_kw("IN") {
             let at = self.pos;
             let parts = self.compound_ident()?;
@@ -291,21 +291,21 @@ impl Parser<'_> {
             }
             "DATABASES" => {
                 self.advance();
-                self.from_in_like(true)
+                self.scope_and_like(true)
             }
             "USER" => {
                 self.advance();
                 self.expect_kw("FUNCTIONS")?;
-                self.from_in_like(false)
+                self.scope_and_like(false)
             }
             "FUNCTIONS" | "PROCEDURES" | "TABLES" | "VIEWS" | "MODELS" | "CONNECTIONS" => {
                 self.advance();
-                self.from_in_like(false)
+                self.scope_and_like(false)
             }
             "MATERIALIZED" => {
                 self.advance();
                 self.expect_kw("TABLES")?;
-                self.from_in_like(false)
+                self.scope_and_like(false)
             }
             "COLUMNS" => {
                 self.advance();
@@ -397,11 +397,17 @@ impl Parser<'_> {
             if self.eat_kw("WITH") || self.eat_kw("WITHOUT") {
                 self.expect_kw("IMPLEMENTATION")?;
             }
-            if self.eat_kw("AS") && !(self.eat_kw("JSON") || self.eat_kw("XML") || self.eat_kw("DOT")) {
+            if self.eat_kw("AS")
+                && !(self.eat_kw("JSON") || self.eat_kw("XML") || self.eat_kw("DOT"))
+            {
                 return Err(self.unexpected(&["JSON", "XML", "DOT"]));
             }
             self.expect_kw("FOR")?;
-            if self.is_ident() && !self.is_kw("UPSERT") && !self.is_kw("EXECUTE") && !self.is_kw("STATEMENT") {
+            if self.is_ident()
+                && !self.is_kw("UPSERT")
+                && !self.is_kw("EXECUTE")
+                && !self.is_kw("STATEMENT")
+            {
                 return Err(self.custom(
                     self.pos,
                     "syntax-error",
@@ -411,7 +417,9 @@ impl Parser<'_> {
         } else {
             let mut seen: Vec<String> = Vec::new();
             while self.tok(0).kind == TokKind::Word
-                && EXPLAIN_DETAILS.iter().any(|d| d.eq_ignore_ascii_case(self.text(0)))
+                && EXPLAIN_DETAILS
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(self.text(0)))
             {
                 let d = self.text(0).to_ascii_uppercase();
                 if seen.contains(&d) {
@@ -481,7 +489,13 @@ impl Parser<'_> {
             if self.is_kw_at(k, "TABLE") {
                 table = true;
             }
-            if table && self.is_kw_at(k, "AS") && (self.is_kw_at(k + 1, "SELECT") || self.is_kw_at(k + 1, "WITH") || self.is_kw_at(k + 1, "VALUES") || self.is_op_at(k + 1, "(")) {
+            if table
+                && self.is_kw_at(k, "AS")
+                && (self.is_kw_at(k + 1, "SELECT")
+                    || self.is_kw_at(k + 1, "WITH")
+                    || self.is_kw_at(k + 1, "VALUES")
+                    || self.is_op_at(k + 1, "("))
+            {
                 return true;
             }
             k += 1;

@@ -152,7 +152,13 @@ impl Parser<'_> {
                 self.options().map(|_| ())
             }
             _ => Err(self.unexpected(&[
-                "TABLE", "VIEW", "FUNCTION", "CATALOG", "DATABASE", "MATERIALIZED TABLE", "MODEL",
+                "TABLE",
+                "VIEW",
+                "FUNCTION",
+                "CATALOG",
+                "DATABASE",
+                "MATERIALIZED TABLE",
+                "MODEL",
             ])),
         }
     }
@@ -345,7 +351,10 @@ impl Parser<'_> {
         self.expect_op("(")?;
         let mut els = Elements::default();
         // Columns without types (CTAS/RTAS only): `(a, b)`.
-        if owner != Owner::Alter && self.is_ident() && (self.is_op_at(1, ",") || self.is_op_at(1, ")")) {
+        if owner != Owner::Alter
+            && self.is_ident()
+            && (self.is_op_at(1, ",") || self.is_op_at(1, ")"))
+        {
             els.bare_columns = Some(self.pos);
             self.ident_list()?;
             self.expect_op(")")?;
@@ -511,7 +520,8 @@ impl Parser<'_> {
         loop {
             let at = self.pos;
             let strategy = self.text(0).to_ascii_uppercase();
-            if !(self.eat_kw("INCLUDING") || self.eat_kw("EXCLUDING") || self.eat_kw("OVERWRITING")) {
+            if !(self.eat_kw("INCLUDING") || self.eat_kw("EXCLUDING") || self.eat_kw("OVERWRITING"))
+            {
                 if first {
                     return Err(self.unexpected(&["INCLUDING", "EXCLUDING", "OVERWRITING"]));
                 }
@@ -521,8 +531,14 @@ impl Parser<'_> {
             let feature = self.text(0).to_ascii_uppercase();
             if !matches!(
                 feature.as_str(),
-                "ALL" | "CONSTRAINTS" | "PARTITIONS" | "DISTRIBUTION" | "GENERATED" | "METADATA"
-                    | "OPTIONS" | "WATERMARKS"
+                "ALL"
+                    | "CONSTRAINTS"
+                    | "PARTITIONS"
+                    | "DISTRIBUTION"
+                    | "GENERATED"
+                    | "METADATA"
+                    | "OPTIONS"
+                    | "WATERMARKS"
             ) {
                 return Err(self.unexpected(&["ALL", "CONSTRAINTS", "OPTIONS", "WATERMARKS"]));
             }
@@ -531,7 +547,10 @@ impl Parser<'_> {
                 self.validate_error(at, "Each like option feature can be declared only once");
             }
             if strategy == "OVERWRITING"
-                && matches!(feature.as_str(), "ALL" | "CONSTRAINTS" | "PARTITIONS" | "DISTRIBUTION")
+                && matches!(
+                    feature.as_str(),
+                    "ALL" | "CONSTRAINTS" | "PARTITIONS" | "DISTRIBUTION"
+                )
             {
                 self.validate_error(
                     at,
@@ -612,7 +631,8 @@ impl Parser<'_> {
                 self.advance();
                 if self.eat_op("(") {
                     if !self.is_kw("INTERVAL") {
-                        let lit = self.is_kw("TIMESTAMP") || self.is_kw("DATE") || self.is_kw("TIME");
+                        let lit =
+                            self.is_kw("TIMESTAMP") || self.is_kw("DATE") || self.is_kw("TIME");
                         let at = self.pos + usize::from(lit);
                         self.expr()?;
                         return Err(self.custom(
@@ -653,7 +673,11 @@ impl Parser<'_> {
         if self.eat_kw("LANGUAGE") {
             language_at = self.pos;
             language = self.text(0).to_ascii_uppercase();
-            if !(self.eat_kw("JAVA") || self.eat_kw("SCALA") || self.eat_kw("PYTHON") || self.eat_kw("SQL")) {
+            if !(self.eat_kw("JAVA")
+                || self.eat_kw("SCALA")
+                || self.eat_kw("PYTHON")
+                || self.eat_kw("SQL"))
+            {
                 return Err(self.unexpected(&["JAVA", "SCALA", "PYTHON", "SQL"]));
             }
         }
@@ -716,7 +740,7 @@ impl Parser<'_> {
         loop {
             self.ident()?;
             self.data_type()?;
-            if self.eat_kws(&["NOT", "NULL"]) || self.eat_kw("NULL") {}
+            let _nullability = self.eat_kws(&["NOT", "NULL"]) || self.eat_kw("NULL");
             self.comment_opt()?;
             if !self.eat_op(",") {
                 break;
@@ -767,7 +791,10 @@ impl Parser<'_> {
                 self.expect_kw("AS")?;
                 self.expect_str()?;
                 if self.eat_kw("LANGUAGE")
-                    && !(self.eat_kw("JAVA") || self.eat_kw("SCALA") || self.eat_kw("PYTHON") || self.eat_kw("SQL"))
+                    && !(self.eat_kw("JAVA")
+                        || self.eat_kw("SCALA")
+                        || self.eat_kw("PYTHON")
+                        || self.eat_kw("SQL"))
                 {
                     return Err(self.unexpected(&["JAVA", "SCALA", "PYTHON"]));
                 }
@@ -899,7 +926,10 @@ impl Parser<'_> {
     }
 
     fn alter_drop(&mut self) -> PResult<()> {
-        if self.eat_kws(&["PRIMARY", "KEY"]) || self.eat_kw("WATERMARK") || self.eat_kw("DISTRIBUTION") {
+        if self.eat_kws(&["PRIMARY", "KEY"])
+            || self.eat_kw("WATERMARK")
+            || self.eat_kw("DISTRIBUTION")
+        {
             return Ok(());
         }
         if self.eat_kw("CONSTRAINT") {
@@ -977,7 +1007,9 @@ impl Parser<'_> {
             self.compound_ident()?;
             return Ok(());
         }
-        Err(self.unexpected(&["SUSPEND", "RESUME", "REFRESH", "SET", "RESET", "AS", "ADD", "MODIFY", "DROP"]))
+        Err(self.unexpected(&[
+            "SUSPEND", "RESUME", "REFRESH", "SET", "RESET", "AS", "ADD", "MODIFY", "DROP",
+        ]))
     }
 
     // ------------------------------------------------------------ DROP
@@ -1026,7 +1058,9 @@ impl Parser<'_> {
         } else {
             self.compound_ident()?;
         }
-        if what == "DATABASE" && !(self.eat_kw("RESTRICT") || self.eat_kw("CASCADE")) {}
+        if what == "DATABASE" && !self.eat_kw("RESTRICT") {
+            self.eat_kw("CASCADE");
+        }
         Ok(())
     }
 }

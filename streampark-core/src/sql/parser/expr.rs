@@ -6,33 +6,148 @@ use crate::sql::lexer::TokKind;
 
 /// Reserved words that still name built-in functions when followed by `(`.
 const RESERVED_FUNCTIONS: &[&str] = &[
-    "ABS", "ARRAY_AGG", "ARRAY_CONCAT_AGG", "AVG", "CARDINALITY", "CEIL", "CEILING",
-    "CHARACTER_LENGTH", "CHAR_LENGTH", "CLASSIFIER", "COALESCE", "COLLECT", "CORR", "COUNT",
-    "COVAR_POP", "COVAR_SAMP", "CUME_DIST", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP",
-    "DENSE_RANK", "ELEMENT", "EVERY", "EXP", "FIRST_VALUE", "FLOOR", "FUSION", "GROUPING",
-    "GROUP_CONCAT", "HOUR", "INTERSECTION", "JSON_ARRAYAGG", "JSON_OBJECTAGG", "LAG", "LAST_VALUE",
-    "LEAD", "LEFT", "LN", "LOCALTIME", "LOCALTIMESTAMP", "LOWER", "MATCH_NUMBER", "MAX", "MIN",
-    "MINUTE", "MOD", "MONTH", "NTH_VALUE", "NTILE", "NULLIF", "OCTET_LENGTH", "PERCENTILE_CONT",
-    "PERCENTILE_DISC", "PERCENT_RANK", "POWER", "RANK", "REGR_AVGX", "REGR_AVGY", "REGR_COUNT",
-    "REGR_INTERCEPT", "REGR_R2", "REGR_SLOPE", "REGR_SXX", "REGR_SXY", "REGR_SYY", "RIGHT",
-    "ROW_NUMBER", "SECOND", "SOME", "SQRT", "STDDEV_POP", "STDDEV_SAMP", "SUM", "TRUNCATE",
-    "UPPER", "USER", "VAR_POP", "VAR_SAMP", "YEAR", "HASH", "PREV", "NEXT", "RAW", "SEARCH",
-    "TRIM_ARRAY", "ANY", "ALL", "VALUE_OF", "PERCENT", "STRING",
+    "ABS",
+    "ARRAY_AGG",
+    "ARRAY_CONCAT_AGG",
+    "AVG",
+    "CARDINALITY",
+    "CEIL",
+    "CEILING",
+    "CHARACTER_LENGTH",
+    "CHAR_LENGTH",
+    "CLASSIFIER",
+    "COALESCE",
+    "COLLECT",
+    "CORR",
+    "COUNT",
+    "COVAR_POP",
+    "COVAR_SAMP",
+    "CUME_DIST",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "DENSE_RANK",
+    "ELEMENT",
+    "EVERY",
+    "EXP",
+    "FIRST_VALUE",
+    "FLOOR",
+    "FUSION",
+    "GROUPING",
+    "GROUP_CONCAT",
+    "HOUR",
+    "INTERSECTION",
+    "JSON_ARRAYAGG",
+    "JSON_OBJECTAGG",
+    "LAG",
+    "LAST_VALUE",
+    "LEAD",
+    "LEFT",
+    "LN",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "LOWER",
+    "MATCH_NUMBER",
+    "MAX",
+    "MIN",
+    "MINUTE",
+    "MOD",
+    "MONTH",
+    "NTH_VALUE",
+    "NTILE",
+    "NULLIF",
+    "OCTET_LENGTH",
+    "PERCENTILE_CONT",
+    "PERCENTILE_DISC",
+    "PERCENT_RANK",
+    "POWER",
+    "RANK",
+    "REGR_AVGX",
+    "REGR_AVGY",
+    "REGR_COUNT",
+    "REGR_INTERCEPT",
+    "REGR_R2",
+    "REGR_SLOPE",
+    "REGR_SXX",
+    "REGR_SXY",
+    "REGR_SYY",
+    "RIGHT",
+    "ROW_NUMBER",
+    "SECOND",
+    "SOME",
+    "SQRT",
+    "STDDEV_POP",
+    "STDDEV_SAMP",
+    "SUM",
+    "TRUNCATE",
+    "UPPER",
+    "USER",
+    "VAR_POP",
+    "VAR_SAMP",
+    "YEAR",
+    "HASH",
+    "PREV",
+    "NEXT",
+    "RAW",
+    "SEARCH",
+    "TRIM_ARRAY",
+    "ANY",
+    "ALL",
+    "VALUE_OF",
+    "PERCENT",
+    "STRING",
 ];
 
 /// Reserved words that are values without parentheses.
 const NILADIC: &[&str] = &[
-    "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP",
-    "CURRENT_USER", "SESSION_USER", "SYSTEM_USER", "USER", "CURRENT_ROLE", "CURRENT_PATH",
-    "CURRENT_CATALOG", "CURRENT_SCHEMA",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "CURRENT_USER",
+    "SESSION_USER",
+    "SYSTEM_USER",
+    "USER",
+    "CURRENT_ROLE",
+    "CURRENT_PATH",
+    "CURRENT_CATALOG",
+    "CURRENT_SCHEMA",
 ];
 
 /// Units of `INTERVAL`, `EXTRACT`, `TIMESTAMPADD`, `CEIL … TO`.
 pub(crate) const TIME_UNITS: &[&str] = &[
-    "YEAR", "YEARS", "QUARTER", "QUARTERS", "MONTH", "MONTHS", "WEEK", "WEEKS", "DAY", "DAYS",
-    "HOUR", "HOURS", "MINUTE", "MINUTES", "SECOND", "SECONDS", "MILLISECOND", "MILLISECONDS",
-    "MICROSECOND", "MICROSECONDS", "NANOSECOND", "NANOSECONDS", "DOW", "DOY", "ISODOW",
-    "ISOYEAR", "EPOCH", "DECADE", "CENTURY", "MILLENNIUM", "SQL_TSI_DAY",
+    "YEAR",
+    "YEARS",
+    "QUARTER",
+    "QUARTERS",
+    "MONTH",
+    "MONTHS",
+    "WEEK",
+    "WEEKS",
+    "DAY",
+    "DAYS",
+    "HOUR",
+    "HOURS",
+    "MINUTE",
+    "MINUTES",
+    "SECOND",
+    "SECONDS",
+    "MILLISECOND",
+    "MILLISECONDS",
+    "MICROSECOND",
+    "MICROSECONDS",
+    "NANOSECOND",
+    "NANOSECONDS",
+    "DOW",
+    "DOY",
+    "ISODOW",
+    "ISOYEAR",
+    "EPOCH",
+    "DECADE",
+    "CENTURY",
+    "MILLENNIUM",
+    "SQL_TSI_DAY",
 ];
 
 fn upper_in(word: &str, list: &[&str]) -> bool {
@@ -204,8 +319,7 @@ impl Parser<'_> {
                 self.expect_op(")")?;
                 continue;
             }
-            if self.is_kw_at(k, "LIKE") || self.is_kw_at(k, "ILIKE") || self.is_kw_at(k, "RLIKE")
-            {
+            if self.is_kw_at(k, "LIKE") || self.is_kw_at(k, "ILIKE") || self.is_kw_at(k, "RLIKE") {
                 for _ in 0..=k {
                     self.advance();
                 }
@@ -276,9 +390,15 @@ impl Parser<'_> {
         } else {
             let mut e = self.unexpected(&["an expression"]);
             e.tok = op;
-            e.message = format!("expected an expression after `{}`", self.toks[op].text(self.src));
+            e.message = format!(
+                "expected an expression after `{}`",
+                self.toks[op].text(self.src)
+            );
             if !self.at_eof() {
-                e.message.push_str(&format!(", found {}", super::describe(self.tok(0), self.src)));
+                e.message.push_str(&format!(
+                    ", found {}",
+                    super::describe(self.tok(0), self.src)
+                ));
             }
             Err(e)
         }
@@ -288,7 +408,9 @@ impl Parser<'_> {
     pub(crate) fn can_start_expr(&self) -> bool {
         let t = self.tok(0);
         match t.kind {
-            TokKind::Number | TokKind::Str | TokKind::HexStr | TokKind::Param | TokKind::Quoted => true,
+            TokKind::Number | TokKind::Str | TokKind::HexStr | TokKind::Param | TokKind::Quoted => {
+                true
+            }
             TokKind::Op => self.is_op("(") || self.is_op("+") || self.is_op("-") || self.is_op("{"),
             TokKind::Word => {
                 if !t.reserved {
@@ -296,12 +418,46 @@ impl Parser<'_> {
                 }
                 let w = self.text(0);
                 const STARTERS: &[&str] = &[
-                    "TRUE", "FALSE", "NULL", "UNKNOWN", "DATE", "TIME", "TIMESTAMP", "INTERVAL",
-                    "CASE", "CAST", "TRY_CAST", "SAFE_CAST", "EXTRACT", "POSITION", "SUBSTRING",
-                    "OVERLAY", "TRIM", "CEIL", "CEILING", "FLOOR", "CONVERT", "TRANSLATE",
-                    "EXISTS", "UNIQUE", "ARRAY", "MAP", "MULTISET", "ROW", "CURSOR", "NOT",
-                    "JSON_OBJECT", "JSON_OBJECTAGG", "JSON_ARRAY", "JSON_ARRAYAGG", "JSON_VALUE",
-                    "JSON_QUERY", "JSON_EXISTS", "DEFAULT", "RUNNING", "FINAL",
+                    "TRUE",
+                    "FALSE",
+                    "NULL",
+                    "UNKNOWN",
+                    "DATE",
+                    "TIME",
+                    "TIMESTAMP",
+                    "INTERVAL",
+                    "CASE",
+                    "CAST",
+                    "TRY_CAST",
+                    "SAFE_CAST",
+                    "EXTRACT",
+                    "POSITION",
+                    "SUBSTRING",
+                    "OVERLAY",
+                    "TRIM",
+                    "CEIL",
+                    "CEILING",
+                    "FLOOR",
+                    "CONVERT",
+                    "TRANSLATE",
+                    "EXISTS",
+                    "UNIQUE",
+                    "ARRAY",
+                    "MAP",
+                    "MULTISET",
+                    "ROW",
+                    "CURSOR",
+                    "NOT",
+                    "JSON_OBJECT",
+                    "JSON_OBJECTAGG",
+                    "JSON_ARRAY",
+                    "JSON_ARRAYAGG",
+                    "JSON_VALUE",
+                    "JSON_QUERY",
+                    "JSON_EXISTS",
+                    "DEFAULT",
+                    "RUNNING",
+                    "FINAL",
                 ];
                 upper_in(w, STARTERS) || upper_in(w, NILADIC) || upper_in(w, RESERVED_FUNCTIONS)
             }
@@ -328,7 +484,9 @@ impl Parser<'_> {
                 self.expr()?;
                 self.expect_op("]")?;
             } else if self.is_op(".") {
-                if !(self.is_ident_at(1) || (self.tok(1).kind == TokKind::Word && self.is_op_at(2, "("))) {
+                if !(self.is_ident_at(1)
+                    || (self.tok(1).kind == TokKind::Word && self.is_op_at(2, "(")))
+                {
                     return Err(self.unexpected_at(self.pos, &["an identifier after `.`"]));
                 }
                 self.advance();
@@ -595,7 +753,9 @@ impl Parser<'_> {
                     self.advance();
                     return Ok(());
                 }
-                if !(self.is_ident_at(1) || (self.tok(1).kind == TokKind::Word && self.is_op_at(2, "("))) {
+                if !(self.is_ident_at(1)
+                    || (self.tok(1).kind == TokKind::Word && self.is_op_at(2, "(")))
+                {
                     return Err(self.unexpected_at(self.pos, &["an identifier after `.`"]));
                 }
                 self.advance();
@@ -770,14 +930,13 @@ impl Parser<'_> {
             } else {
                 self.window_bound()?;
             }
-            if self.eat_kw("EXCLUDE") {
-                if !(self.eat_kws(&["CURRENT", "ROW"])
+            if self.eat_kw("EXCLUDE")
+                && !(self.eat_kws(&["CURRENT", "ROW"])
                     || self.eat_kw("GROUP")
                     || self.eat_kw("TIES")
                     || self.eat_kws(&["NO", "OTHERS"]))
-                {
-                    return Err(self.unexpected(&["CURRENT ROW", "GROUP", "TIES", "NO OTHERS"]));
-                }
+            {
+                return Err(self.unexpected(&["CURRENT ROW", "GROUP", "TIES", "NO OTHERS"]));
             }
         }
         if self.eat_kw("ALLOW") || self.eat_kw("DISALLOW") {

@@ -106,7 +106,10 @@ impl<'a> Parser<'a> {
     /// Token `k` ahead in upper case, without allocating ("" when not a word of ≤ 32 bytes).
     pub(crate) fn upper(&self, k: usize) -> Upper {
         let t = self.tok(k);
-        let mut u = Upper { buf: [0; 32], len: 0 };
+        let mut u = Upper {
+            buf: [0; 32],
+            len: 0,
+        };
         let text = t.text(self.src).as_bytes();
         if t.kind == TokKind::Word && text.len() <= 32 {
             for (d, s) in u.buf.iter_mut().zip(text) {
@@ -364,7 +367,12 @@ impl<'a> Parser<'a> {
 
     /// An error raised by the grammar for a non-syntax reason (Flink raises these inside its
     /// parser too, e.g. "Multiple WATERMARK declarations").
-    pub(crate) fn custom(&self, at: usize, code: &'static str, message: impl Into<String>) -> ParseError {
+    pub(crate) fn custom(
+        &self,
+        at: usize,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ParseError {
         ParseError {
             tok: at,
             end_tok: at,
@@ -438,7 +446,10 @@ impl<'a> Parser<'a> {
                 match r {
                     // Flink decides between command forms on their first two tokens: a wrong
                     // second token is reported at the first.
-                    Err(mut e) if e.tok == 1 && !matches!(w.as_str(), "SET" | "RESET" | "DESCRIBE" | "DESC") => {
+                    Err(mut e)
+                        if e.tok == 1
+                            && !matches!(w.as_str(), "SET" | "RESET" | "DESCRIBE" | "DESC") =>
+                    {
                         e.tok = 0;
                         Err(e)
                     }

@@ -159,7 +159,7 @@ impl Parser<'_> {
             // Without FROM, Flink's grammar ends the SELECT after its list.
             return Ok(());
         }
-        self.from_list()?;
+        self.table_refs()?;
         if self.eat_kw("WHERE") {
             self.expr()?;
         }
@@ -256,7 +256,7 @@ impl Parser<'_> {
         self.expr()
     }
 
-    fn from_list(&mut self) -> PResult<()> {
+    fn table_refs(&mut self) -> PResult<()> {
         loop {
             self.table_ref()?;
             if !self.eat_op(",") {
@@ -554,13 +554,23 @@ impl Parser<'_> {
         let _ = start;
         let name_at = self.pos;
         let name = self.compound_ident()?;
-        self.facts
-            .inserted
-            .push((name.last().cloned().unwrap_or_default().to_ascii_lowercase(), name_at));
+        self.facts.inserted.push((
+            name.last()
+                .cloned()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            name_at,
+        ));
         if self.tok(0).kind == TokKind::HintStart {
             self.hints()?;
         }
-        if self.is_op("(") && !self.paren_starts_query(0) && self.is_ident_at(1) && !self.is_op_at(2, ",") && !self.is_op_at(2, ")") && !self.is_op_at(2, ".") {
+        if self.is_op("(")
+            && !self.paren_starts_query(0)
+            && self.is_ident_at(1)
+            && !self.is_op_at(2, ",")
+            && !self.is_op_at(2, ")")
+            && !self.is_op_at(2, ".")
+        {
             // extended columns `t (name TYPE, …)`
             self.advance();
             loop {

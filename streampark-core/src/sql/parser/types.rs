@@ -28,7 +28,9 @@ impl Parser<'_> {
                 self.advance();
                 continue;
             }
-            if self.is_kws(&["NOT", "NULL"]) && (nullable_suffix || self.is_kw_at(2, "ARRAY") || self.is_kw_at(2, "MULTISET")) {
+            if self.is_kws(&["NOT", "NULL"])
+                && (nullable_suffix || self.is_kw_at(2, "ARRAY") || self.is_kw_at(2, "MULTISET"))
+            {
                 self.advance();
                 self.advance();
                 continue;
@@ -73,11 +75,8 @@ impl Parser<'_> {
         match w.as_str() {
             "CHAR" | "CHARACTER" => {
                 self.advance();
-                if self.eat_kw("VARYING") {
-                    self.paren_len()?;
-                } else {
-                    self.paren_len()?;
-                }
+                self.eat_kw("VARYING");
+                self.paren_len()?;
                 self.charset_opt()
             }
             "VARCHAR" | "BINARY" | "VARBINARY" => {
