@@ -194,13 +194,13 @@ impl Parser<'_> {
     }
 
     /// The source text from the current token to the end of the statement.
-    fn rest_text(&self) -> &str {
+    pub(crate) fn rest_text(&self) -> &str {
         let start = self.tok(0).start as usize;
         let end = self.toks.last().map_or(start, |t| t.start as usize);
         self.src.get(start..end).unwrap_or("").trim()
     }
 
-    fn set_command(&mut self) -> PResult<()> {
+    pub(crate) fn set_command(&mut self) -> PResult<()> {
         if self.at_eof() {
             return Ok(());
         }
@@ -242,7 +242,7 @@ impl Parser<'_> {
     }
 
     /// `[NOT] LIKE|ILIKE 'pattern'`.
-    fn like_pattern_opt(&mut self) -> PResult<()> {
+    pub(crate) fn like_pattern_opt(&mut self) -> PResult<()> {
         let not = self.is_kw("NOT");
         if not {
             self.advance();
@@ -256,7 +256,7 @@ impl Parser<'_> {
     }
 
     /// `[(FROM|IN) name] [[NOT] LIKE …]`.
-    fn scope_and_like(&mut self, single_part: bool) -> PResult<()> {
+    pub(crate) fn scope_and_like(&mut self, single_part: bool) -> PResult<()> {
         if self.eat_kw("FROM") || self.eat_kw("IN") {
             let at = self.pos;
             let parts = self.compound_ident()?;
@@ -274,7 +274,7 @@ impl Parser<'_> {
         self.like_pattern_opt()
     }
 
-    fn show(&mut self) -> PResult<()> {
+    pub(crate) fn show(&mut self) -> PResult<()> {
         let w = self.upper(0);
         match w.as_str() {
             "CATALOGS" => {
@@ -361,7 +361,7 @@ impl Parser<'_> {
         }
     }
 
-    fn describe(&mut self) -> PResult<()> {
+    pub(crate) fn describe(&mut self) -> PResult<()> {
         let w = self.upper(0);
         match w.as_str() {
             "CATALOG" | "CONNECTION" | "DATABASE" | "FUNCTION" | "MODEL"
@@ -392,7 +392,7 @@ impl Parser<'_> {
         }
     }
 
-    fn explain(&mut self) -> PResult<()> {
+    pub(crate) fn explain(&mut self) -> PResult<()> {
         if self.eat_kw("PLAN") {
             if self.eat_kw("WITH") || self.eat_kw("WITHOUT") {
                 self.expect_kw("IMPLEMENTATION")?;
@@ -439,7 +439,7 @@ impl Parser<'_> {
         self.explainable()
     }
 
-    fn explainable(&mut self) -> PResult<()> {
+    pub(crate) fn explainable(&mut self) -> PResult<()> {
         let w = self.upper(0);
         match w.as_str() {
             "INSERT" | "UPSERT" => self.insert(),
@@ -479,7 +479,7 @@ impl Parser<'_> {
     }
 
     /// Whether an explained CREATE/REPLACE is a CTAS/RTAS (`… TABLE … AS SELECT`).
-    fn explain_target_is_ctas(&self) -> bool {
+    pub(crate) fn explain_target_is_ctas(&self) -> bool {
         let mut k = 0;
         let mut table = false;
         while self.tok(k).kind != TokKind::Eof {
@@ -503,7 +503,7 @@ impl Parser<'_> {
         false
     }
 
-    fn execute(&mut self) -> PResult<()> {
+    pub(crate) fn execute(&mut self) -> PResult<()> {
         if self.is_kws(&["STATEMENT", "SET"]) {
             self.advance();
             self.advance();
@@ -538,7 +538,7 @@ impl Parser<'_> {
         }
     }
 
-    fn analyze(&mut self) -> PResult<()> {
+    pub(crate) fn analyze(&mut self) -> PResult<()> {
         self.expect_kw("TABLE")?;
         self.compound_ident()?;
         if self.eat_kw("PARTITION") {

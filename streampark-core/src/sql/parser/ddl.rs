@@ -20,7 +20,7 @@ pub(crate) enum Owner {
 }
 
 #[derive(Debug, Default)]
-struct Elements {
+pub(crate) struct Elements {
     watermarks: usize,
     primary_keys: usize,
     bare_columns: Option<usize>,
@@ -171,28 +171,28 @@ impl Parser<'_> {
         self.create_table(temporary, true, true)
     }
 
-    fn if_not_exists(&mut self) -> PResult<()> {
+    pub(crate) fn if_not_exists(&mut self) -> PResult<()> {
         if self.eat_kw("IF") {
             self.expect_kws(&["NOT", "EXISTS"])?;
         }
         Ok(())
     }
 
-    fn if_exists(&mut self) -> PResult<()> {
+    pub(crate) fn if_exists(&mut self) -> PResult<()> {
         if self.eat_kw("IF") {
             self.expect_kw("EXISTS")?;
         }
         Ok(())
     }
 
-    fn comment_opt(&mut self) -> PResult<()> {
+    pub(crate) fn comment_opt(&mut self) -> PResult<()> {
         if self.eat_kw("COMMENT") {
             self.expect_single_str()?;
         }
         Ok(())
     }
 
-    fn note_created(&mut self, name: &[String], at: usize) {
+    pub(crate) fn note_created(&mut self, name: &[String], at: usize) {
         if let Some(last) = name.last() {
             self.facts.created.push((last.to_ascii_lowercase(), at));
         }
@@ -218,7 +218,7 @@ impl Parser<'_> {
     }
 
     /// `( 'key', … )` of RESET.
-    fn option_keys(&mut self) -> PResult<()> {
+    pub(crate) fn option_keys(&mut self) -> PResult<()> {
         self.expect_op("(")?;
         if self.eat_op(")") {
             return Ok(());
@@ -232,7 +232,12 @@ impl Parser<'_> {
         self.expect_op(")")
     }
 
-    fn create_table(&mut self, temporary: bool, or_replace: bool, replace: bool) -> PResult<()> {
+    pub(crate) fn create_table(
+        &mut self,
+        temporary: bool,
+        or_replace: bool,
+        replace: bool,
+    ) -> PResult<()> {
         self.if_not_exists()?;
         let name_at = self.pos;
         let name = self.compound_ident()?;
@@ -295,7 +300,7 @@ impl Parser<'_> {
     }
 
     /// `[COMMENT …] [DISTRIBUTED …] [PARTITIONED BY (…)]`.
-    fn table_tail(&mut self, comment: bool) -> PResult<()> {
+    pub(crate) fn table_tail(&mut self, comment: bool) -> PResult<()> {
         if comment {
             self.comment_opt()?;
         }
@@ -313,7 +318,7 @@ impl Parser<'_> {
 
     /// After `DISTRIBUTED` / `DISTRIBUTION`: `BY [HASH|RANGE] (cols) [INTO n BUCKETS]` or
     /// `INTO n BUCKETS`.
-    fn distribution_body(&mut self) -> PResult<()> {
+    pub(crate) fn distribution_body(&mut self) -> PResult<()> {
         if self.eat_kw("BY") {
             if !self.eat_kw("HASH") {
                 self.eat_kw("RANGE");
@@ -330,7 +335,7 @@ impl Parser<'_> {
         }
     }
 
-    fn bucket_count(&mut self) -> PResult<()> {
+    pub(crate) fn bucket_count(&mut self) -> PResult<()> {
         if self.tok(0).kind != TokKind::Number {
             return Err(self.unexpected(&["a number"]));
         }
@@ -347,7 +352,7 @@ impl Parser<'_> {
     }
 
     /// `( element, … )` of CREATE TABLE / ALTER TABLE ADD|MODIFY.
-    fn table_elements(&mut self, owner: Owner) -> PResult<Elements> {
+    pub(crate) fn table_elements(&mut self, owner: Owner) -> PResult<Elements> {
         self.expect_op("(")?;
         let mut els = Elements::default();
         // Columns without types (CTAS/RTAS only): `(a, b)`.
@@ -371,7 +376,7 @@ impl Parser<'_> {
         Ok(els)
     }
 
-    fn table_element(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
+    pub(crate) fn table_element(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
         if self.is_kw("WATERMARK") {
             let at = self.pos;
             self.advance();
@@ -392,7 +397,7 @@ impl Parser<'_> {
         self.column(owner, els)
     }
 
-    fn watermark_body(&mut self) -> PResult<()> {
+    pub(crate) fn watermark_body(&mut self) -> PResult<()> {
         self.expect_kw("FOR")?;
         self.compound_ident()?;
         self.expect_kw("AS")?;
@@ -400,7 +405,7 @@ impl Parser<'_> {
     }
 
     /// An expression where a sub-query is not allowed (computed column, watermark).
-    fn no_query_expr(&mut self) -> PResult<()> {
+    pub(crate) fn no_query_expr(&mut self) -> PResult<()> {
         if self.is_op("(") && self.paren_starts_query(0) {
             return Err(self.custom(
                 self.pos,
@@ -411,7 +416,7 @@ impl Parser<'_> {
         self.expr()
     }
 
-    fn table_constraint(&mut self, els: &mut Elements) -> PResult<()> {
+    pub(crate) fn table_constraint(&mut self, els: &mut Elements) -> PResult<()> {
         let at = self.pos;
         if self.eat_kw("CONSTRAINT") {
             self.ident()?;
@@ -435,7 +440,7 @@ impl Parser<'_> {
     }
 
     /// `[NOT] ENFORCED` after a constraint.
-    fn enforcement(&mut self, at: usize, primary: bool) -> PResult<()> {
+    pub(crate) fn enforcement(&mut self, at: usize, primary: bool) -> PResult<()> {
         if self.eat_kws(&["NOT", "ENFORCED"]) {
             return Ok(());
         }
@@ -446,7 +451,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn column(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
+    pub(crate) fn column(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
         if owner == Owner::Alter {
             self.compound_ident()?;
         } else {
@@ -501,7 +506,7 @@ impl Parser<'_> {
         self.column_position(owner)
     }
 
-    fn column_position(&mut self, owner: Owner) -> PResult<()> {
+    pub(crate) fn column_position(&mut self, owner: Owner) -> PResult<()> {
         if owner == Owner::Alter {
             if self.eat_kw("FIRST") {
                 return Ok(());
@@ -513,7 +518,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn like_options(&mut self) -> PResult<()> {
+    pub(crate) fn like_options(&mut self) -> PResult<()> {
         self.expect_op("(")?;
         let mut seen: Vec<String> = Vec::new();
         let mut first = true;
@@ -564,503 +569,5 @@ impl Parser<'_> {
             self.eat_op(",");
         }
         self.expect_op(")")
-    }
-
-    fn create_materialized_table(&mut self) -> PResult<()> {
-        self.if_not_exists()?;
-        let at = self.pos;
-        let name = self.compound_ident()?;
-        self.note_created(&name, at);
-        if self.is_op("(") {
-            self.table_elements(Owner::Materialized)?;
-        }
-        self.table_tail(true)?;
-        if self.eat_kw("WITH") {
-            self.options()?;
-        }
-        self.mt_properties()?;
-        self.expect_kw("AS")?;
-        self.query()
-    }
-
-    /// `[FRESHNESS = …] [REFRESH_MODE = …] [START_MODE = …]`.
-    fn mt_properties(&mut self) -> PResult<()> {
-        if self.eat_kw("FRESHNESS") {
-            self.expect_op("=")?;
-            self.freshness()?;
-        }
-        if self.eat_kw("REFRESH_MODE") {
-            self.expect_op("=")?;
-            if !(self.eat_kw("FULL") || self.eat_kw("CONTINUOUS")) {
-                return Err(self.unexpected(&["FULL", "CONTINUOUS"]));
-            }
-        }
-        if self.eat_kw("START_MODE") {
-            self.expect_op("=")?;
-            self.start_mode()?;
-        }
-        Ok(())
-    }
-
-    fn freshness(&mut self) -> PResult<()> {
-        let at = self.pos;
-        self.expect_kw("INTERVAL")?;
-        if self.is_str() {
-            self.advance();
-            self.time_unit()?;
-            Ok(())
-        } else {
-            self.pos = at;
-            self.expr()?;
-            Err(self.custom(
-                self.pos.saturating_sub(1),
-                "syntax-error",
-                "MATERIALIZED TABLE only supports define interval type FRESHNESS, please refer to the materialized table document",
-            ))
-        }
-    }
-
-    fn start_mode(&mut self) -> PResult<()> {
-        let w = self.upper(0);
-        match w.as_str() {
-            "FROM_BEGINNING" | "RESUME_OR_FROM_BEGINNING" => {
-                self.advance();
-                Ok(())
-            }
-            "FROM_NOW" | "RESUME_OR_FROM_NOW" => {
-                self.advance();
-                if self.eat_op("(") {
-                    if !self.is_kw("INTERVAL") {
-                        let lit =
-                            self.is_kw("TIMESTAMP") || self.is_kw("DATE") || self.is_kw("TIME");
-                        let at = self.pos + usize::from(lit);
-                        self.expr()?;
-                        return Err(self.custom(
-                            at,
-                            "syntax-error",
-                            "START_MODE literal must be an interval for FROM_NOW and RESUME_OR_FROM_NOW modes",
-                        ));
-                    }
-                    self.expr()?;
-                    self.expect_op(")")?;
-                }
-                Ok(())
-            }
-            "FROM_TIMESTAMP" | "RESUME_OR_FROM_TIMESTAMP" => {
-                self.advance();
-                self.expect_op("(")?;
-                if !self.is_kw("TIMESTAMP") {
-                    return Err(self.unexpected(&["TIMESTAMP"]));
-                }
-                self.expr()?;
-                self.expect_op(")")
-            }
-            _ => Err(self.unexpected(&["FROM_BEGINNING", "FROM_NOW", "FROM_TIMESTAMP"])),
-        }
-    }
-
-    fn create_function(&mut self, system: bool) -> PResult<()> {
-        self.if_not_exists()?;
-        if system {
-            self.ident()?;
-        } else {
-            self.compound_ident()?;
-        }
-        self.expect_kw("AS")?;
-        self.expect_str()?;
-        let mut language = String::new();
-        let mut language_at = self.pos;
-        if self.eat_kw("LANGUAGE") {
-            language_at = self.pos;
-            language = self.text(0).to_ascii_uppercase();
-            if !(self.eat_kw("JAVA")
-                || self.eat_kw("SCALA")
-                || self.eat_kw("PYTHON")
-                || self.eat_kw("SQL"))
-            {
-                return Err(self.unexpected(&["JAVA", "SCALA", "PYTHON", "SQL"]));
-            }
-        }
-        if self.is_kw("USING") {
-            let at = language_at;
-            self.advance();
-            if language == "SQL" || language == "PYTHON" {
-                return Err(self.custom(
-                    at,
-                    "syntax-error",
-                    format!("CREATE FUNCTION USING JAR/ARTIFACT syntax is not applicable to {language} language"),
-                ));
-            }
-            loop {
-                if !(self.eat_kw("JAR") || self.eat_kw("ARTIFACT")) {
-                    return Err(self.unexpected(&["JAR", "ARTIFACT"]));
-                }
-                self.expect_str()?;
-                if !self.eat_op(",") {
-                    break;
-                }
-            }
-        }
-        if self.eat_kw("WITH") {
-            self.options()?;
-        }
-        Ok(())
-    }
-
-    fn create_model(&mut self) -> PResult<()> {
-        self.if_not_exists()?;
-        let at = self.pos;
-        self.compound_ident()?;
-        let mut io = false;
-        if self.eat_kw("INPUT") {
-            self.model_columns()?;
-            io = true;
-        }
-        if self.eat_kw("OUTPUT") {
-            self.model_columns()?;
-            io = true;
-        }
-        self.comment_opt()?;
-        self.expect_kw("WITH")?;
-        self.options()?;
-        if self.eat_kw("AS") {
-            self.query()?;
-            if io {
-                self.validate_error(
-                    at,
-                    "CREATE MODEL AS SELECT syntax does not support to specify explicit input columns",
-                );
-            }
-        }
-        Ok(())
-    }
-
-    fn model_columns(&mut self) -> PResult<()> {
-        self.expect_op("(")?;
-        loop {
-            self.ident()?;
-            self.data_type()?;
-            let _nullability = self.eat_kws(&["NOT", "NULL"]) || self.eat_kw("NULL");
-            self.comment_opt()?;
-            if !self.eat_op(",") {
-                break;
-            }
-        }
-        self.expect_op(")")
-    }
-
-    // ------------------------------------------------------------ ALTER
-
-    pub(crate) fn alter(&mut self) -> PResult<()> {
-        self.set_kind(StatementKind::Ddl, "ALTER");
-        self.advance(); // ALTER
-        let temporary = self.eat_kw("TEMPORARY");
-        let system = temporary && self.eat_kw("SYSTEM");
-        let what = self.upper(0);
-        match what.as_str() {
-            "TABLE" if !temporary => {
-                self.advance();
-                self.alter_table(Owner::Alter)
-            }
-            "MATERIALIZED" if !temporary => {
-                self.advance();
-                self.expect_kw("TABLE")?;
-                self.alter_materialized_table()
-            }
-            "VIEW" if !temporary => {
-                self.advance();
-                self.compound_ident()?;
-                if self.eat_kw("RENAME") {
-                    self.expect_kw("TO")?;
-                    self.compound_ident()?;
-                    Ok(())
-                } else if self.eat_kw("AS") {
-                    self.query()
-                } else {
-                    Err(self.unexpected(&["RENAME TO", "AS"]))
-                }
-            }
-            "FUNCTION" => {
-                self.advance();
-                self.if_exists()?;
-                if system {
-                    self.ident()?;
-                } else {
-                    self.compound_ident()?;
-                }
-                self.expect_kw("AS")?;
-                self.expect_str()?;
-                if self.eat_kw("LANGUAGE")
-                    && !(self.eat_kw("JAVA")
-                        || self.eat_kw("SCALA")
-                        || self.eat_kw("PYTHON")
-                        || self.eat_kw("SQL"))
-                {
-                    return Err(self.unexpected(&["JAVA", "SCALA", "PYTHON"]));
-                }
-                Ok(())
-            }
-            "CATALOG" if !temporary => {
-                self.advance();
-                self.ident()?;
-                if self.eat_kw("SET") {
-                    self.options()?;
-                    Ok(())
-                } else if self.eat_kw("RESET") {
-                    self.option_keys()
-                } else if self.eat_kw("COMMENT") {
-                    self.expect_str().map(|_| ())
-                } else {
-                    Err(self.unexpected(&["SET", "RESET", "COMMENT"]))
-                }
-            }
-            "DATABASE" if !temporary => {
-                self.advance();
-                self.compound_ident()?;
-                self.expect_kw("SET")?;
-                self.options()?;
-                Ok(())
-            }
-            "MODEL" | "CONNECTION" if !temporary || what == "CONNECTION" => {
-                self.advance();
-                self.if_exists()?;
-                self.compound_ident()?;
-                if self.eat_kw("SET") {
-                    self.options()?;
-                    Ok(())
-                } else if self.eat_kw("RESET") {
-                    self.option_keys()
-                } else if self.eat_kw("RENAME") {
-                    self.expect_kw("TO")?;
-                    self.compound_ident()?;
-                    Ok(())
-                } else if self.eat_kw("COMMENT") {
-                    self.expect_str().map(|_| ())
-                } else {
-                    Err(self.unexpected(&["SET", "RESET", "RENAME TO"]))
-                }
-            }
-            _ => Err(self.unexpected(&["TABLE", "VIEW", "FUNCTION", "CATALOG", "DATABASE"])),
-        }
-    }
-
-    fn alter_table(&mut self, owner: Owner) -> PResult<()> {
-        self.if_exists()?;
-        self.compound_ident()?;
-        if self.eat_kw("RENAME") {
-            if self.eat_kw("TO") {
-                self.compound_ident()?;
-                return Ok(());
-            }
-            self.compound_ident()?;
-            self.expect_kw("TO")?;
-            self.compound_ident()?;
-            return Ok(());
-        }
-        if self.eat_kw("SET") {
-            self.options()?;
-            return Ok(());
-        }
-        if self.eat_kw("RESET") {
-            return self.option_keys();
-        }
-        if self.is_kw("ADD") || self.is_kw("DROP") {
-            let add = self.is_kw("ADD");
-            let mut k = 1;
-            if self.is_kw_at(1, "IF") {
-                k = if add { 4 } else { 3 };
-            }
-            if self.is_kw_at(k, "PARTITION") {
-                self.advance();
-                if self.eat_kw("IF") {
-                    if add {
-                        self.expect_kw("NOT")?;
-                    }
-                    self.expect_kw("EXISTS")?;
-                }
-                loop {
-                    self.expect_kw("PARTITION")?;
-                    self.partition_spec_body()?;
-                    if add && self.eat_kw("WITH") {
-                        self.options()?;
-                    }
-                    if !add && !self.eat_op(",") {
-                        break;
-                    }
-                    if add && !self.is_kw("PARTITION") {
-                        break;
-                    }
-                }
-                return Ok(());
-            }
-        }
-        if self.is_kw("ADD") || self.is_kw("MODIFY") {
-            self.advance();
-            return self.add_or_modify(owner);
-        }
-        if self.eat_kw("DROP") {
-            return self.alter_drop();
-        }
-        if self.eat_kw("PARTITION") {
-            self.partition_spec_body()?;
-            return self.expect_kw("COMPACT");
-        }
-        if self.eat_kw("COMPACT") {
-            return Ok(());
-        }
-        Err(self.unexpected(&["RENAME", "SET", "RESET", "ADD", "MODIFY", "DROP"]))
-    }
-
-    fn add_or_modify(&mut self, owner: Owner) -> PResult<()> {
-        if self.is_kw("DISTRIBUTION") {
-            self.advance();
-            return self.distribution_body();
-        }
-        let mut els = Elements::default();
-        if self.is_op("(") {
-            self.table_elements(Owner::Alter)?;
-            return Ok(());
-        }
-        let _ = owner;
-        self.table_element(Owner::Alter, &mut els)
-    }
-
-    fn alter_drop(&mut self) -> PResult<()> {
-        if self.eat_kws(&["PRIMARY", "KEY"])
-            || self.eat_kw("WATERMARK")
-            || self.eat_kw("DISTRIBUTION")
-        {
-            return Ok(());
-        }
-        if self.eat_kw("CONSTRAINT") {
-            self.ident()?;
-            return Ok(());
-        }
-        if self.eat_op("(") {
-            loop {
-                self.compound_ident()?;
-                if !self.eat_op(",") {
-                    break;
-                }
-            }
-            return self.expect_op(")");
-        }
-        self.compound_ident()?;
-        Ok(())
-    }
-
-    fn alter_materialized_table(&mut self) -> PResult<()> {
-        self.compound_ident()?;
-        if self.eat_kw("SUSPEND") {
-            return Ok(());
-        }
-        if self.eat_kw("RESUME") {
-            if self.eat_kw("WITH") {
-                self.options()?;
-            }
-            return Ok(());
-        }
-        if self.eat_kw("REFRESH") {
-            if self.eat_kw("PARTITION") {
-                self.partition_spec_body()?;
-            }
-            return Ok(());
-        }
-        if self.eat_kw("SET") {
-            if self.eat_kw("FRESHNESS") {
-                self.expect_op("=")?;
-                return self.freshness();
-            }
-            if self.eat_kw("REFRESH_MODE") {
-                self.expect_op("=")?;
-                if !(self.eat_kw("FULL") || self.eat_kw("CONTINUOUS")) {
-                    return Err(self.unexpected(&["FULL", "CONTINUOUS"]));
-                }
-                return Ok(());
-            }
-            if self.is_op("(") {
-                self.options()?;
-                return Ok(());
-            }
-            return Err(self.unexpected(&["FRESHNESS", "REFRESH_MODE", "("]));
-        }
-        if self.eat_kw("RESET") {
-            return self.option_keys();
-        }
-        if self.eat_kw("AS") {
-            return self.query();
-        }
-        if self.is_kw("ADD") || self.is_kw("MODIFY") {
-            self.advance();
-            return self.add_or_modify(Owner::Materialized);
-        }
-        if self.eat_kw("DROP") {
-            return self.alter_drop();
-        }
-        if self.eat_kw("RENAME") {
-            if self.eat_kw("TO") {
-                self.compound_ident()?;
-                return Ok(());
-            }
-            self.compound_ident()?;
-            self.expect_kw("TO")?;
-            self.compound_ident()?;
-            return Ok(());
-        }
-        Err(self.unexpected(&[
-            "SUSPEND", "RESUME", "REFRESH", "SET", "RESET", "AS", "ADD", "MODIFY", "DROP",
-        ]))
-    }
-
-    // ------------------------------------------------------------ DROP
-
-    pub(crate) fn drop_stmt(&mut self) -> PResult<()> {
-        self.set_kind(StatementKind::Ddl, "DROP");
-        self.advance(); // DROP
-        let temporary = self.eat_kw("TEMPORARY");
-        let system_at = self.pos;
-        let system = self.eat_kw("SYSTEM");
-        let what = self.upper(0);
-        match what.as_str() {
-            "TABLE" | "VIEW" | "MODEL" if !system => self.advance(),
-            "FUNCTION" => self.advance(),
-            "CONNECTION" => {
-                if system && !temporary {
-                    return Err(self.custom(
-                        system_at,
-                        "unsupported",
-                        "DROP SYSTEM CONNECTION is not supported, system connections can only be \
-                         dropped as temporary connections, you can use DROP TEMPORARY SYSTEM \
-                         CONNECTION instead",
-                    ));
-                }
-                self.advance();
-            }
-            "CATALOG" | "DATABASE" if !temporary && !system => self.advance(),
-            "MATERIALIZED" if !system => {
-                if temporary {
-                    return Err(self.custom(
-                        self.pos,
-                        "unsupported",
-                        "DROP TEMPORARY MATERIALIZED TABLE is not supported",
-                    ));
-                }
-                self.advance();
-                self.expect_kw("TABLE")?;
-            }
-            _ => {
-                return Err(self.unexpected(&["TABLE", "VIEW", "FUNCTION", "CATALOG", "DATABASE"]));
-            }
-        }
-        self.if_exists()?;
-        if what == "CATALOG" || (system && what == "CONNECTION") {
-            self.ident()?;
-        } else {
-            self.compound_ident()?;
-        }
-        if what == "DATABASE" && !self.eat_kw("RESTRICT") {
-            self.eat_kw("CASCADE");
-        }
-        Ok(())
     }
 }

@@ -3,10 +3,15 @@
 //! One [`Parser`] checks one statement's tokens. It builds no tree: it records what the lints
 //! need ([`Facts`]) and stops at the first syntax error, reporting the token Flink would name.
 
+mod alter;
+mod call;
 mod command;
 mod ddl;
+mod dml;
 mod expr;
+mod objects;
 mod query;
+mod special;
 mod types;
 
 use super::lexer::{LexError, TokKind, Token};

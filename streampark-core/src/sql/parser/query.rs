@@ -18,7 +18,7 @@ impl Parser<'_> {
         r
     }
 
-    fn query_inner(&mut self) -> PResult<()> {
+    pub(crate) fn query_inner(&mut self) -> PResult<()> {
         if self.eat_kw("WITH") {
             self.eat_kw("RECURSIVE");
             loop {
@@ -40,7 +40,7 @@ impl Parser<'_> {
         self.order_limit()
     }
 
-    fn order_limit(&mut self) -> PResult<()> {
+    pub(crate) fn order_limit(&mut self) -> PResult<()> {
         if self.eat_kw("ORDER") {
             self.expect_kw("BY")?;
             self.order_items()?;
@@ -80,7 +80,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn limit_value(&mut self) -> PResult<()> {
+    pub(crate) fn limit_value(&mut self) -> PResult<()> {
         if self.tok(0).kind == TokKind::Number || self.tok(0).kind == TokKind::Param {
             self.advance();
             Ok(())
@@ -89,7 +89,7 @@ impl Parser<'_> {
         }
     }
 
-    fn set_body(&mut self) -> PResult<()> {
+    pub(crate) fn set_body(&mut self) -> PResult<()> {
         self.query_term()?;
         while self.is_kw("UNION")
             || self.is_kw("EXCEPT")
@@ -105,7 +105,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn query_term(&mut self) -> PResult<()> {
+    pub(crate) fn query_term(&mut self) -> PResult<()> {
         if self.is_op("(") {
             self.advance();
             self.query()?;
@@ -145,7 +145,7 @@ impl Parser<'_> {
         }
     }
 
-    fn select(&mut self) -> PResult<()> {
+    pub(crate) fn select(&mut self) -> PResult<()> {
         self.advance(); // SELECT
         if self.tok(0).kind == TokKind::HintStart {
             self.hints()?;
@@ -189,7 +189,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn select_items(&mut self) -> PResult<()> {
+    pub(crate) fn select_items(&mut self) -> PResult<()> {
         loop {
             if self.is_op("*") {
                 self.advance();
@@ -205,7 +205,7 @@ impl Parser<'_> {
     }
 
     /// `[AS] alias`; returns whether one was present.
-    fn opt_alias(&mut self, allow_columns: bool) -> PResult<bool> {
+    pub(crate) fn opt_alias(&mut self, allow_columns: bool) -> PResult<bool> {
         if self.eat_kw("AS") {
             if self.is_str() {
                 self.advance();
@@ -225,7 +225,7 @@ impl Parser<'_> {
         Ok(true)
     }
 
-    fn group_items(&mut self) -> PResult<()> {
+    pub(crate) fn group_items(&mut self) -> PResult<()> {
         loop {
             self.group_item()?;
             if !self.eat_op(",") {
@@ -234,7 +234,7 @@ impl Parser<'_> {
         }
     }
 
-    fn group_item(&mut self) -> PResult<()> {
+    pub(crate) fn group_item(&mut self) -> PResult<()> {
         if self.is_op("(") && self.is_op_at(1, ")") {
             self.advance();
             self.advance();
@@ -256,7 +256,7 @@ impl Parser<'_> {
         self.expr()
     }
 
-    fn table_refs(&mut self) -> PResult<()> {
+    pub(crate) fn table_refs(&mut self) -> PResult<()> {
         loop {
             self.table_ref()?;
             if !self.eat_op(",") {
@@ -266,14 +266,14 @@ impl Parser<'_> {
     }
 
     /// A table reference with its joins.
-    fn table_ref(&mut self) -> PResult<()> {
+    pub(crate) fn table_ref(&mut self) -> PResult<()> {
         self.enter()?;
         let r = self.table_ref_inner();
         self.leave();
         r
     }
 
-    fn table_ref_inner(&mut self) -> PResult<()> {
+    pub(crate) fn table_ref_inner(&mut self) -> PResult<()> {
         self.table_primary()?;
         loop {
             let natural = self.eat_kw("NATURAL");
@@ -310,7 +310,7 @@ impl Parser<'_> {
         }
     }
 
-    fn table_primary(&mut self) -> PResult<()> {
+    pub(crate) fn table_primary(&mut self) -> PResult<()> {
         if self.is_op("(") {
             self.advance();
             if self.paren_starts_query(0) {
@@ -369,7 +369,7 @@ impl Parser<'_> {
     }
 
     /// `MATCH_RECOGNIZE (…)`, `TABLESAMPLE …`, `[AS] alias [(columns)]` after a table primary.
-    fn table_suffix(&mut self) -> PResult<()> {
+    pub(crate) fn table_suffix(&mut self) -> PResult<()> {
         if self.is_kw("MATCH_RECOGNIZE") {
             self.match_recognize()?;
         }
@@ -387,7 +387,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn table_function_call(&mut self) -> PResult<()> {
+    pub(crate) fn table_function_call(&mut self) -> PResult<()> {
         // name(args): the window TVFs (TUMBLE/HOP/CUMULATE/SESSION) and user functions.
         let t = self.tok(0);
         if t.kind == TokKind::Word && t.reserved && !self.is_op_at(1, "(") {
@@ -401,7 +401,7 @@ impl Parser<'_> {
         self.call_args()
     }
 
-    fn match_recognize(&mut self) -> PResult<()> {
+    pub(crate) fn match_recognize(&mut self) -> PResult<()> {
         self.advance(); // MATCH_RECOGNIZE
         self.expect_op("(")?;
         if self.eat_kw("PARTITION") {
@@ -510,7 +510,7 @@ impl Parser<'_> {
         }
     }
 
-    fn hint_options(&mut self) -> PResult<()> {
+    pub(crate) fn hint_options(&mut self) -> PResult<()> {
         // key = value pairs, or a list of identifiers / string literals.
         let kv = (self.is_str() || self.is_ident() || self.tok(0).kind == TokKind::Word)
             && self.is_op_at(1, "=");
@@ -534,138 +534,12 @@ impl Parser<'_> {
         }
     }
 
-    /// `INSERT INTO|OVERWRITE t [PARTITION (…)] [(cols)] query`.
-    pub(crate) fn insert(&mut self) -> PResult<()> {
-        let upsert = self.is_kw("UPSERT");
-        let start = self.pos;
-        self.advance();
-        if self.is_kw("OVERWRITE") {
-            if upsert {
-                return Err(self.custom(
-                    self.pos,
-                    "syntax-error",
-                    "OVERWRITE expression is only used with INSERT statement",
-                ));
-            }
-            self.advance();
-        } else {
-            self.expect_kw("INTO")?;
-        }
-        let _ = start;
-        let name_at = self.pos;
-        let name = self.compound_ident()?;
-        self.facts.inserted.push((
-            name.last()
-                .cloned()
-                .unwrap_or_default()
-                .to_ascii_lowercase(),
-            name_at,
-        ));
-        if self.tok(0).kind == TokKind::HintStart {
-            self.hints()?;
-        }
-        if self.is_op("(")
-            && !self.paren_starts_query(0)
-            && self.is_ident_at(1)
-            && !self.is_op_at(2, ",")
-            && !self.is_op_at(2, ")")
-            && !self.is_op_at(2, ".")
-        {
-            // extended columns `t (name TYPE, …)`
-            self.advance();
-            loop {
-                self.compound_ident()?;
-                self.data_type()?;
-                if !self.eat_op(",") {
-                    break;
-                }
-            }
-            self.expect_op(")")?;
-        }
-        if self.eat_kw("PARTITION") {
-            self.partition_spec_body()?;
-        }
-        if self.is_op("(") && !self.paren_starts_query(0) {
-            self.advance();
-            loop {
-                self.compound_ident()?;
-                if !self.is_op(",") && !self.is_op(")") {
-                    return Err(self.custom(
-                        self.pos,
-                        "syntax-error",
-                        "Extended columns not allowed under the current SQL conformance level",
-                    ));
-                }
-                if !self.eat_op(",") {
-                    break;
-                }
-            }
-            self.expect_op(")")?;
-        }
-        self.query()?;
-        if self.is_kw("ON") && self.is_kw_at(1, "CONFLICT") {
-            self.advance();
-            self.advance();
-            self.expect_kw("DO")?;
-            if self.eat_kw("NOTHING") || self.eat_kw("ERROR") {
-                return Ok(());
-            }
-            self.expect_kw("DEDUPLICATE")?;
-        }
-        Ok(())
-    }
-
-    /// `( key = literal, … )` after `PARTITION`.
-    pub(crate) fn partition_spec_body(&mut self) -> PResult<()> {
-        self.expect_op("(")?;
-        loop {
-            self.ident()?;
-            if self.eat_op("=") {
-                self.expr()?;
-            }
-            if !self.eat_op(",") {
-                break;
-            }
-        }
-        self.expect_op(")")
-    }
-
-    pub(crate) fn delete(&mut self) -> PResult<()> {
-        self.advance();
-        self.expect_kw("FROM")?;
-        self.compound_ident()?;
-        self.opt_alias(false)?;
-        if self.eat_kw("WHERE") {
-            self.expr()?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn update(&mut self) -> PResult<()> {
-        self.advance();
-        self.compound_ident()?;
-        self.opt_alias(false)?;
-        self.expect_kw("SET")?;
-        loop {
-            self.compound_ident()?;
-            self.expect_op("=")?;
-            self.expr()?;
-            if !self.eat_op(",") {
-                break;
-            }
-        }
-        if self.eat_kw("WHERE") {
-            self.expr()?;
-        }
-        Ok(())
-    }
-
-    fn note_read(&mut self, name: &[String]) {
+    pub(crate) fn note_read(&mut self, name: &[String]) {
         let at = self.pos.saturating_sub(1);
         self.note_read_at(name, at);
     }
 
-    fn note_read_at(&mut self, name: &[String], at: usize) {
+    pub(crate) fn note_read_at(&mut self, name: &[String], at: usize) {
         if let Some(last) = name.last() {
             self.facts.read.push((last.to_ascii_lowercase(), at));
         }

@@ -14,14 +14,14 @@ impl Parser<'_> {
     }
 
     /// A type inside `<…>`: may carry `NOT NULL`/`NULL`.
-    fn nested_type(&mut self) -> PResult<()> {
+    pub(crate) fn nested_type(&mut self) -> PResult<()> {
         self.enter()?;
         let r = self.data_type_inner(true);
         self.leave();
         r
     }
 
-    fn data_type_inner(&mut self, nullable_suffix: bool) -> PResult<()> {
+    pub(crate) fn data_type_inner(&mut self, nullable_suffix: bool) -> PResult<()> {
         self.base_type()?;
         loop {
             if self.is_kw("ARRAY") || self.is_kw("MULTISET") {
@@ -43,7 +43,7 @@ impl Parser<'_> {
         }
     }
 
-    fn paren_len(&mut self) -> PResult<()> {
+    pub(crate) fn paren_len(&mut self) -> PResult<()> {
         if self.eat_op("(") {
             self.expect_number()?;
             self.expect_op(")")?;
@@ -51,7 +51,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn paren_precision_scale(&mut self) -> PResult<()> {
+    pub(crate) fn paren_precision_scale(&mut self) -> PResult<()> {
         if self.eat_op("(") {
             self.expect_number()?;
             if self.eat_op(",") {
@@ -62,7 +62,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn base_type(&mut self) -> PResult<()> {
+    pub(crate) fn base_type(&mut self) -> PResult<()> {
         let t = self.tok(0);
         if t.kind == TokKind::Quoted {
             self.compound_ident()?;
@@ -202,7 +202,7 @@ impl Parser<'_> {
         }
     }
 
-    fn charset_opt(&mut self) -> PResult<()> {
+    pub(crate) fn charset_opt(&mut self) -> PResult<()> {
         if self.is_kws(&["CHARACTER", "SET"]) {
             self.advance();
             self.advance();
@@ -211,7 +211,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn row_fields(&mut self, close: &str) -> PResult<()> {
+    pub(crate) fn row_fields(&mut self, close: &str) -> PResult<()> {
         loop {
             self.ident()?;
             self.nested_type()?;
