@@ -298,4 +298,53 @@ mod tests {
         assert_eq!(r.first_error().map(|d| d.code), Some("needs-newer-flink"));
         assert!(FlinkSqlChecker::for_version(&"1.14.0".parse().unwrap()).is_err());
     }
+
+    #[test]
+    fn messages_speak_the_users_terms() {
+        let (l, c, m) =
+            first_error("CREATE TABLE t (\n  id INT,\n  name STRING\n  age INT\n)").unwrap();
+        assert_eq!((l, c), (4, 3));
+        assert_eq!(m, "expected `,` or `)` after column `name`, found `age`");
+        let r = FlinkSqlChecker::new().check("CREATE TABLE t (id INT) WITH (connector = 'x')");
+        let d = r.first_error().unwrap();
+        assert_eq!(d.hint.as_deref(), Some("write it as `'connector'`"));
+        let (_, _, m) = first_error("SELECT a FROM t WHERE a = = 1").unwrap();
+        assert!(m.starts_with("expected an expression after `=`"), "{m}");
+    }
+
+    #[test]
+    fn statements_carry_kind_label_and_span() {
+        let r = FlinkSqlChecker::new().with_lints(false).check(
+            "SET 'a.b' = 'c';\nCREATE TABLE t (a INT) WITH ('connector' = 'x');\n\
+             EXECUTE STATEMENT SET BEGIN\n  INSERT INTO t SELECT 1;\n  INSERT INTO t SELECT 2;\nEND;\n\
+             SELECT * FROM t",
+        );
+        assert!(r.is_valid(), "{:?}", r.diagnostics);
+        let kinds: Vec<_> = r.statements.iter().map(|s| (s.kind, s.label)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (StatementKind::Command, "SET"),
+                (StatementKind::Ddl, "CREATE TABLE"),
+                (StatementKind::Dml, "EXECUTE"),
+                (StatementKind::Query, "SELECT"),
+            ]
+        );
+        let set = &r.statements[2].span;
+        assert_eq!(
+            (set.line, set.column, set.end_line, set.end_column),
+            (3, 1, 6, 3)
+        );
+    }
+
+    #[test]
+    fn flink_static_checks_are_errors() {
+        let r = FlinkSqlChecker::new()
+            .check("CREATE TABLE t (id INT, PRIMARY KEY (id)) WITH ('connector' = 'x')");
+        assert_eq!(r.first_error().map(|d| d.code), Some("flink-static-check"));
+        let r = FlinkSqlChecker::new().check(
+            "CREATE TABLE t (id INT, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'x')",
+        );
+        assert!(r.is_valid());
+    }
 }

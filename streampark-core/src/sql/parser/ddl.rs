@@ -21,6 +21,8 @@ pub(crate) enum Owner {
 
 #[derive(Debug, Default)]
 pub(crate) struct Elements {
+    /// Token index where the last element started.
+    last_start: usize,
     watermarks: usize,
     primary_keys: usize,
     bare_columns: Option<usize>,
@@ -206,14 +208,47 @@ impl Parser<'_> {
             return Ok(keys);
         }
         loop {
-            keys.push(self.expect_str()?);
+            if !self.is_str() {
+                let mut e = self.unexpected(&["a string literal"]);
+                if self.is_ident() {
+                    e.message = format!(
+                        "option keys are string literals: found {}",
+                        super::describe(self.tok(0), self.src)
+                    );
+                    e.hint = Some(format!("write it as `'{}'`", self.text(0)));
+                } else if self.is_op(")") {
+                    e.message = "trailing `,` before `)` in the options".into();
+                    e.hint = Some("remove the last `,`".into());
+                }
+                return Err(e);
+            }
+            let key = self.expect_str()?;
             self.expect_op("=")?;
+            if !self.is_str() {
+                let mut e = self.unexpected(&["a string literal"]);
+                e.message = format!(
+                    "the value of option `{key}` must be a string literal, found {}",
+                    super::describe(self.tok(0), self.src)
+                );
+                return Err(e);
+            }
             self.expect_str()?;
+            keys.push(key);
             if !self.eat_op(",") {
                 break;
             }
         }
-        self.expect_op(")")?;
+        if !self.is_op(")") {
+            let mut e = self.unexpected(&[",", ")"]);
+            if let Some(k) = keys.last() {
+                e.message = format!(
+                    "expected `,` or `)` after option `'{k}'`, found {}",
+                    super::describe(self.tok(0), self.src)
+                );
+            }
+            return Err(e);
+        }
+        self.advance();
         Ok(keys)
     }
 
@@ -366,14 +401,55 @@ impl Parser<'_> {
             return Ok(els);
         }
         loop {
+            let start = self.pos;
+            els.last_start = start;
             self.table_element(owner, &mut els)?;
             els.any = true;
             if !self.eat_op(",") {
                 break;
             }
+            if self.is_op(")") {
+                let mut e = self.unexpected(&["a column, WATERMARK or constraint"]);
+                e.message =
+                    "trailing `,` before `)`: expected another column, WATERMARK or constraint"
+                        .into();
+                e.hint = Some("remove the last `,`".into());
+                return Err(e);
+            }
+            let _ = start;
         }
-        self.expect_op(")")?;
+        if !self.is_op(")") {
+            let mut e = self.unexpected(&[",", ")"]);
+            let what = self.element_name(self.last_element_start(&els));
+            e.message = format!(
+                "expected `,` or `)` after {what}, found {}",
+                super::describe(self.tok(0), self.src)
+            );
+            return Err(e);
+        }
+        self.advance();
         Ok(els)
+    }
+
+    fn last_element_start(&self, els: &Elements) -> usize {
+        els.last_start
+    }
+
+    /// "column `name`", "the WATERMARK", "the constraint" for messages.
+    fn element_name(&self, at: usize) -> String {
+        let t = self.toks[at.min(self.toks.len() - 1)];
+        let text = t.text(self.src);
+        if t.kind == TokKind::Word && (text.eq_ignore_ascii_case("WATERMARK")) {
+            "the WATERMARK".into()
+        } else if t.kind == TokKind::Word
+            && ["CONSTRAINT", "PRIMARY", "UNIQUE"]
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(text))
+        {
+            "the constraint".into()
+        } else {
+            format!("column `{}`", super::ident_text(text))
+        }
     }
 
     pub(crate) fn table_element(&mut self, owner: Owner, els: &mut Elements) -> PResult<()> {
