@@ -8,6 +8,7 @@
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
 //! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
+//! - [`sql`]: [`FlinkSqlChecker`], Flink SQL checked in-process, agreeing with Flink's parser;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
 //!   fault injection, and (feature `testkit`) the conformance suite every `Deployer` passes.
 //!
@@ -39,6 +40,7 @@ pub mod flink;
 mod model;
 pub mod runner;
 pub mod spi;
+pub mod sql;
 pub mod testkit;
 
 pub use alert::{Alert, AlertError, AlertLink, AlertSink, AlertStatus, ParseSeverityError, Severity};
@@ -49,3 +51,4 @@ pub use deploy::{
 };
 pub use error::{BoxError, Error, Result};
 pub use model::*;
+pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};
