@@ -6,6 +6,7 @@
 //! - the [`Deployer`] trait (where jobs run), held as `Arc<dyn Deployer>`;
 //! - [`flink`]: a typed Flink REST client with timeouts;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
+//! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
 //!   fault injection, and (feature `testkit`) the conformance suite every `Deployer` passes.
@@ -31,6 +32,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod alert;
 pub mod deploy;
 mod error;
 pub mod flink;
@@ -39,6 +41,7 @@ pub mod runner;
 pub mod spi;
 pub mod testkit;
 
+pub use alert::{Alert, AlertError, AlertLink, AlertSink, AlertStatus, ParseSeverityError, Severity};
 pub use deploy::{
     Capabilities, DeployRequest, Deployer, DeployerExt, Deployment, DeploymentId, JobDetails,
     JobSnapshot, LogFile, LogOptions, Logs, SavepointOptions, SavepointRef, Selector, SnapshotKind,
