@@ -36,7 +36,8 @@ use super::matcher::Matcher;
 use crate::secret::Secret;
 
 /// A parsed router file. Build a [`crate::Router`] from it with [`crate::Router::builder`].
-#[derive(Debug, Clone, Deserialize)]
+/// Its `Debug` shows receiver names only (the file holds secrets).
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouterConfig {
     pub(crate) route: RouteConfig,
@@ -229,6 +230,15 @@ fn refine_line(src: &str, reported: usize, path: &str) -> usize {
             t.starts_with(&format!("{key}:"))
         })
         .map_or(reported, |(i, _)| i + 1)
+}
+
+impl std::fmt::Debug for RouterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterConfig")
+            .field("receivers", &self.receiver_names())
+            .field("inhibit_rules", &self.inhibit_rules.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RouterConfig {
