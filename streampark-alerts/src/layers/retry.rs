@@ -117,6 +117,9 @@ impl AlertSink for RetrySink {
             if !err.is_retryable() {
                 return Err(err);
             }
+            if max == 1 {
+                return Err(err);
+            }
             if attempt >= max {
                 return Err(AlertError::Exhausted {
                     sink: self.inner.name().to_string(),

@@ -68,11 +68,6 @@ impl InhibitRule {
         )
     }
 
-    fn inhibits(&self, source: &Alert, target: &Alert) -> bool {
-        self.source.iter().all(|m| m.matches(source))
-            && self.target.iter().all(|m| m.matches(target))
-            && self.equal.iter().all(|l| source.label(l) == target.label(l))
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -446,11 +441,39 @@ impl Router {
         self.flush(true).await
     }
 
-    fn is_inhibited(&self, st: &State, target: &Alert, target_fp: &str) -> bool {
-        self.inner.inhibit.iter().any(|rule| {
-            st.active
-                .iter()
-                .any(|(fp, src)| fp != target_fp && rule.inhibits(src, target))
+    /// Per rule: the firing source alerts, keyed by their values of the rule's `equal` labels.
+    fn inhibitors(&self, st: &State) -> Vec<HashMap<Vec<Option<String>>, Vec<String>>> {
+        self.inner
+            .inhibit
+            .iter()
+            .map(|rule| {
+                let mut by_key: HashMap<Vec<Option<String>>, Vec<String>> = HashMap::new();
+                for (fp, src) in &st.active {
+                    if rule.source.iter().all(|m| m.matches(src)) {
+                        let key = rule.equal.iter().map(|l| src.label(l)).collect();
+                        by_key.entry(key).or_default().push(fp.clone());
+                    }
+                }
+                by_key
+            })
+            .collect()
+    }
+
+    fn is_inhibited(
+        &self,
+        inhibitors: &[HashMap<Vec<Option<String>>, Vec<String>>],
+        target: &Alert,
+        target_fp: &str,
+    ) -> bool {
+        self.inner.inhibit.iter().zip(inhibitors).any(|(rule, sources)| {
+            if sources.is_empty() || !rule.target.iter().all(|m| m.matches(target)) {
+                return false;
+            }
+            let key: Vec<Option<String>> = rule.equal.iter().map(|l| target.label(l)).collect();
+            // An alert never inhibits itself.
+            sources
+                .get(&key)
+                .is_some_and(|fps| fps.iter().any(|fp| fp != target_fp))
         })
     }
 
@@ -460,6 +483,7 @@ impl Router {
         let mut jobs = Vec::new();
         {
             let mut st = self.lock();
+            let inhibitors = self.inhibitors(&st);
             let keys: Vec<(usize, String)> = st
                 .groups
                 .iter()
@@ -477,7 +501,7 @@ impl Router {
                             resolved_notified = true;
                             shown.push(a.clone());
                         }
-                    } else if !self.is_inhibited(&st, a, fp) {
+                    } else if !self.is_inhibited(&inhibitors, a, fp) {
                         firing.insert(fp.clone());
                         shown.push(a.clone());
                     } else {
