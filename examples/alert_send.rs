@@ -205,8 +205,9 @@ fn report(e: &AlertError) -> String {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,streampark_alerts=info")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,streampark_alerts=info")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -249,7 +250,11 @@ async fn main() -> ExitCode {
         if deliveries.is_empty() {
             println!("no sink delivered it (receivers without sinks, or inhibited)");
         }
-        return if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        return if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
 
     let sink = match sink(&args) {

@@ -26,8 +26,14 @@ fn config() -> String {
             3 => format!("['team=\"team{i}\"', 'env!=\"staging\"']"),
             _ => format!("['cluster=\"c{}\"', 'team=\"team{i}\"']", i % 7),
         };
-        let cont = if i % 10 == 0 { "\n      continue: true" } else { "" };
-        y.push_str(&format!("    - receiver: r{i}\n      matchers: {m}{cont}\n"));
+        let cont = if i % 10 == 0 {
+            "\n      continue: true"
+        } else {
+            ""
+        };
+        y.push_str(&format!(
+            "    - receiver: r{i}\n      matchers: {m}{cont}\n"
+        ));
     }
     y.push_str("inhibit_rules:\n  - source_matchers: ['severity=\"critical\"']\n    target_matchers: ['severity=~\"minor|info\"']\n    equal: [job]\nreceivers:\n  - name: default\n");
     for i in 0..ROUTES {
@@ -37,7 +43,12 @@ fn config() -> String {
 }
 
 fn alerts() -> Vec<Alert> {
-    let sev = [Severity::Critical, Severity::Major, Severity::Minor, Severity::Info];
+    let sev = [
+        Severity::Critical,
+        Severity::Major,
+        Severity::Minor,
+        Severity::Info,
+    ];
     (0..BATCH)
         .map(|i| {
             Alert::new(sev[i % 4], format!("alert kind {}", i % 13))
@@ -62,7 +73,9 @@ fn router() -> (Router, Vec<MemorySink>) {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let batch = alerts();
     let mut g = c.benchmark_group("alert_routing");
     g.throughput(Throughput::Elements(BATCH as u64));

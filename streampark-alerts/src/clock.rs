@@ -142,7 +142,9 @@ impl VirtualClock {
 
     fn wake(st: &mut VirtualState) {
         let now = st.now;
-        let later = st.sleepers.split_off(&(now.saturating_add(Duration::from_nanos(1)), 0));
+        let later = st
+            .sleepers
+            .split_off(&(now.saturating_add(Duration::from_nanos(1)), 0));
         let due = std::mem::replace(&mut st.sleepers, later);
         for (_, tx) in due {
             let _ = tx.send(());

@@ -25,9 +25,8 @@ impl fmt::Debug for Endpoint {
 impl Endpoint {
     /// Parses and validates an `http(s)` URL; errors name `key` and never show the URL.
     pub(crate) fn parse(sink: &str, key: &str, raw: &str) -> Result<Self, AlertError> {
-        let url = url::Url::parse(raw.trim()).map_err(|e| {
-            AlertError::invalid_config(sink, key, format!("not a valid URL ({e})"))
-        })?;
+        let url = url::Url::parse(raw.trim())
+            .map_err(|e| AlertError::invalid_config(sink, key, format!("not a valid URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(AlertError::invalid_config(
                 sink,
@@ -110,7 +109,10 @@ pub(crate) async fn post_bytes(
     for (k, v) in headers {
         req = req.header(*k, v);
     }
-    let resp = req.send().await.map_err(|e| unavailable(sink, shown, None, e))?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| unavailable(sink, shown, None, e))?;
     let status = resp.status().as_u16();
     let retry_after = resp
         .headers()

@@ -329,11 +329,18 @@ mod tests {
         let md = Templates::defaults(Flavor::Markdown)
             .body(&a, "@13800000000")
             .unwrap();
-        assert!(md.contains("🔴 CRITICAL") && md.ends_with("@13800000000"), "{md}");
+        assert!(
+            md.contains("🔴 CRITICAL") && md.ends_with("@13800000000"),
+            "{md}"
+        );
         let resolved = a.resolved_at(UNIX_EPOCH + Duration::from_secs(1_700_000_600));
         let t = Templates::defaults(Flavor::Text);
         assert_eq!(t.title(&resolved, "").unwrap(), "[RESOLVED] orders down");
-        assert!(t.body(&resolved, "").unwrap().contains("Ended: 2023-11-14T22:23:20Z"));
+        assert!(
+            t.body(&resolved, "")
+                .unwrap()
+                .contains("Ended: 2023-11-14T22:23:20Z")
+        );
     }
 
     #[test]

@@ -62,7 +62,12 @@ async fn dingtalk_signed_markdown_with_mentions_is_accepted() {
     assert_eq!(b["msgtype"], "markdown");
     assert_eq!(b["markdown"]["title"], "[CRITICAL] orders job failed");
     let text = b["markdown"]["text"].as_str().unwrap();
-    assert!(text.contains("TaskManager lost") && text.contains("@13800000001") && text.contains("@manager7"), "{text}");
+    assert!(
+        text.contains("TaskManager lost")
+            && text.contains("@13800000001")
+            && text.contains("@manager7"),
+        "{text}"
+    );
     assert_eq!(b["at"]["atMobiles"], serde_json::json!(["13800000001"]));
     assert_eq!(b["at"]["atUserIds"], serde_json::json!(["manager7"]));
     assert_eq!(b["at"]["isAtAll"], false);
@@ -72,9 +77,14 @@ async fn dingtalk_signed_markdown_with_mentions_is_accepted() {
 async fn dingtalk_wrong_secret_fails_and_is_not_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let sink = SinkStack::new(dingtalk(&r, "SECwrong")).layer(retry(&clock)).into_sink();
+    let sink = SinkStack::new(dingtalk(&r, "SECwrong"))
+        .layer(retry(&clock))
+        .into_sink();
     let err = sink.send(&alert()).await.unwrap_err();
-    assert!(matches!(&err, AlertError::Rejected { code, .. } if code == "310000"), "{err}");
+    assert!(
+        matches!(&err, AlertError::Rejected { code, .. } if code == "310000"),
+        "{err}"
+    );
     assert!(!err.is_retryable());
     assert_eq!(r.seen().len(), 1, "a bad signature is not retried");
 }
@@ -82,9 +92,16 @@ async fn dingtalk_wrong_secret_fails_and_is_not_retried() {
 #[tokio::test]
 async fn dingtalk_wrong_token_is_rejected() {
     let r = Receiver::start(VirtualClock::new()).await;
-    let sink = DingTalkSink::builder().with_url(r.dingtalk_url("nope")).with_secret(DT_SECRET).build().unwrap();
+    let sink = DingTalkSink::builder()
+        .with_url(r.dingtalk_url("nope"))
+        .with_secret(DT_SECRET)
+        .build()
+        .unwrap();
     let err = sink.send(&alert()).await.unwrap_err();
-    assert!(matches!(&err, AlertError::Rejected { code, .. } if code == "300001"), "{err}");
+    assert!(
+        matches!(&err, AlertError::Rejected { code, .. } if code == "300001"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -92,9 +109,13 @@ async fn dingtalk_two_500s_then_success_is_delivered_with_backoff() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(2, 500);
-    let sink = SinkStack::new(dingtalk(&r, DT_SECRET)).layer(retry(&clock)).into_sink();
+    let sink = SinkStack::new(dingtalk(&r, DT_SECRET))
+        .layer(retry(&clock))
+        .into_sink();
     let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true).await.unwrap();
+    drive(&clock, async move { sink.send(&a).await }, || true)
+        .await
+        .unwrap();
     let seen = r.seen();
     let answers: Vec<_> = seen.iter().map(|s| s.answer.as_str()).collect();
     assert_eq!(answers, ["HTTP 500", "HTTP 500", "ok"]);
@@ -108,9 +129,13 @@ async fn dingtalk_send_too_fast_code_is_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.code_next(410100);
-    let sink = SinkStack::new(dingtalk(&r, DT_SECRET)).layer(retry(&clock)).into_sink();
+    let sink = SinkStack::new(dingtalk(&r, DT_SECRET))
+        .layer(retry(&clock))
+        .into_sink();
     let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true).await.unwrap();
+    drive(&clock, async move { sink.send(&a).await }, || true)
+        .await
+        .unwrap();
     let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
     assert_eq!(answers, ["410100", "ok"]);
 }
@@ -120,20 +145,31 @@ async fn dingtalk_rate_limit_is_respected_on_a_virtual_clock() {
     let clock = VirtualClock::new();
     let r = Arc::new(Receiver::start(clock.clone()).await);
     let throttle = ThrottleLayer::dingtalk().with_clock(Arc::new(clock.clone()));
-    let sink = SinkStack::new(dingtalk(&r, DT_SECRET)).layer(throttle.clone()).into_sink();
+    let sink = SinkStack::new(dingtalk(&r, DT_SECRET))
+        .layer(throttle.clone())
+        .into_sink();
     let sends = (0..25).map(|i| {
         let sink = sink.clone();
         async move { sink.send(&alert().with_label("n", i.to_string())).await }
     });
     let all = futures::future::join_all(sends);
     let (t, r2) = (throttle.clone(), r.clone());
-    let results = drive(&clock, all, move || t.stats().passed as usize == r2.seen().len()).await;
+    let results = drive(&clock, all, move || {
+        t.stats().passed as usize == r2.seen().len()
+    })
+    .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     let seen = r.seen();
     assert_eq!(seen.len(), 25);
-    assert!(seen.iter().all(|s| s.answer == "ok"), "the robot never said 410100");
+    assert!(
+        seen.iter().all(|s| s.answer == "ok"),
+        "the robot never said 410100"
+    );
     let at_zero = seen.iter().filter(|s| s.at == Duration::ZERO).count();
-    let at_minute = seen.iter().filter(|s| s.at == Duration::from_secs(60)).count();
+    let at_minute = seen
+        .iter()
+        .filter(|s| s.at == Duration::from_secs(60))
+        .count();
     assert_eq!((at_zero, at_minute), (20, 5));
     assert_eq!(throttle.stats().dropped, 0);
 }
@@ -142,8 +178,12 @@ async fn dingtalk_rate_limit_is_respected_on_a_virtual_clock() {
 async fn throttle_queue_is_bounded_and_overflow_counted() {
     let clock = VirtualClock::new();
     let r = Arc::new(Receiver::start(clock.clone()).await);
-    let throttle = ThrottleLayer::dingtalk().with_max_queue(3).with_clock(Arc::new(clock.clone()));
-    let sink = SinkStack::new(dingtalk(&r, DT_SECRET)).layer(throttle.clone()).into_sink();
+    let throttle = ThrottleLayer::dingtalk()
+        .with_max_queue(3)
+        .with_clock(Arc::new(clock.clone()));
+    let sink = SinkStack::new(dingtalk(&r, DT_SECRET))
+        .layer(throttle.clone())
+        .into_sink();
     for _ in 0..20 {
         sink.send(&alert()).await.unwrap();
     }
@@ -158,7 +198,10 @@ async fn throttle_queue_is_bounded_and_overflow_counted() {
         tokio::task::yield_now().await;
     }
     let err = sink.send(&alert()).await.unwrap_err();
-    assert!(matches!(err, AlertError::QueueFull { bound: 3, .. }), "{err}");
+    assert!(
+        matches!(err, AlertError::QueueFull { bound: 3, .. }),
+        "{err}"
+    );
     assert_eq!(throttle.stats().dropped, 1);
     clock.advance(Duration::from_secs(60));
     for w in waiting {
@@ -173,12 +216,19 @@ async fn throttle_queue_is_bounded_and_overflow_counted() {
 #[tokio::test]
 async fn wecom_markdown_with_user_mentions() {
     let r = Receiver::start(VirtualClock::new()).await;
-    let sink = WeComSink::builder().with_url(r.wecom_url(WECOM_KEY)).with_mentioned_user("zhangsan").build().unwrap();
+    let sink = WeComSink::builder()
+        .with_url(r.wecom_url(WECOM_KEY))
+        .with_mentioned_user("zhangsan")
+        .build()
+        .unwrap();
     sink.send(&alert()).await.unwrap();
     let b = &r.seen()[0].body;
     assert_eq!(b["msgtype"], "markdown");
     let c = b["markdown"]["content"].as_str().unwrap();
-    assert!(c.contains("orders job failed") && c.contains("<@zhangsan>"), "{c}");
+    assert!(
+        c.contains("orders job failed") && c.contains("<@zhangsan>"),
+        "{c}"
+    );
 }
 
 #[tokio::test]
@@ -195,19 +245,33 @@ async fn wecom_mobile_mentions_use_text_with_mentioned_mobile_list() {
     assert_eq!(seen[0].answer, "ok");
     let b = &seen[0].body;
     assert_eq!(b["msgtype"], "text");
-    assert_eq!(b["text"]["mentioned_mobile_list"], serde_json::json!(["13800000002"]));
+    assert_eq!(
+        b["text"]["mentioned_mobile_list"],
+        serde_json::json!(["13800000002"])
+    );
     assert_eq!(b["text"]["mentioned_list"], serde_json::json!(["@all"]));
-    assert!(b["text"]["content"].as_str().unwrap().starts_with("[CRITICAL] orders job failed"));
+    assert!(
+        b["text"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("[CRITICAL] orders job failed")
+    );
 }
 
 #[tokio::test]
 async fn wecom_wrong_key_fails_and_is_not_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let sink = WeComSink::builder().with_url(r.wecom_url("wrong-key")).build().unwrap();
+    let sink = WeComSink::builder()
+        .with_url(r.wecom_url("wrong-key"))
+        .build()
+        .unwrap();
     let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
     let err = sink.send(&alert()).await.unwrap_err();
-    assert!(matches!(&err, AlertError::Rejected { code, .. } if code == "93000"), "{err}");
+    assert!(
+        matches!(&err, AlertError::Rejected { code, .. } if code == "93000"),
+        "{err}"
+    );
     assert_eq!(r.seen().len(), 1);
 }
 
@@ -216,10 +280,15 @@ async fn wecom_two_500s_then_success() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(2, 503);
-    let sink = WeComSink::builder().with_url(r.wecom_url(WECOM_KEY)).build().unwrap();
+    let sink = WeComSink::builder()
+        .with_url(r.wecom_url(WECOM_KEY))
+        .build()
+        .unwrap();
     let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
     let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true).await.unwrap();
+    drive(&clock, async move { sink.send(&a).await }, || true)
+        .await
+        .unwrap();
     let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
     assert_eq!(answers, ["HTTP 503", "HTTP 503", "ok"]);
 }
@@ -229,14 +298,20 @@ async fn wecom_rate_limit_is_respected_on_a_virtual_clock() {
     let clock = VirtualClock::new();
     let r = Arc::new(Receiver::start(clock.clone()).await);
     let throttle = ThrottleLayer::wecom().with_clock(Arc::new(clock.clone()));
-    let sink = WeComSink::builder().with_url(r.wecom_url(WECOM_KEY)).build().unwrap();
+    let sink = WeComSink::builder()
+        .with_url(r.wecom_url(WECOM_KEY))
+        .build()
+        .unwrap();
     let sink = SinkStack::new(sink).layer(throttle.clone()).into_sink();
     let all = futures::future::join_all((0..42).map(|_| {
         let s = sink.clone();
         async move { s.send(&alert()).await }
     }));
     let (t, r2) = (throttle.clone(), r.clone());
-    let results = drive(&clock, all, move || t.stats().passed as usize == r2.seen().len()).await;
+    let results = drive(&clock, all, move || {
+        t.stats().passed as usize == r2.seen().len()
+    })
+    .await;
     assert!(results.iter().all(Result::is_ok));
     let seen = r.seen();
     assert!(seen.iter().all(|s| s.answer == "ok"), "no 45009");
@@ -256,11 +331,22 @@ async fn feishu_signed_card_with_at_mentions_is_accepted() {
     assert_eq!(seen[0].answer, "ok");
     let b = &seen[0].body;
     assert_eq!(b["msg_type"], "interactive");
-    assert_eq!(b["card"]["header"]["title"]["content"], "[CRITICAL] orders job failed");
+    assert_eq!(
+        b["card"]["header"]["title"]["content"],
+        "[CRITICAL] orders job failed"
+    );
     assert_eq!(b["card"]["header"]["template"], "red");
-    let md = b["card"]["elements"][0]["text"]["content"].as_str().unwrap();
-    assert!(md.contains("<at id=ou_abc123></at>") && md.contains("<at id=all></at>"), "{md}");
-    assert_eq!(b["card"]["elements"][1]["actions"][0]["url"], "http://jm.example:8081/#/job/abc");
+    let md = b["card"]["elements"][0]["text"]["content"]
+        .as_str()
+        .unwrap();
+    assert!(
+        md.contains("<at id=ou_abc123></at>") && md.contains("<at id=all></at>"),
+        "{md}"
+    );
+    assert_eq!(
+        b["card"]["elements"][1]["actions"][0]["url"],
+        "http://jm.example:8081/#/job/abc"
+    );
     // Seconds, as a string, in the body.
     assert_eq!(b["timestamp"].as_str().unwrap().len(), 10);
 }
@@ -269,9 +355,14 @@ async fn feishu_signed_card_with_at_mentions_is_accepted() {
 async fn feishu_wrong_secret_fails_and_is_not_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let sink = SinkStack::new(feishu(&r, "wrong")).layer(retry(&clock)).into_sink();
+    let sink = SinkStack::new(feishu(&r, "wrong"))
+        .layer(retry(&clock))
+        .into_sink();
     let err = sink.send(&alert()).await.unwrap_err();
-    assert!(matches!(&err, AlertError::Rejected { code, .. } if code == "19021"), "{err}");
+    assert!(
+        matches!(&err, AlertError::Rejected { code, .. } if code == "19021"),
+        "{err}"
+    );
     assert_eq!(r.seen().len(), 1);
 }
 
@@ -280,9 +371,13 @@ async fn feishu_two_500s_then_success() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(2, 500);
-    let sink = SinkStack::new(feishu(&r, FS_SECRET)).layer(retry(&clock)).into_sink();
+    let sink = SinkStack::new(feishu(&r, FS_SECRET))
+        .layer(retry(&clock))
+        .into_sink();
     let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true).await.unwrap();
+    drive(&clock, async move { sink.send(&a).await }, || true)
+        .await
+        .unwrap();
     let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
     assert_eq!(answers, ["HTTP 500", "HTTP 500", "ok"]);
 }
@@ -292,13 +387,18 @@ async fn feishu_rate_limits_five_per_second_are_respected() {
     let clock = VirtualClock::new();
     let r = Arc::new(Receiver::start(clock.clone()).await);
     let throttle = ThrottleLayer::feishu().with_clock(Arc::new(clock.clone()));
-    let sink = SinkStack::new(feishu(&r, FS_SECRET)).layer(throttle.clone()).into_sink();
+    let sink = SinkStack::new(feishu(&r, FS_SECRET))
+        .layer(throttle.clone())
+        .into_sink();
     let all = futures::future::join_all((0..12).map(|_| {
         let s = sink.clone();
         async move { s.send(&alert()).await }
     }));
     let (t, r2) = (throttle.clone(), r.clone());
-    let results = drive(&clock, all, move || t.stats().passed as usize == r2.seen().len()).await;
+    let results = drive(&clock, all, move || {
+        t.stats().passed as usize == r2.seen().len()
+    })
+    .await;
     assert!(results.iter().all(Result::is_ok));
     let seen = r.seen();
     assert!(seen.iter().all(|s| s.answer == "ok"), "no 11232");
@@ -312,28 +412,47 @@ async fn feishu_rate_limits_five_per_second_are_respected() {
 #[tokio::test]
 async fn slack_blocks_are_accepted() {
     let r = Receiver::start(VirtualClock::new()).await;
-    let sink = SlackSink::builder().with_url(r.slack_url(SLACK_PATH)).with_mention_group("S0ONCALL").build().unwrap();
+    let sink = SlackSink::builder()
+        .with_url(r.slack_url(SLACK_PATH))
+        .with_mention_group("S0ONCALL")
+        .build()
+        .unwrap();
     sink.send(&alert()).await.unwrap();
     let b = &r.seen()[0].body;
     assert_eq!(b["text"], "[CRITICAL] orders job failed");
     assert_eq!(b["blocks"][0]["type"], "header");
     assert_eq!(b["blocks"][1]["text"]["type"], "mrkdwn");
     let t = b["blocks"][1]["text"]["text"].as_str().unwrap();
-    assert!(t.contains("<!subteam^S0ONCALL>") && t.contains("<http://jm.example:8081/#/job/abc|Flink UI>"), "{t}");
+    assert!(
+        t.contains("<!subteam^S0ONCALL>")
+            && t.contains("<http://jm.example:8081/#/job/abc|Flink UI>"),
+        "{t}"
+    );
 }
 
 #[tokio::test]
 async fn slack_unknown_hook_is_rejected_and_500s_are_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let bad = SlackSink::builder().with_url(r.slack_url("T1/B1/nope")).build().unwrap();
+    let bad = SlackSink::builder()
+        .with_url(r.slack_url("T1/B1/nope"))
+        .build()
+        .unwrap();
     let err = bad.send(&alert()).await.unwrap_err();
-    assert!(matches!(&err, AlertError::Rejected { code, message, .. } if code == "HTTP 404" && message == "no_service"), "{err}");
+    assert!(
+        matches!(&err, AlertError::Rejected { code, message, .. } if code == "HTTP 404" && message == "no_service"),
+        "{err}"
+    );
     r.fail_next(2, 500);
-    let sink = SlackSink::builder().with_url(r.slack_url(SLACK_PATH)).build().unwrap();
+    let sink = SlackSink::builder()
+        .with_url(r.slack_url(SLACK_PATH))
+        .build()
+        .unwrap();
     let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
     let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true).await.unwrap();
+    drive(&clock, async move { sink.send(&a).await }, || true)
+        .await
+        .unwrap();
     let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
     assert_eq!(answers, ["no_service", "HTTP 500", "HTTP 500", "ok"]);
 }
@@ -343,10 +462,15 @@ async fn slack_429_is_retried_after_retry_after() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(1, 429);
-    let sink = SlackSink::builder().with_url(r.slack_url(SLACK_PATH)).build().unwrap();
+    let sink = SlackSink::builder()
+        .with_url(r.slack_url(SLACK_PATH))
+        .build()
+        .unwrap();
     let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
     let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true).await.unwrap();
+    drive(&clock, async move { sink.send(&a).await }, || true)
+        .await
+        .unwrap();
     let seen = r.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].answer, "ok");
@@ -357,7 +481,11 @@ async fn slack_429_is_retried_after_retry_after() {
 #[tokio::test]
 async fn webhook_signed_default_body() {
     let r = Receiver::start(VirtualClock::new()).await;
-    let sink = WebhookSink::builder().with_url(r.webhook_url()).with_signing_secret(WH_SECRET).build().unwrap();
+    let sink = WebhookSink::builder()
+        .with_url(r.webhook_url())
+        .with_signing_secret(WH_SECRET)
+        .build()
+        .unwrap();
     sink.send(&alert()).await.unwrap();
     let s = &r.seen()[0];
     assert_eq!(s.answer, "ok");
@@ -374,16 +502,35 @@ async fn webhook_template_body_and_wrong_secret() {
     let sink = WebhookSink::builder()
         .with_url(r.webhook_url())
         .with_signing_secret(WH_SECRET)
-        .with_body_template(r#"{"msg": {{ alert.title|tojson }}, "sev": {{ alert.severity|tojson }}}"#)
+        .with_body_template(
+            r#"{"msg": {{ alert.title|tojson }}, "sev": {{ alert.severity|tojson }}}"#,
+        )
         .build()
         .unwrap();
     sink.send(&alert()).await.unwrap();
-    assert_eq!(r.seen()[0].body, serde_json::json!({"msg": "orders job failed", "sev": "critical"}));
-    let bad = WebhookSink::builder().with_url(r.webhook_url()).with_signing_secret("nope").build().unwrap();
+    assert_eq!(
+        r.seen()[0].body,
+        serde_json::json!({"msg": "orders job failed", "sev": "critical"})
+    );
+    let bad = WebhookSink::builder()
+        .with_url(r.webhook_url())
+        .with_signing_secret("nope")
+        .build()
+        .unwrap();
     let err = bad.send(&alert()).await.unwrap_err();
-    assert!(matches!(&err, AlertError::Rejected { code, .. } if code == "HTTP 401"), "{err}");
-    let broken = WebhookSink::builder().with_url(r.webhook_url()).with_body_template("{not json").build().unwrap();
-    assert!(matches!(broken.send(&alert()).await.unwrap_err(), AlertError::Template { .. }));
+    assert!(
+        matches!(&err, AlertError::Rejected { code, .. } if code == "HTTP 401"),
+        "{err}"
+    );
+    let broken = WebhookSink::builder()
+        .with_url(r.webhook_url())
+        .with_body_template("{not json")
+        .build()
+        .unwrap();
+    assert!(matches!(
+        broken.send(&alert()).await.unwrap_err(),
+        AlertError::Template { .. }
+    ));
 }
 
 // ---------------------------------------------------------------- transport
@@ -395,7 +542,10 @@ async fn unreachable_endpoint_is_retryable() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let sink = SlackSink::builder().with_url(format!("http://127.0.0.1:{port}/services/x")).build().unwrap();
+    let sink = SlackSink::builder()
+        .with_url(format!("http://127.0.0.1:{port}/services/x"))
+        .build()
+        .unwrap();
     let err = sink.send(&alert()).await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert!(matches!(err, AlertError::Unavailable { .. }));

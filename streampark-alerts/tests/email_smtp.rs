@@ -9,7 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use streampark_alerts::EmailSink;
 use streampark_core::{Alert, AlertError, AlertSink, Severity};
 
-fn env() -> Option<(String, String, Option<(String, String)>)> {
+/// `(server, output dir, optional (user, password))`.
+type ItEnv = (String, String, Option<(String, String)>);
+
+fn env() -> Option<ItEnv> {
     let server = std::env::var("STREAMPARK_IT_SMTP").ok()?;
     let out = std::env::var("STREAMPARK_IT_SMTP_OUT").ok()?;
     let auth = std::env::var("STREAMPARK_IT_SMTP_USER")
@@ -41,12 +44,17 @@ async fn read_back(dir: &str, marker: &str) -> serde_json::Value {
 #[tokio::test]
 async fn email_reaches_a_real_smtp_server() {
     let Some((server, out, auth)) = env() else {
-        eprintln!("note: STREAMPARK_IT_SMTP not set; skipping the real SMTP test (run scripts/ci-alerts.sh)");
+        eprintln!(
+            "note: STREAMPARK_IT_SMTP not set; skipping the real SMTP test (run scripts/ci-alerts.sh)"
+        );
         return;
     };
     let marker = format!(
         "it-{}",
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos()
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
     );
     let mut b = EmailSink::builder()
         .with_url(format!("smtp://{server}"))
@@ -66,16 +74,34 @@ async fn email_reaches_a_real_smtp_server() {
     sink.send(&alert).await.unwrap();
 
     let m = read_back(&out, &marker).await;
-    assert_eq!(m["subject"], format!("[CRITICAL] orders job failed {marker}"));
+    assert_eq!(
+        m["subject"],
+        format!("[CRITICAL] orders job failed {marker}")
+    );
     assert_eq!(m["mail_from"], "alerts@example.com");
-    assert_eq!(m["rcpt_tos"], serde_json::json!(["oncall@example.com", "ads@example.com"]));
-    assert!(m["to"].as_str().unwrap().contains("Ads Team <ads@example.com>"), "{m}");
+    assert_eq!(
+        m["rcpt_tos"],
+        serde_json::json!(["oncall@example.com", "ads@example.com"])
+    );
+    assert!(
+        m["to"]
+            .as_str()
+            .unwrap()
+            .contains("Ads Team <ads@example.com>"),
+        "{m}"
+    );
     assert_eq!(m["content_type"], "multipart/alternative");
     let text = m["text"].as_str().unwrap();
-    assert!(text.contains("TaskManager lost <3 times>") && text.contains("Job: orders"), "{text}");
+    assert!(
+        text.contains("TaskManager lost <3 times>") && text.contains("Job: orders"),
+        "{text}"
+    );
     assert!(text.contains("cluster: yarn-prod"), "{text}");
     let html = m["html"].as_str().unwrap();
-    assert!(html.contains("<h2") && html.contains("TaskManager lost &lt;3 times&gt;"), "{html}");
+    assert!(
+        html.contains("<h2") && html.contains("TaskManager lost &lt;3 times&gt;"),
+        "{html}"
+    );
     assert!(html.contains("yarn-prod"), "{html}");
     if let Some((u, _)) = &auth {
         assert_eq!(m["auth_user"].as_str(), Some(u.as_str()));
@@ -95,7 +121,10 @@ async fn wrong_smtp_password_is_rejected_not_retryable() {
         .with_to("oncall@example.com")
         .build()
         .unwrap();
-    let err = sink.send(&Alert::new(Severity::Info, "x")).await.unwrap_err();
+    let err = sink
+        .send(&Alert::new(Severity::Info, "x"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AlertError::Rejected { .. }), "{err:?}");
     assert!(!err.is_retryable());
     assert!(!format!("{err} {err:?}").contains("not-the-password"));

@@ -20,8 +20,16 @@ const QUERY_TOKEN: &str = "querysecret-1234";
 
 fn secrets() -> Vec<&'static str> {
     vec![
-        DT_TOKEN, DT_SECRET, WECOM_KEY, FS_TOKEN, FS_SECRET, "slacksecretXYZ123", WH_SECRET,
-        QUERY_TOKEN, BEARER, SMTP_PASSWORD,
+        DT_TOKEN,
+        DT_SECRET,
+        WECOM_KEY,
+        FS_TOKEN,
+        FS_SECRET,
+        "slacksecretXYZ123",
+        WH_SECRET,
+        QUERY_TOKEN,
+        BEARER,
+        SMTP_PASSWORD,
     ]
 }
 
@@ -56,7 +64,11 @@ impl Write for Buf {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -79,15 +91,23 @@ async fn no_secret_in_debug_errors_or_spans() {
     let mut errors = Vec::new();
 
     // Builders and sinks, good and bad secrets.
-    let dt_b = DingTalkSink::builder().with_url(r.dingtalk_url(DT_TOKEN)).with_secret(DT_SECRET);
+    let dt_b = DingTalkSink::builder()
+        .with_url(r.dingtalk_url(DT_TOKEN))
+        .with_secret(DT_SECRET);
     shown.push_str(&format!("{dt_b:?}\n"));
     let dt = dt_b.build().unwrap();
     shown.push_str(&format!("{dt:?}\n"));
     dt.send(&alert).await.unwrap();
-    let dt_bad = DingTalkSink::builder().with_url(r.dingtalk_url(DT_TOKEN)).with_secret("SECnope").build().unwrap();
+    let dt_bad = DingTalkSink::builder()
+        .with_url(r.dingtalk_url(DT_TOKEN))
+        .with_secret("SECnope")
+        .build()
+        .unwrap();
     errors.push(dt_bad.send(&alert).await.unwrap_err());
     let dt_dead = DingTalkSink::builder()
-        .with_url(format!("http://127.0.0.1:{dead}/robot/send?access_token={DT_TOKEN}"))
+        .with_url(format!(
+            "http://127.0.0.1:{dead}/robot/send?access_token={DT_TOKEN}"
+        ))
         .with_secret(DT_SECRET)
         .build()
         .unwrap();
@@ -101,25 +121,39 @@ async fn no_secret_in_debug_errors_or_spans() {
     r.fail_next(1, 500);
     errors.push(wc.send(&alert).await.unwrap_err());
 
-    let fs_b = FeishuSink::builder().with_url(r.feishu_url(FS_TOKEN)).with_secret(FS_SECRET);
+    let fs_b = FeishuSink::builder()
+        .with_url(r.feishu_url(FS_TOKEN))
+        .with_secret(FS_SECRET);
     shown.push_str(&format!("{fs_b:?}\n"));
     let fs = fs_b.build().unwrap();
     shown.push_str(&format!("{fs:?}\n"));
     fs.send(&alert).await.unwrap();
     let fs_dead = FeishuSink::builder()
-        .with_url(format!("http://127.0.0.1:{dead}/open-apis/bot/v2/hook/{FS_TOKEN}"))
+        .with_url(format!(
+            "http://127.0.0.1:{dead}/open-apis/bot/v2/hook/{FS_TOKEN}"
+        ))
         .with_secret(FS_SECRET)
         .build()
         .unwrap();
     errors.push(fs_dead.send(&alert).await.unwrap_err());
 
-    let sl = SlackSink::builder().with_url(r.slack_url(SLACK_PATH)).build().unwrap();
+    let sl = SlackSink::builder()
+        .with_url(r.slack_url(SLACK_PATH))
+        .build()
+        .unwrap();
     shown.push_str(&format!("{sl:?}\n"));
     sl.send(&alert).await.unwrap();
-    let sl_dead = SlackSink::builder().with_url(format!("http://127.0.0.1:{dead}/services/{SLACK_PATH}")).build().unwrap();
+    let sl_dead = SlackSink::builder()
+        .with_url(format!("http://127.0.0.1:{dead}/services/{SLACK_PATH}"))
+        .build()
+        .unwrap();
     // Through the retry layer: the Exhausted error carries the last cause.
     let retried = SinkStack::new(sl_dead)
-        .layer(RetryLayer::new().with_max_attempts(2).with_base_delay(Duration::ZERO))
+        .layer(
+            RetryLayer::new()
+                .with_max_attempts(2)
+                .with_base_delay(Duration::ZERO),
+        )
         .into_sink();
     shown.push_str(&format!("{retried:?}\n"));
     errors.push(retried.send(&alert).await.unwrap_err());
@@ -141,7 +175,9 @@ async fn no_secret_in_debug_errors_or_spans() {
     errors.push(wh_bad.send(&alert).await.unwrap_err());
 
     let em_b = EmailSink::builder()
-        .with_url(format!("smtp://alerts%40corp:{SMTP_PASSWORD}@127.0.0.1:{dead}"))
+        .with_url(format!(
+            "smtp://alerts%40corp:{SMTP_PASSWORD}@127.0.0.1:{dead}"
+        ))
         .with_from("alerts@example.com")
         .with_to("oncall@example.com");
     shown.push_str(&format!("{em_b:?}\n"));
@@ -160,7 +196,9 @@ async fn no_secret_in_debug_errors_or_spans() {
     // Invalid configuration errors never echo the value.
     errors.push(
         DingTalkSink::builder()
-            .with_url(format!("ftp://oapi.dingtalk.com/robot/send?access_token={DT_TOKEN}"))
+            .with_url(format!(
+                "ftp://oapi.dingtalk.com/robot/send?access_token={DT_TOKEN}"
+            ))
             .build()
             .unwrap_err(),
     );
@@ -183,7 +221,10 @@ async fn no_secret_in_debug_errors_or_spans() {
     );
     let cfg = RouterConfig::from_yaml_str(&yaml).unwrap();
     shown.push_str(&format!("{cfg:?}\n"));
-    let router = Router::builder(cfg).with_clock(Arc::new(clock.clone())).build().unwrap();
+    let router = Router::builder(cfg)
+        .with_clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
     shown.push_str(&format!("{router:?}\n"));
 
     assert_eq!(errors.len(), 9);
@@ -193,7 +234,10 @@ async fn no_secret_in_debug_errors_or_spans() {
     assert_clean("Debug", &shown);
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     // Not vacuous: the spans and the failures were captured.
-    assert!(logs.contains("alert.send") && logs.contains("sink=\"dingtalk\""), "{logs}");
+    assert!(
+        logs.contains("alert.send") && logs.contains("sink=\"dingtalk\""),
+        "{logs}"
+    );
     assert!(logs.contains("310000") && logs.contains("WARN"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
     assert_clean("tracing output", &logs);

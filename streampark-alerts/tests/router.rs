@@ -50,7 +50,12 @@ struct Fixture {
 
 fn fixture(config: &str) -> Fixture {
     let clock = VirtualClock::new();
-    let (ops, oncall, ads, lead) = (MemorySink::new(), MemorySink::new(), MemorySink::new(), MemorySink::new());
+    let (ops, oncall, ads, lead) = (
+        MemorySink::new(),
+        MemorySink::new(),
+        MemorySink::new(),
+        MemorySink::new(),
+    );
     let mut b = Router::builder(RouterConfig::from_yaml_str(config).unwrap())
         .with_clock(Arc::new(clock.clone()))
         .with_receiver_sink("ops", ops.clone());
@@ -60,7 +65,14 @@ fn fixture(config: &str) -> Fixture {
             .with_receiver_sink("ads", ads.clone())
             .with_receiver_sink("ads-lead", lead.clone());
     }
-    Fixture { clock, router: b.build().unwrap(), ops, oncall, ads, lead }
+    Fixture {
+        clock,
+        router: b.build().unwrap(),
+        ops,
+        oncall,
+        ads,
+        lead,
+    }
 }
 
 fn secs(s: u64) -> Duration {
@@ -83,13 +95,22 @@ fn routes_first_match_continue_nesting_and_default() {
     // reached because oncall continued... but `ads` did not match, so `never` matches too.
     assert_eq!(r.receivers_for(&crit("orders")), ["oncall", "never"]);
     // critical for team ads: oncall (continue), then ads -> its child ads-lead wins; stops there.
-    assert_eq!(r.receivers_for(&crit("orders").with_team("ads")), ["oncall", "ads-lead"]);
+    assert_eq!(
+        r.receivers_for(&crit("orders").with_team("ads")),
+        ["oncall", "ads-lead"]
+    );
     // minor for team search: ads, no child matches -> ads itself.
     assert_eq!(r.receivers_for(&minor("x").with_team("search")), ["ads"]);
     // != : staging ads alerts fall through to the default.
-    assert_eq!(r.receivers_for(&minor("x").with_team("ads").with_label("env", "staging")), ["ops"]);
+    assert_eq!(
+        r.receivers_for(&minor("x").with_team("ads").with_label("env", "staging")),
+        ["ops"]
+    );
     // Nothing matches: the root's receiver.
-    assert_eq!(r.receivers_for(&Alert::new(Severity::Info, "hello")), ["ops"]);
+    assert_eq!(
+        r.receivers_for(&Alert::new(Severity::Info, "hello")),
+        ["ops"]
+    );
 }
 
 #[tokio::test]
@@ -97,7 +118,8 @@ async fn group_wait_batches_a_job_into_one_notification() {
     let f = fixture(CONFIG);
     f.router.ingest(minor("orders"));
     f.clock.advance(secs(10));
-    f.router.ingest(Alert::new(Severity::Major, "restarting").with_job("orders"));
+    f.router
+        .ingest(Alert::new(Severity::Major, "restarting").with_job("orders"));
     f.router.ingest(minor("clicks"));
     f.clock.advance(secs(19));
     assert!(f.router.flush_due().await.is_empty(), "29 s < group_wait");
@@ -107,13 +129,21 @@ async fn group_wait_batches_a_job_into_one_notification() {
     assert_eq!(d.len(), 1, "the orders group is due at 30 s: {d:?}");
     let got = f.ops.alerts();
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].severity, Severity::Major, "summary takes the worst severity");
+    assert_eq!(
+        got[0].severity,
+        Severity::Major,
+        "summary takes the worst severity"
+    );
     assert!(got[0].title.starts_with("2 alerts"), "{}", got[0].title);
     assert!(got[0].text.contains("checkpoint slow") && got[0].text.contains("restarting"));
     assert_eq!(got[0].job.as_deref(), Some("orders"));
     f.clock.advance(secs(10));
     f.router.flush_due().await;
-    assert_eq!(f.ops.len(), 2, "clicks group was created at 10 s, due at 40 s");
+    assert_eq!(
+        f.ops.len(),
+        2,
+        "clicks group was created at 10 s, due at 40 s"
+    );
     assert_eq!(f.ops.alerts()[1].title, "checkpoint slow");
 }
 
@@ -131,7 +161,8 @@ async fn changes_wait_for_group_interval_and_unchanged_groups_repeat() {
     assert_eq!(f.ops.len(), 1, "unchanged within repeat_interval");
     // A new alert joins: notified at the next group_interval tick, not at once.
     f.clock.advance(secs(60));
-    f.router.ingest(Alert::new(Severity::Minor, "backpressure").with_job("orders"));
+    f.router
+        .ingest(Alert::new(Severity::Minor, "backpressure").with_job("orders"));
     f.router.flush_due().await;
     assert_eq!(f.ops.len(), 1);
     f.clock.advance(secs(240));
@@ -159,7 +190,8 @@ async fn resolution_is_notified_once_and_closes_the_group() {
     f.router.ingest(a.clone());
     f.clock.advance(secs(30));
     f.router.flush_due().await;
-    f.router.ingest(a.clone().resolved_at(std::time::SystemTime::now()));
+    f.router
+        .ingest(a.clone().resolved_at(std::time::SystemTime::now()));
     f.clock.advance(secs(300));
     f.router.flush_due().await;
     let got = f.ops.alerts();
@@ -185,15 +217,34 @@ async fn critical_inhibits_minor_of_the_same_job_only() {
     f.clock.advance(secs(30));
     f.router.flush_due().await;
     // oncall gets the critical; ops gets only clicks' minor (orders' minor is muted).
-    assert_eq!(f.oncall.alerts().iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["job down"]);
-    let ops: Vec<_> = f.ops.alerts().iter().map(|a| (a.title.clone(), a.job.clone())).collect();
-    assert_eq!(ops, [("checkpoint slow".to_string(), Some("clicks".to_string()))]);
+    assert_eq!(
+        f.oncall
+            .alerts()
+            .iter()
+            .map(|a| a.title.as_str())
+            .collect::<Vec<_>>(),
+        ["job down"]
+    );
+    let ops: Vec<_> = f
+        .ops
+        .alerts()
+        .iter()
+        .map(|a| (a.title.clone(), a.job.clone()))
+        .collect();
+    assert_eq!(
+        ops,
+        [("checkpoint slow".to_string(), Some("clicks".to_string()))]
+    );
     // The critical resolves: the minor is no longer muted and goes out at the next interval.
-    f.router.ingest(crit("orders").resolved_at(std::time::SystemTime::now()));
+    f.router
+        .ingest(crit("orders").resolved_at(std::time::SystemTime::now()));
     f.clock.advance(secs(300));
     f.router.flush_due().await;
     let ops: Vec<_> = f.ops.alerts().iter().map(|a| a.job.clone()).collect();
-    assert_eq!(ops, [Some("clicks".to_string()), Some("orders".to_string())]);
+    assert_eq!(
+        ops,
+        [Some("clicks".to_string()), Some("orders".to_string())]
+    );
 }
 
 #[tokio::test]
@@ -219,7 +270,10 @@ async fn programmatic_inhibit_rule() {
 #[tokio::test]
 async fn failed_delivery_is_tried_again_next_interval() {
     let f = fixture(CONFIG);
-    f.ops.fail_next(AlertError::Timeout { sink: "memory".into(), after: secs(5) });
+    f.ops.fail_next(AlertError::Timeout {
+        sink: "memory".into(),
+        after: secs(5),
+    });
     f.router.ingest(minor("orders"));
     f.clock.advance(secs(30));
     let d = f.router.flush_due().await;
@@ -229,7 +283,10 @@ async fn failed_delivery_is_tried_again_next_interval() {
     let d = f.router.flush_due().await;
     assert!(d[0].result.is_ok(), "{d:?}");
     assert_eq!(f.ops.len(), 1);
-    assert_eq!((d[0].receiver.as_str(), d[0].sink.as_str()), ("ops", "memory"));
+    assert_eq!(
+        (d[0].receiver.as_str(), d[0].sink.as_str()),
+        ("ops", "memory")
+    );
 }
 
 #[tokio::test]
@@ -253,7 +310,10 @@ async fn run_loop_delivers_on_the_clock() {
         }
         tokio::task::yield_now().await;
     }
-    assert_eq!((f.oncall.len(), f.lead.len(), f.ads.len(), f.ops.len()), (1, 1, 0, 0));
+    assert_eq!(
+        (f.oncall.len(), f.lead.len(), f.ads.len(), f.ops.len()),
+        (1, 1, 0, 0)
+    );
     task.abort();
 }
 
@@ -285,9 +345,20 @@ async fn file_built_receivers_reach_the_chat_endpoints() {
     let d = router.flush_due().await;
     assert_eq!(d.len(), 2);
     assert!(d.iter().all(|d| d.result.is_ok()), "{d:?}");
-    let mut vendors: Vec<_> = r.seen().iter().map(|s| (s.vendor, s.answer.clone())).collect();
+    let mut vendors: Vec<_> = r
+        .seen()
+        .iter()
+        .map(|s| (s.vendor, s.answer.clone()))
+        .collect();
     vendors.sort();
-    assert_eq!(vendors, [("dingtalk", "ok".to_string()), ("wecom", "ok".to_string())]);
-    let dt = r.seen().into_iter().find(|s| s.vendor == "dingtalk").unwrap();
+    assert_eq!(
+        vendors,
+        [("dingtalk", "ok".to_string()), ("wecom", "ok".to_string())]
+    );
+    let dt = r
+        .seen()
+        .into_iter()
+        .find(|s| s.vendor == "dingtalk")
+        .unwrap();
     assert_eq!(dt.body["at"]["atMobiles"][0], "13800000009");
 }

@@ -201,7 +201,10 @@ impl ThrottleSink {
             .unwrap_or_default();
         loop {
             let now = self.cfg.clock.now();
-            while sent.front().is_some_and(|t| t.saturating_add(longest) <= now) {
+            while sent
+                .front()
+                .is_some_and(|t| t.saturating_add(longest) <= now)
+            {
                 sent.pop_front();
             }
             match next_free(&sent, now, &self.cfg.limits) {

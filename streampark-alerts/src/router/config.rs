@@ -167,7 +167,9 @@ pub(crate) struct Dur(pub(crate) Duration);
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        parse_duration(&s).map(Dur).map_err(serde::de::Error::custom)
+        parse_duration(&s)
+            .map(Dur)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -183,7 +185,9 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err("empty duration".into());
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(format!("`{s}` is not a duration (e.g. 30s, 5m, 1h30m)"));
         }
@@ -191,7 +195,9 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
             .parse()
             .map_err(|_| format!("`{s}`: number too large"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let d = match unit {
@@ -411,12 +417,18 @@ mod tests {
     fn yaml_errors_name_key_and_line() {
         let src = "route:\n  receiver: ops\n  routes:\n    - receiver: ops\n      matchers: ['env=\"prod\"', 'bad matcher']\nreceivers:\n  - name: ops\n";
         let e = RouterConfig::from_yaml_str(src).unwrap_err().to_string();
-        assert!(e.contains("route.routes[0].matchers[1]") && e.contains("line 5"), "{e}");
+        assert!(
+            e.contains("route.routes[0].matchers[1]") && e.contains("line 5"),
+            "{e}"
+        );
         assert!(e.contains("no operator"), "{e}");
 
         let src = "route:\n  receiver: ops\n  group_wait: soon\nreceivers:\n  - name: ops\n";
         let e = RouterConfig::from_yaml_str(src).unwrap_err().to_string();
-        assert!(e.contains("route.group_wait") && e.contains("line 3"), "{e}");
+        assert!(
+            e.contains("route.group_wait") && e.contains("line 3"),
+            "{e}"
+        );
 
         let src = "route:\n  receiver: ops\n  grop_by: [job]\nreceivers:\n  - name: ops\n";
         let e = RouterConfig::from_yaml_str(src).unwrap_err().to_string();
@@ -427,14 +439,20 @@ mod tests {
     fn unknown_receivers_are_named_with_their_line() {
         let src = "route:\n  receiver: ops\n  routes:\n    - receiver: oncal\nreceivers:\n  - name: ops\n  - name: oncall\n";
         let e = RouterConfig::from_yaml_str(src).unwrap_err().to_string();
-        assert!(e.contains("route.routes[0].receiver (line 4)") && e.contains("`oncal`"), "{e}");
+        assert!(
+            e.contains("route.routes[0].receiver (line 4)") && e.contains("`oncal`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn json_errors_name_key_and_line() {
         let src = "{\n  \"route\": {\"receiver\": \"ops\",\n    \"repeat_interval\": 5},\n  \"receivers\": [{\"name\": \"ops\"}]\n}";
         let e = RouterConfig::from_json_str(src).unwrap_err().to_string();
-        assert!(e.contains("route.repeat_interval") && e.contains("line 3"), "{e}");
+        assert!(
+            e.contains("route.repeat_interval") && e.contains("line 3"),
+            "{e}"
+        );
         let ok = "{\"route\": {\"receiver\": \"ops\"}, \"receivers\": [{\"name\": \"ops\"}]}";
         assert!(RouterConfig::from_json_str(ok).is_ok());
     }

@@ -94,15 +94,18 @@ impl Matcher {
             ));
         }
         let re = match op {
-            MatchOp::Regex | MatchOp::NotRegex => Some(
-                Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+            MatchOp::Regex | MatchOp::NotRegex => {
+                Some(Regex::new(&format!("^(?:{value})$")).map_err(|e| {
                     AlertError::invalid_config(
                         "router",
                         "matchers",
-                        format!("bad regex for `{name}`: {}", e.to_string().lines().last().unwrap_or("")),
+                        format!(
+                            "bad regex for `{name}`: {}",
+                            e.to_string().lines().last().unwrap_or("")
+                        ),
                     )
-                })?,
-            ),
+                })?)
+            }
             _ => None,
         };
         Ok(Matcher {

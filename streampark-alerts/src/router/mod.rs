@@ -67,7 +67,6 @@ impl InhibitRule {
             vec!["job".into()],
         )
     }
-
 }
 
 #[derive(Debug, Clone)]
@@ -111,12 +110,28 @@ impl Route {
             matchers: c.matchers.iter().map(|m| m.0.clone()).collect(),
             cont: c.cont,
             group_by,
-            group_wait: pick(c.group_wait, parent.map(|p| p.group_wait), DEFAULT_GROUP_WAIT),
-            group_interval: pick(c.group_interval, parent.map(|p| p.group_interval), DEFAULT_GROUP_INTERVAL),
-            repeat_interval: pick(c.repeat_interval, parent.map(|p| p.repeat_interval), DEFAULT_REPEAT_INTERVAL),
+            group_wait: pick(
+                c.group_wait,
+                parent.map(|p| p.group_wait),
+                DEFAULT_GROUP_WAIT,
+            ),
+            group_interval: pick(
+                c.group_interval,
+                parent.map(|p| p.group_interval),
+                DEFAULT_GROUP_INTERVAL,
+            ),
+            repeat_interval: pick(
+                c.repeat_interval,
+                parent.map(|p| p.repeat_interval),
+                DEFAULT_REPEAT_INTERVAL,
+            ),
             children: Vec::new(),
         };
-        let children = c.routes.iter().map(|k| Route::from_config(k, Some(&r), next_id)).collect();
+        let children = c
+            .routes
+            .iter()
+            .map(|k| Route::from_config(k, Some(&r), next_id))
+            .collect();
         r.children = children;
         r
     }
@@ -235,7 +250,14 @@ impl fmt::Debug for RouterBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RouterBuilder")
             .field("receivers", &self.config.receiver_names())
-            .field("extra_sinks", &self.extra.iter().map(|(r, s)| format!("{r}/{}", s.name())).collect::<Vec<_>>())
+            .field(
+                "extra_sinks",
+                &self
+                    .extra
+                    .iter()
+                    .map(|(r, s)| format!("{r}/{}", s.name()))
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -247,7 +269,11 @@ impl RouterBuilder {
     }
 
     /// Adds a shared sink (a [`crate::SinkStack`]) to the receiver `receiver`.
-    pub fn with_receiver_arc(mut self, receiver: impl Into<String>, sink: Arc<dyn AlertSink>) -> Self {
+    pub fn with_receiver_arc(
+        mut self,
+        receiver: impl Into<String>,
+        sink: Arc<dyn AlertSink>,
+    ) -> Self {
         self.extra.push((receiver.into(), sink));
         self
     }
@@ -320,28 +346,60 @@ fn summarise(labels: &BTreeMap<String, String>, alerts: &[Alert]) -> Alert {
     if let [one] = alerts {
         return one.clone();
     }
-    let severity = alerts.iter().map(|a| a.severity).max().unwrap_or(streampark_core::Severity::Info);
+    let severity = alerts
+        .iter()
+        .map(|a| a.severity)
+        .max()
+        .unwrap_or(streampark_core::Severity::Info);
     let firing = alerts.iter().filter(|a| !a.is_resolved()).count();
     let same_title = alerts.windows(2).all(|w| w[0].title == w[1].title);
     let title = match alerts.first() {
         Some(a) if same_title => format!("{} ({} alerts, {firing} firing)", a.title, alerts.len()),
-        _ => format!("{} alerts, {firing} firing, for {}", alerts.len(), render_labels(labels)),
+        _ => format!(
+            "{} alerts, {firing} firing, for {}",
+            alerts.len(),
+            render_labels(labels)
+        ),
     };
     let mut text = String::new();
     for a in alerts {
-        let state = if a.is_resolved() { "RESOLVED".to_string() } else { a.severity.as_str().to_uppercase() };
-        let job = a.job.as_deref().map(|j| format!(" ({j})")).unwrap_or_default();
+        let state = if a.is_resolved() {
+            "RESOLVED".to_string()
+        } else {
+            a.severity.as_str().to_uppercase()
+        };
+        let job = a
+            .job
+            .as_deref()
+            .map(|j| format!(" ({j})"))
+            .unwrap_or_default();
         let first = a.text.lines().next().unwrap_or_default();
-        text.push_str(&format!("- [{state}] {}{job}{}{first}\n", a.title, if first.is_empty() { "" } else { ": " }));
+        text.push_str(&format!(
+            "- [{state}] {}{job}{}{first}\n",
+            a.title,
+            if first.is_empty() { "" } else { ": " }
+        ));
     }
     let common = |f: fn(&Alert) -> Option<&String>| {
         let first = alerts.first().and_then(f)?;
-        alerts.iter().all(|a| f(a) == Some(first)).then(|| first.clone())
+        alerts
+            .iter()
+            .all(|a| f(a) == Some(first))
+            .then(|| first.clone())
     };
     let mut out = Alert::new(severity, title)
         .with_text(text.trim_end())
-        .with_starts_at(alerts.iter().map(|a| a.starts_at).min().unwrap_or_else(std::time::SystemTime::now))
-        .with_fingerprint(format!("group:{}", hex::encode(&Sha256::digest(render_labels(labels).as_bytes())[..8])));
+        .with_starts_at(
+            alerts
+                .iter()
+                .map(|a| a.starts_at)
+                .min()
+                .unwrap_or_else(std::time::SystemTime::now),
+        )
+        .with_fingerprint(format!(
+            "group:{}",
+            hex::encode(&Sha256::digest(render_labels(labels).as_bytes())[..8])
+        ));
     out.job = common(|a| a.job.as_ref());
     out.team = common(|a| a.team.as_ref());
     for (k, v) in labels {
@@ -375,7 +433,10 @@ impl Router {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The receivers an alert would go to (routing only; nothing is recorded).
@@ -428,7 +489,12 @@ impl Router {
 
     /// When the next group is due, if any.
     pub fn next_due(&self) -> Option<Duration> {
-        self.lock().groups.values().filter(|g| !g.in_flight).map(|g| g.next_flush).min()
+        self.lock()
+            .groups
+            .values()
+            .filter(|g| !g.in_flight)
+            .map(|g| g.next_flush)
+            .min()
     }
 
     /// Sends the notifications of every group that is due now and reports each delivery.
@@ -465,16 +531,20 @@ impl Router {
         target: &Alert,
         target_fp: &str,
     ) -> bool {
-        self.inner.inhibit.iter().zip(inhibitors).any(|(rule, sources)| {
-            if sources.is_empty() || !rule.target.iter().all(|m| m.matches(target)) {
-                return false;
-            }
-            let key: Vec<Option<String>> = rule.equal.iter().map(|l| target.label(l)).collect();
-            // An alert never inhibits itself.
-            sources
-                .get(&key)
-                .is_some_and(|fps| fps.iter().any(|fp| fp != target_fp))
-        })
+        self.inner
+            .inhibit
+            .iter()
+            .zip(inhibitors)
+            .any(|(rule, sources)| {
+                if sources.is_empty() || !rule.target.iter().all(|m| m.matches(target)) {
+                    return false;
+                }
+                let key: Vec<Option<String>> = rule.equal.iter().map(|l| target.label(l)).collect();
+                // An alert never inhibits itself.
+                sources
+                    .get(&key)
+                    .is_some_and(|fps| fps.iter().any(|fp| fp != target_fp))
+            })
     }
 
     async fn flush(&self, all: bool) -> Vec<Delivery> {
@@ -491,7 +561,9 @@ impl Router {
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in keys {
-                let Some(g) = st.groups.get(&key) else { continue };
+                let Some(g) = st.groups.get(&key) else {
+                    continue;
+                };
                 let mut shown = Vec::new();
                 let mut firing = BTreeSet::new();
                 let mut resolved_notified = false;
@@ -513,15 +585,25 @@ impl Router {
                     Some(last) => {
                         !firing.is_subset(&last.firing)
                             || resolved_notified
-                            || (!firing.is_empty() && now.saturating_sub(last.at) >= g.repeat_interval)
+                            || (!firing.is_empty()
+                                && now.saturating_sub(last.at) >= g.repeat_interval)
                     }
                 };
-                let Some(g) = st.groups.get_mut(&key) else { continue };
+                let Some(g) = st.groups.get_mut(&key) else {
+                    continue;
+                };
                 g.next_flush = now.saturating_add(g.group_interval);
                 if send {
                     g.in_flight = true;
                     let note = summarise(&g.labels, &shown);
-                    jobs.push((key, g.receiver.clone(), render_labels(&g.labels), note, firing, shown.len()));
+                    jobs.push((
+                        key,
+                        g.receiver.clone(),
+                        render_labels(&g.labels),
+                        note,
+                        firing,
+                        shown.len(),
+                    ));
                 } else {
                     // Nothing to say: forget resolved alerts; drop the group when empty.
                     g.alerts.retain(|_, a| !a.is_resolved());
@@ -533,16 +615,24 @@ impl Router {
         }
 
         let mut deliveries = Vec::new();
-        let sends = jobs.into_iter().map(|(key, receiver, group, note, firing, count)| async move {
-            let sinks = self.inner.receivers.get(&receiver).cloned().unwrap_or_default();
-            let results = futures::future::join_all(sinks.iter().map(|s| {
-                let note = &note;
-                async move { (s.name().to_string(), s.send(note).await) }
-            }))
-            .await;
-            (key, receiver, group, firing, count, results)
-        });
-        for (key, receiver, group, firing, count, results) in futures::future::join_all(sends).await {
+        let sends =
+            jobs.into_iter()
+                .map(|(key, receiver, group, note, firing, count)| async move {
+                    let sinks = self
+                        .inner
+                        .receivers
+                        .get(&receiver)
+                        .cloned()
+                        .unwrap_or_default();
+                    let results = futures::future::join_all(sinks.iter().map(|s| {
+                        let note = &note;
+                        async move { (s.name().to_string(), s.send(note).await) }
+                    }))
+                    .await;
+                    (key, receiver, group, firing, count, results)
+                });
+        for (key, receiver, group, firing, count, results) in futures::future::join_all(sends).await
+        {
             let ok = results.iter().all(|(_, r)| r.is_ok());
             {
                 let mut st = self.lock();
@@ -563,7 +653,13 @@ impl Router {
                 } else {
                     tracing::info!(receiver = %receiver, sink = %sink, group = %group, alerts = count, "alert delivered");
                 }
-                deliveries.push(Delivery { receiver: receiver.clone(), sink, group: group.clone(), alerts: count, result });
+                deliveries.push(Delivery {
+                    receiver: receiver.clone(),
+                    sink,
+                    group: group.clone(),
+                    alerts: count,
+                    result,
+                });
             }
         }
         deliveries

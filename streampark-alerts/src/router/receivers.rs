@@ -49,7 +49,17 @@ pub(crate) fn build(
     clock: &Arc<dyn Clock>,
 ) -> Result<Vec<Arc<dyn AlertSink>>, AlertError> {
     let mut out: Vec<Arc<dyn AlertSink>> = Vec::new();
-    let name = |kind: &str, i: usize| format!("{}/{kind}{}", r.name, if i > 0 { format!("[{i}]") } else { String::new() });
+    let name = |kind: &str, i: usize| {
+        format!(
+            "{}/{kind}{}",
+            r.name,
+            if i > 0 {
+                format!("[{i}]")
+            } else {
+                String::new()
+            }
+        )
+    };
     let timeout = |c: &ChatConfig| c.timeout.map(|d| d.0);
 
     for (i, c) in r.dingtalk_configs.iter().enumerate() {
@@ -74,7 +84,13 @@ pub(crate) fn build(
             if let Some(t) = &c.body_template {
                 b = b.with_body_template(t);
             }
-            out.push(stack(Arc::new(b.build()?), Some(ThrottleLayer::dingtalk()), timeout(c), c.max_attempts, clock));
+            out.push(stack(
+                Arc::new(b.build()?),
+                Some(ThrottleLayer::dingtalk()),
+                timeout(c),
+                c.max_attempts,
+                clock,
+            ));
         }
         #[cfg(not(feature = "dingtalk"))]
         return Err(disabled(&r.name, "dingtalk_configs", "dingtalk"));
@@ -98,7 +114,13 @@ pub(crate) fn build(
             if let Some(t) = &c.body_template {
                 b = b.with_body_template(t);
             }
-            out.push(stack(Arc::new(b.build()?), Some(ThrottleLayer::wecom()), timeout(c), c.max_attempts, clock));
+            out.push(stack(
+                Arc::new(b.build()?),
+                Some(ThrottleLayer::wecom()),
+                timeout(c),
+                c.max_attempts,
+                clock,
+            ));
         }
         #[cfg(not(feature = "wecom"))]
         return Err(disabled(&r.name, "wecom_configs", "wecom"));
@@ -125,7 +147,13 @@ pub(crate) fn build(
             if let Some(t) = &c.body_template {
                 b = b.with_body_template(t);
             }
-            out.push(stack(Arc::new(b.build()?), Some(ThrottleLayer::feishu()), timeout(c), c.max_attempts, clock));
+            out.push(stack(
+                Arc::new(b.build()?),
+                Some(ThrottleLayer::feishu()),
+                timeout(c),
+                c.max_attempts,
+                clock,
+            ));
         }
         #[cfg(not(feature = "feishu"))]
         return Err(disabled(&r.name, "feishu_configs", "feishu"));
@@ -146,7 +174,13 @@ pub(crate) fn build(
             if let Some(t) = &c.body_template {
                 b = b.with_body_template(t);
             }
-            out.push(stack(Arc::new(b.build()?), Some(ThrottleLayer::slack()), timeout(c), c.max_attempts, clock));
+            out.push(stack(
+                Arc::new(b.build()?),
+                Some(ThrottleLayer::slack()),
+                timeout(c),
+                c.max_attempts,
+                clock,
+            ));
         }
         #[cfg(not(feature = "slack"))]
         return Err(disabled(&r.name, "slack_configs", "slack"));
@@ -166,7 +200,13 @@ pub(crate) fn build(
             if let Some(t) = &c.body_template {
                 b = b.with_body_template(t);
             }
-            out.push(stack(Arc::new(b.build()?), None, timeout(c), c.max_attempts, clock));
+            out.push(stack(
+                Arc::new(b.build()?),
+                None,
+                timeout(c),
+                c.max_attempts,
+                clock,
+            ));
         }
         #[cfg(not(feature = "webhook"))]
         return Err(disabled(&r.name, "webhook_configs", "webhook"));
@@ -180,7 +220,10 @@ pub(crate) fn build(
                 .with_from(&c.from)
                 .with_accept_invalid_certs(c.accept_invalid_certs);
             if let Some(u) = &c.username {
-                b = b.with_credentials(u, c.password.as_ref().map(|p| p.expose()).unwrap_or_default());
+                b = b.with_credentials(
+                    u,
+                    c.password.as_ref().map(|p| p.expose()).unwrap_or_default(),
+                );
             }
             for t in &c.to {
                 b = b.with_to(t);
@@ -195,7 +238,13 @@ pub(crate) fn build(
                 b = b.with_html_template(t);
             }
             let t = c.timeout.map(|d| d.0).unwrap_or(Duration::from_secs(30));
-            out.push(stack(Arc::new(b.build()?), None, Some(t), c.max_attempts, clock));
+            out.push(stack(
+                Arc::new(b.build()?),
+                None,
+                Some(t),
+                c.max_attempts,
+                clock,
+            ));
         }
         #[cfg(not(feature = "email"))]
         return Err(disabled(&r.name, "email_configs", "email"));

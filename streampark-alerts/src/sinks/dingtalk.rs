@@ -117,10 +117,17 @@ impl DingTalkSinkBuilder {
         if let Some(s) = &self.secret
             && s.is_empty()
         {
-            return Err(AlertError::invalid_config(&common.name, "secret", "is empty"));
+            return Err(AlertError::invalid_config(
+                &common.name,
+                "secret",
+                "is empty",
+            ));
         }
         if let Some(m) = self.at_mobiles.iter().find(|m| {
-            m.is_empty() || !m.chars().all(|c| c.is_ascii_digit() || c == '+' || c == '-')
+            m.is_empty()
+                || !m
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '+' || c == '-')
         }) {
             return Err(AlertError::invalid_config(
                 &common.name,
@@ -168,10 +175,8 @@ impl DingTalkSink {
 /// `base64(HmacSHA256(key = secret, msg = timestamp + "\n" + secret))`, before URL-encoding.
 pub(crate) fn sign(secret: &str, timestamp_ms: u128) -> String {
     let msg = format!("{timestamp_ms}\n{secret}");
-    base64::engine::general_purpose::STANDARD.encode(http::hmac_sha256(
-        secret.as_bytes(),
-        msg.as_bytes(),
-    ))
+    base64::engine::general_purpose::STANDARD
+        .encode(http::hmac_sha256(secret.as_bytes(), msg.as_bytes()))
 }
 
 /// Maps a DingTalk answer to a result.
@@ -180,7 +185,10 @@ fn check(name: &str, shown: &str, answer: &http::Answer) -> Result<(), AlertErro
         return Err(http::rejected_status(name, shown, answer));
     }
     let v = http::parse_answer(name, shown, answer)?;
-    let code = v.get("errcode").and_then(serde_json::Value::as_i64).unwrap_or(-999);
+    let code = v
+        .get("errcode")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(-999);
     let msg = v
         .get("errmsg")
         .and_then(serde_json::Value::as_str)
@@ -235,8 +243,15 @@ impl AlertSink for DingTalkSink {
                 .append_pair("sign", &sign(secret.expose(), ts));
         }
         let shown = self.common.endpoint.shown();
-        let answer =
-            http::post_json(&self.common.client, &self.common.name, &url, shown, &body, &[]).await?;
+        let answer = http::post_json(
+            &self.common.client,
+            &self.common.name,
+            &url,
+            shown,
+            &body,
+            &[],
+        )
+        .await?;
         check(&self.common.name, shown, &answer)
     }
 }
@@ -261,9 +276,19 @@ mod tests {
             body: s.into(),
         };
         assert!(check("d", "e", &a(r#"{"errcode":0,"errmsg":"ok"}"#)).is_ok());
-        let e = check("d", "e", &a(r#"{"errcode":310000,"errmsg":"sign not match"}"#)).unwrap_err();
+        let e = check(
+            "d",
+            "e",
+            &a(r#"{"errcode":310000,"errmsg":"sign not match"}"#),
+        )
+        .unwrap_err();
         assert!(!e.is_retryable() && e.to_string().contains("310000"), "{e}");
-        let e = check("d", "e", &a(r#"{"errcode":410100,"errmsg":"send too fast"}"#)).unwrap_err();
+        let e = check(
+            "d",
+            "e",
+            &a(r#"{"errcode":410100,"errmsg":"send too fast"}"#),
+        )
+        .unwrap_err();
         assert!(e.is_retryable());
         let e = check("d", "e", &a(r#"{"errcode":-1,"errmsg":"busy"}"#)).unwrap_err();
         assert!(e.is_retryable());

@@ -59,7 +59,10 @@ impl fmt::Debug for EmailSink {
             .field("user", &self.user)
             .field("password", &self.user.as_ref().map(|_| "******"))
             .field("from", &self.from.to_string())
-            .field("to", &self.to.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .field(
+                "to",
+                &self.to.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -113,7 +116,11 @@ impl EmailSinkBuilder {
         self
     }
     /// Logs in with these credentials.
-    pub fn with_credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+    pub fn with_credentials(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
         self.user = Some(user.into());
         self.password = Some(Secret::new(password));
         self
@@ -179,24 +186,47 @@ impl EmailSinkBuilder {
             host = host.or_else(|| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()));
             port = port.or(u.port());
             if !u.username().is_empty() {
-                let dec = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+                let dec = |s: &str| {
+                    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                        .next()
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default()
+                };
                 user = user.or_else(|| Some(dec(u.username())));
                 password = password.or_else(|| u.password().map(|p| Secret::new(dec(p))));
             }
-            let q = u.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+            let q = u
+                .query_pairs()
+                .find(|(k, _)| k == "tls")
+                .map(|(_, v)| v.into_owned());
             tls = tls.or(match (implicit, q.as_deref()) {
                 (true, _) => Some(SmtpTls::Implicit),
                 (false, Some("none" | "off")) => Some(SmtpTls::None),
                 (false, Some("starttls" | "required")) => Some(SmtpTls::Starttls),
-                (false, Some(other)) => return Err(bad("url", format!("tls=`{other}`: expected starttls or none"))),
+                (false, Some(other)) => {
+                    return Err(bad(
+                        "url",
+                        format!("tls=`{other}`: expected starttls or none"),
+                    ));
+                }
                 (false, None) => None,
             });
         }
-        let host = host.filter(|h| !h.is_empty()).ok_or_else(|| bad("host", "the SMTP host is required".into()))?;
-        let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        let tls = tls.unwrap_or(if loopback { SmtpTls::None } else { SmtpTls::Starttls });
+        let host = host
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("host", "the SMTP host is required".into()))?;
+        let loopback =
+            host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        let tls = tls.unwrap_or(if loopback {
+            SmtpTls::None
+        } else {
+            SmtpTls::Starttls
+        });
         if tls == SmtpTls::None && !loopback && !self.allow_plaintext {
-            return Err(bad("tls", format!("plain SMTP to `{host}` (not loopback) needs with_allow_plaintext(true)")));
+            return Err(bad(
+                "tls",
+                format!("plain SMTP to `{host}` (not loopback) needs with_allow_plaintext(true)"),
+            ));
         }
         let port = port.unwrap_or(match tls {
             SmtpTls::Implicit => 465,
@@ -215,7 +245,10 @@ impl EmailSinkBuilder {
         let to = self
             .to
             .iter()
-            .map(|t| t.parse::<Mailbox>().map_err(|e| bad("to", format!("`{t}` is not an address ({e})"))))
+            .map(|t| {
+                t.parse::<Mailbox>()
+                    .map_err(|e| bad("to", format!("`{t}` is not an address ({e})")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
             .port(port)
@@ -225,17 +258,42 @@ impl EmailSinkBuilder {
                 .dangerous_accept_invalid_certs(self.accept_invalid_certs)
                 .build_rustls()
                 .map_err(|e| bad("tls", format!("TLS setup failed ({e})")))?;
-            b = b.tls(if tls == SmtpTls::Implicit { Tls::Wrapper(params) } else { Tls::Required(params) });
+            b = b.tls(if tls == SmtpTls::Implicit {
+                Tls::Wrapper(params)
+            } else {
+                Tls::Required(params)
+            });
         }
         if let Some(u) = &user {
-            let p = password.as_ref().map(|p| p.expose().to_string()).unwrap_or_default();
+            let p = password
+                .as_ref()
+                .map(|p| p.expose().to_string())
+                .unwrap_or_default();
             b = b.credentials(Credentials::new(u.clone(), p));
         }
-        let scheme = if tls == SmtpTls::Implicit { "smtps" } else { "smtp" };
-        let shown = if host.contains(':') { format!("{scheme}://[{host}]:{port}") } else { format!("{scheme}://{host}:{port}") };
+        let scheme = if tls == SmtpTls::Implicit {
+            "smtps"
+        } else {
+            "smtp"
+        };
+        let shown = if host.contains(':') {
+            format!("{scheme}://[{host}]:{port}")
+        } else {
+            format!("{scheme}://{host}:{port}")
+        };
         Ok(EmailSink {
-            text: Templates::with_overrides(&name, Flavor::Text, self.title.as_deref(), self.text.as_deref())?,
-            html: Templates::with_overrides(&name, Flavor::Html, self.title.as_deref(), self.html.as_deref())?,
+            text: Templates::with_overrides(
+                &name,
+                Flavor::Text,
+                self.title.as_deref(),
+                self.text.as_deref(),
+            )?,
+            html: Templates::with_overrides(
+                &name,
+                Flavor::Html,
+                self.title.as_deref(),
+                self.html.as_deref(),
+            )?,
             name,
             shown,
             tls,
@@ -290,7 +348,10 @@ impl AlertSink for EmailSink {
             Err(e) if e.is_permanent() => Err(AlertError::Rejected {
                 sink: self.name.clone(),
                 endpoint: self.shown.clone(),
-                code: e.status().map(|c| c.to_string()).unwrap_or_else(|| "5xx".into()),
+                code: e
+                    .status()
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "5xx".into()),
                 message: "the SMTP server refused the message or the login".into(),
             }),
             Err(e) if e.is_timeout() => Err(AlertError::Timeout {
@@ -312,17 +373,31 @@ mod tests {
     use super::*;
 
     fn base() -> EmailSinkBuilder {
-        EmailSink::builder().with_from("a@example.com").with_to("b@example.com")
+        EmailSink::builder()
+            .with_from("a@example.com")
+            .with_to("b@example.com")
     }
 
     #[test]
     fn url_forms() {
         let s = base().with_url("smtp://127.0.0.1:2525").build().unwrap();
-        assert_eq!((s.tls, s.shown.as_str()), (SmtpTls::None, "smtp://127.0.0.1:2525"));
+        assert_eq!(
+            (s.tls, s.shown.as_str()),
+            (SmtpTls::None, "smtp://127.0.0.1:2525")
+        );
         let s = base().with_url("smtp://mail.example.com").build().unwrap();
-        assert_eq!((s.tls, s.shown.as_str()), (SmtpTls::Starttls, "smtp://mail.example.com:587"));
-        let s = base().with_url("smtps://u%40x:p%2Fw@mail.example.com").build().unwrap();
-        assert_eq!((s.tls, s.shown.as_str()), (SmtpTls::Implicit, "smtps://mail.example.com:465"));
+        assert_eq!(
+            (s.tls, s.shown.as_str()),
+            (SmtpTls::Starttls, "smtp://mail.example.com:587")
+        );
+        let s = base()
+            .with_url("smtps://u%40x:p%2Fw@mail.example.com")
+            .build()
+            .unwrap();
+        assert_eq!(
+            (s.tls, s.shown.as_str()),
+            (SmtpTls::Implicit, "smtps://mail.example.com:465")
+        );
         assert_eq!(s.user.as_deref(), Some("u@x"));
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("p/w") && !dbg.contains("p%2Fw"), "{dbg}");
@@ -330,16 +405,34 @@ mod tests {
 
     #[test]
     fn plaintext_to_remote_hosts_is_refused() {
-        let e = base().with_url("smtp://mail.example.com?tls=none").build().unwrap_err();
+        let e = base()
+            .with_url("smtp://mail.example.com?tls=none")
+            .build()
+            .unwrap_err();
         assert!(e.to_string().contains("`tls`"), "{e}");
-        assert!(base().with_url("smtp://mail.example.com?tls=none").with_allow_plaintext(true).build().is_ok());
+        assert!(
+            base()
+                .with_url("smtp://mail.example.com?tls=none")
+                .with_allow_plaintext(true)
+                .build()
+                .is_ok()
+        );
     }
 
     #[test]
     fn addresses_are_checked() {
-        let e = EmailSink::builder().with_url("smtp://127.0.0.1").with_from("nope").with_to("b@example.com").build().unwrap_err();
+        let e = EmailSink::builder()
+            .with_url("smtp://127.0.0.1")
+            .with_from("nope")
+            .with_to("b@example.com")
+            .build()
+            .unwrap_err();
         assert!(e.to_string().contains("`from`"), "{e}");
-        let e = EmailSink::builder().with_url("smtp://127.0.0.1").with_from("a@example.com").build().unwrap_err();
+        let e = EmailSink::builder()
+            .with_url("smtp://127.0.0.1")
+            .with_from("a@example.com")
+            .build()
+            .unwrap_err();
         assert!(e.to_string().contains("`to`"), "{e}");
     }
 }

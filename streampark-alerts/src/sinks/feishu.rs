@@ -109,7 +109,11 @@ impl FeishuSinkBuilder {
         if let Some(s) = &self.secret
             && s.is_empty()
         {
-            return Err(AlertError::invalid_config(&common.name, "secret", "is empty"));
+            return Err(AlertError::invalid_config(
+                &common.name,
+                "secret",
+                "is empty",
+            ));
         }
         Ok(FeishuSink {
             common,
@@ -154,7 +158,11 @@ impl FeishuSink {
             .at_ids
             .iter()
             .map(|id| format!("<at id={id}></at>"))
-            .chain(self.at_emails.iter().map(|e| format!("<at email={e}></at>")))
+            .chain(
+                self.at_emails
+                    .iter()
+                    .map(|e| format!("<at email={e}></at>")),
+            )
             .collect();
         if self.at_all {
             mentions.push("<at id=all></at>".into());
@@ -194,7 +202,8 @@ impl FeishuSink {
 }
 
 fn check(name: &str, shown: &str, answer: &http::Answer) -> Result<(), AlertError> {
-    if answer.status >= 400 && answer.status != 400 {
+    // HTTP 400 carries a JSON code on older endpoints (rate limits): parse it.
+    if answer.status > 400 {
         return Err(http::rejected_status(name, shown, answer));
     }
     let v = http::parse_answer(name, shown, answer)?;
@@ -284,11 +293,42 @@ mod tests {
             body: s.into(),
         };
         assert!(check("f", "e", &a(200, r#"{"code":0,"msg":"success","data":{}}"#)).is_ok());
-        assert!(check("f", "e", &a(200, r#"{"StatusCode":0,"StatusMessage":"success"}"#)).is_ok());
-        let e = check("f", "e", &a(200, r#"{"code":19021,"msg":"sign match fail"}"#)).unwrap_err();
+        assert!(
+            check(
+                "f",
+                "e",
+                &a(200, r#"{"StatusCode":0,"StatusMessage":"success"}"#)
+            )
+            .is_ok()
+        );
+        let e = check(
+            "f",
+            "e",
+            &a(200, r#"{"code":19021,"msg":"sign match fail"}"#),
+        )
+        .unwrap_err();
         assert!(!e.is_retryable() && e.to_string().contains("19021"));
-        assert!(check("f", "e", &a(200, r#"{"code":11232,"msg":"frequency limited"}"#)).unwrap_err().is_retryable());
+        assert!(
+            check(
+                "f",
+                "e",
+                &a(200, r#"{"code":11232,"msg":"frequency limited"}"#)
+            )
+            .unwrap_err()
+            .is_retryable()
+        );
         // Older endpoints answer rate limits with HTTP 400 and a JSON code.
-        assert!(check("f", "e", &a(400, r#"{"code":99991400,"msg":"request trigger frequency limit"}"#)).unwrap_err().is_retryable());
+        assert!(
+            check(
+                "f",
+                "e",
+                &a(
+                    400,
+                    r#"{"code":99991400,"msg":"request trigger frequency limit"}"#
+                )
+            )
+            .unwrap_err()
+            .is_retryable()
+        );
     }
 }

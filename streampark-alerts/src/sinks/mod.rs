@@ -69,9 +69,9 @@ pub(crate) mod common {
         body: Option<&str>,
     ) -> Result<Common, AlertError> {
         let name = name.unwrap_or(kind).to_string();
-        let url = url
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| AlertError::invalid_config(&name, "url", "the webhook URL is required"))?;
+        let url = url.filter(|u| !u.is_empty()).ok_or_else(|| {
+            AlertError::invalid_config(&name, "url", "the webhook URL is required")
+        })?;
         let endpoint = Endpoint::parse(&name, "url", url.expose())?;
         let templates = Templates::with_overrides(&name, flavor, title, body)?;
         let client = match client {

@@ -116,7 +116,10 @@ impl WebhookSinkBuilder {
 pub(crate) fn sign(secret: &str, timestamp_s: u64, body: &[u8]) -> String {
     let mut msg = format!("{timestamp_s}.").into_bytes();
     msg.extend_from_slice(body);
-    format!("sha256={}", hex::encode(http::hmac_sha256(secret.as_bytes(), &msg)))
+    format!(
+        "sha256={}",
+        hex::encode(http::hmac_sha256(secret.as_bytes(), &msg))
+    )
 }
 
 impl WebhookSink {

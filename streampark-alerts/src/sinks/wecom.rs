@@ -98,14 +98,20 @@ impl WeComSinkBuilder {
             self.title.as_deref(),
             self.body.as_deref(),
         )?;
-        if !common.endpoint.url().query_pairs().any(|(k, v)| k == "key" && !v.is_empty()) {
+        if !common
+            .endpoint
+            .url()
+            .query_pairs()
+            .any(|(k, v)| k == "key" && !v.is_empty())
+        {
             return Err(AlertError::invalid_config(
                 &common.name,
                 "url",
                 "the webhook URL has no `key` query parameter",
             ));
         }
-        let text = Templates::with_overrides(&common.name, Flavor::Text, self.title.as_deref(), None)?;
+        let text =
+            Templates::with_overrides(&common.name, Flavor::Text, self.title.as_deref(), None)?;
         Ok(WeComSink {
             common,
             text,
@@ -254,8 +260,21 @@ mod tests {
             body: s.into(),
         };
         assert!(check("w", "e", &a(r#"{"errcode":0,"errmsg":"ok"}"#)).is_ok());
-        assert!(check("w", "e", &a(r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#)).unwrap_err().is_retryable());
-        let e = check("w", "e", &a(r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#)).unwrap_err();
+        assert!(
+            check(
+                "w",
+                "e",
+                &a(r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#)
+            )
+            .unwrap_err()
+            .is_retryable()
+        );
+        let e = check(
+            "w",
+            "e",
+            &a(r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#),
+        )
+        .unwrap_err();
         assert!(!e.is_retryable() && e.to_string().contains("93000"));
     }
 

@@ -63,7 +63,10 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(clock: VirtualClock) -> Receiver {
-        let shared = Shared { st: Arc::default(), clock };
+        let shared = Shared {
+            st: Arc::default(),
+            clock,
+        };
         let app = Router::new()
             .route("/robot/send", post(dingtalk))
             .route("/cgi-bin/webhook/send", post(wecom))
@@ -71,7 +74,9 @@ impl Receiver {
             .route("/services/{*rest}", post(slack))
             .route("/hook", post(webhook))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -113,7 +118,10 @@ impl Receiver {
 }
 
 fn now_ms() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
 }
 
 fn hmac256(key: &[u8], msg: &[u8]) -> Vec<u8> {
@@ -177,7 +185,15 @@ fn within_limits(s: &Shared, vendor: &'static str, limits: &[(usize, Duration)])
 }
 
 fn json_answer(s: &Shared, idx: usize, code_key: &str, code: i64, msg: &str) -> Response {
-    set_answer(s, idx, if code == 0 { "ok".to_string() } else { code.to_string() });
+    set_answer(
+        s,
+        idx,
+        if code == 0 {
+            "ok".to_string()
+        } else {
+            code.to_string()
+        },
+    );
     let body = if code_key == "code" {
         json!({"code": code, "msg": msg, "data": {}})
     } else {
@@ -186,7 +202,12 @@ fn json_answer(s: &Shared, idx: usize, code_key: &str, code: i64, msg: &str) -> 
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-async fn dingtalk(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn dingtalk(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let q = q.unwrap_or_default();
     let (idx, fail, code) = record(&s, "dingtalk", &q, &headers, &body);
     if let Some(r) = fail {
@@ -195,26 +216,52 @@ async fn dingtalk(State(s): State<Shared>, RawQuery(q): RawQuery, headers: Heade
     if let Some(c) = code {
         return json_answer(&s, idx, "errcode", c, "scripted");
     }
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect();
     let get = |k: &str| pairs.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
     if get("access_token").as_deref() != Some(DT_TOKEN) {
         return json_answer(&s, idx, "errcode", 300001, "token is not exist");
     }
     // Signature: timestamp in ms within an hour, sign URL-encoded in the query.
     let (Some(ts), Some(sign)) = (get("timestamp"), get("sign")) else {
-        return json_answer(&s, idx, "errcode", 310000, "sign not match, more: [missing sign]");
+        return json_answer(
+            &s,
+            idx,
+            "errcode",
+            310000,
+            "sign not match, more: [missing sign]",
+        );
     };
-    let raw_sign = q.split('&').find_map(|p| p.strip_prefix("sign=")).unwrap_or("");
+    let raw_sign = q
+        .split('&')
+        .find_map(|p| p.strip_prefix("sign="))
+        .unwrap_or("");
     if raw_sign.contains('+') || raw_sign.contains('/') || raw_sign.contains('=') {
-        return json_answer(&s, idx, "errcode", 310000, "sign not match (sign not URL-encoded)");
+        return json_answer(
+            &s,
+            idx,
+            "errcode",
+            310000,
+            "sign not match (sign not URL-encoded)",
+        );
     }
     let Ok(ts_ms) = ts.parse::<u128>() else {
         return json_answer(&s, idx, "errcode", 310000, "sign not match (timestamp)");
     };
     if now_ms().abs_diff(ts_ms) > 3_600_000 {
-        return json_answer(&s, idx, "errcode", 310000, "sign not match (timestamp outside 1h)");
+        return json_answer(
+            &s,
+            idx,
+            "errcode",
+            310000,
+            "sign not match (timestamp outside 1h)",
+        );
     }
-    let expected = b64(&hmac256(DT_SECRET.as_bytes(), format!("{ts}\n{DT_SECRET}").as_bytes()));
+    let expected = b64(&hmac256(
+        DT_SECRET.as_bytes(),
+        format!("{ts}\n{DT_SECRET}").as_bytes(),
+    ));
     if sign != expected {
         return json_answer(&s, idx, "errcode", 310000, "sign not match");
     }
@@ -238,12 +285,23 @@ async fn dingtalk(State(s): State<Shared>, RawQuery(q): RawQuery, headers: Heade
         }
     }
     if !within_limits(&s, "dingtalk", &[(20, Duration::from_secs(60))]) {
-        return json_answer(&s, idx, "errcode", 410100, "send too fast, exceed 20 times per minute");
+        return json_answer(
+            &s,
+            idx,
+            "errcode",
+            410100,
+            "send too fast, exceed 20 times per minute",
+        );
     }
     json_answer(&s, idx, "errcode", 0, "ok")
 }
 
-async fn wecom(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn wecom(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let q = q.unwrap_or_default();
     let (idx, fail, code) = record(&s, "wecom", &q, &headers, &body);
     if let Some(r) = fail {
@@ -252,7 +310,9 @@ async fn wecom(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMa
     if let Some(c) = code {
         return json_answer(&s, idx, "errcode", c, "scripted");
     }
-    let key = url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "key").map(|(_, v)| v.into_owned());
+    let key = url::form_urlencoded::parse(q.as_bytes())
+        .find(|(k, _)| k == "key")
+        .map(|(_, v)| v.into_owned());
     if key.as_deref() != Some(WECOM_KEY) {
         return json_answer(&s, idx, "errcode", 93000, "invalid webhook url");
     }
@@ -260,8 +320,10 @@ async fn wecom(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMa
     let content = match v["msgtype"].as_str() {
         Some("markdown") => v["markdown"]["content"].as_str(),
         Some("text") => {
-            let lists_ok = v["text"]["mentioned_list"].is_array() || v["text"].get("mentioned_list").is_none();
-            let mobiles_ok = v["text"]["mentioned_mobile_list"].is_array() || v["text"].get("mentioned_mobile_list").is_none();
+            let lists_ok =
+                v["text"]["mentioned_list"].is_array() || v["text"].get("mentioned_list").is_none();
+            let mobiles_ok = v["text"]["mentioned_mobile_list"].is_array()
+                || v["text"].get("mentioned_mobile_list").is_none();
             if !lists_ok || !mobiles_ok {
                 return json_answer(&s, idx, "errcode", 40008, "invalid message type");
             }
@@ -271,7 +333,9 @@ async fn wecom(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMa
     };
     match content {
         None | Some("") => return json_answer(&s, idx, "errcode", 44004, "empty content"),
-        Some(c) if c.len() > 4096 => return json_answer(&s, idx, "errcode", 40058, "content exceeds max length 4096"),
+        Some(c) if c.len() > 4096 => {
+            return json_answer(&s, idx, "errcode", 40058, "content exceeds max length 4096");
+        }
         Some(_) => {}
     }
     if !within_limits(&s, "wecom", &[(20, Duration::from_secs(60))]) {
@@ -280,7 +344,12 @@ async fn wecom(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMa
     json_answer(&s, idx, "errcode", 0, "ok")
 }
 
-async fn feishu(State(s): State<Shared>, Path(token): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn feishu(
+    State(s): State<Shared>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (idx, fail, code) = record(&s, "feishu", "", &headers, &body);
     if let Some(r) = fail {
         return r;
@@ -289,7 +358,13 @@ async fn feishu(State(s): State<Shared>, Path(token): Path<String>, headers: Hea
         return json_answer(&s, idx, "code", c, "scripted");
     }
     if token != FS_TOKEN {
-        return json_answer(&s, idx, "code", 19001, "param invalid: incoming webhook access token invalid");
+        return json_answer(
+            &s,
+            idx,
+            "code",
+            19001,
+            "param invalid: incoming webhook access token invalid",
+        );
     }
     if body.len() > 20 * 1024 {
         return json_answer(&s, idx, "code", 9499, "Bad Request");
@@ -300,29 +375,52 @@ async fn feishu(State(s): State<Shared>, Path(token): Path<String>, headers: Hea
     };
     // Signature in the body: timestamp (seconds, string) and sign = base64(HMAC(key=ts\nsecret, "")).
     let (Some(ts), Some(sign)) = (v["timestamp"].as_str(), v["sign"].as_str()) else {
-        return json_answer(&s, idx, "code", 19021, "sign match fail or timestamp is not within one hour from current time");
+        return json_answer(
+            &s,
+            idx,
+            "code",
+            19021,
+            "sign match fail or timestamp is not within one hour from current time",
+        );
     };
     let ts_s: u128 = ts.parse().unwrap_or(0);
     let expected = b64(&hmac256(format!("{ts}\n{FS_SECRET}").as_bytes(), b""));
     if sign != expected || (now_ms() / 1000).abs_diff(ts_s) > 3600 {
-        return json_answer(&s, idx, "code", 19021, "sign match fail or timestamp is not within one hour from current time");
+        return json_answer(
+            &s,
+            idx,
+            "code",
+            19021,
+            "sign match fail or timestamp is not within one hour from current time",
+        );
     }
     let ok_shape = v["msg_type"] == "interactive"
         && v.get("content").is_none()
         && v["card"]["header"]["title"]["tag"] == "plain_text"
         && v["card"]["header"]["title"]["content"].is_string()
-        && v["card"]["elements"].as_array().is_some_and(|e| !e.is_empty())
+        && v["card"]["elements"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
         && v["card"]["elements"][0]["text"]["tag"] == "lark_md";
     if !ok_shape {
         return json_answer(&s, idx, "code", 9499, "Bad Request");
     }
-    if !within_limits(&s, "feishu", &[(5, Duration::from_secs(1)), (100, Duration::from_secs(60))]) {
+    if !within_limits(
+        &s,
+        "feishu",
+        &[(5, Duration::from_secs(1)), (100, Duration::from_secs(60))],
+    ) {
         return json_answer(&s, idx, "code", 11232, "frequency limited psm");
     }
     json_answer(&s, idx, "code", 0, "success")
 }
 
-async fn slack(State(s): State<Shared>, Path(rest): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn slack(
+    State(s): State<Shared>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (idx, fail, _) = record(&s, "slack", "", &headers, &body);
     if let Some(r) = fail {
         return r;
@@ -336,8 +434,16 @@ async fn slack(State(s): State<Shared>, Path(rest): Path<String>, headers: Heade
         !b.is_empty()
             && b.iter().all(|blk| {
                 blk["type"].is_string()
-                    && (blk["type"] != "section" || (blk["text"]["type"] == "mrkdwn" && blk["text"]["text"].as_str().is_some_and(|t| t.chars().count() <= 3000)))
-                    && (blk["type"] != "header" || (blk["text"]["type"] == "plain_text" && blk["text"]["text"].as_str().is_some_and(|t| t.chars().count() <= 150)))
+                    && (blk["type"] != "section"
+                        || (blk["text"]["type"] == "mrkdwn"
+                            && blk["text"]["text"]
+                                .as_str()
+                                .is_some_and(|t| t.chars().count() <= 3000)))
+                    && (blk["type"] != "header"
+                        || (blk["text"]["type"] == "plain_text"
+                            && blk["text"]["text"]
+                                .as_str()
+                                .is_some_and(|t| t.chars().count() <= 150)))
             })
     });
     if !v["text"].is_string() || !blocks_ok {
@@ -348,16 +454,30 @@ async fn slack(State(s): State<Shared>, Path(rest): Path<String>, headers: Heade
     (StatusCode::OK, "ok").into_response()
 }
 
-async fn webhook(State(s): State<Shared>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn webhook(
+    State(s): State<Shared>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (idx, fail, _) = record(&s, "webhook", &q.unwrap_or_default(), &headers, &body);
     if let Some(r) = fail {
         return r;
     }
-    let ts = headers.get("x-streampark-timestamp").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let sig = headers.get("x-streampark-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ts = headers
+        .get("x-streampark-timestamp")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let sig = headers
+        .get("x-streampark-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let mut msg = format!("{ts}.").into_bytes();
     msg.extend_from_slice(&body);
-    let expected = format!("sha256={}", hex::encode(hmac256(WH_SECRET.as_bytes(), &msg)));
+    let expected = format!(
+        "sha256={}",
+        hex::encode(hmac256(WH_SECRET.as_bytes(), &msg))
+    );
     if sig != expected {
         set_answer(&s, idx, "HTTP 401");
         return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
