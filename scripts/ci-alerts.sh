@@ -20,12 +20,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A self-signed certificate so the server offers STARTTLS.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
+    -keyout "${OUT}/key.pem" -out "${OUT}/cert.pem" >/dev/null 2>&1
+
 SMTP_USER="alerts-ci"
 SMTP_PASS="ci-$(date +%s)-${RANDOM}"
 # Pick a free port (the kernel chooses); retry if another process grabs it first.
 for _ in 1 2 3 4 5; do
     PORT="$("${VENV}/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-    "${VENV}/bin/python" scripts/smtp_sink.py 127.0.0.1 "${PORT}" "${OUT}/mail" "${SMTP_USER}" "${SMTP_PASS}" >"${OUT}/smtp.log" 2>&1 &
+    "${VENV}/bin/python" scripts/smtp_sink.py 127.0.0.1 "${PORT}" "${OUT}/mail" "${SMTP_USER}" "${SMTP_PASS}" "${OUT}/cert.pem" "${OUT}/key.pem" >"${OUT}/smtp.log" 2>&1 &
     SMTP_PID=$!
     for _ in $(seq 1 50); do
         if grep -q "listening" "${OUT}/smtp.log" 2>/dev/null; then break; fi
@@ -45,4 +49,5 @@ export STREAMPARK_IT_SMTP="127.0.0.1:${PORT}"
 export STREAMPARK_IT_SMTP_OUT="${OUT}/mail"
 export STREAMPARK_IT_SMTP_USER="${SMTP_USER}"
 export STREAMPARK_IT_SMTP_PASSWORD="${SMTP_PASS}"
+export STREAMPARK_IT_SMTP_STARTTLS=1
 cargo test -p streampark-alerts --all-features

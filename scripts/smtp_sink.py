@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """A real SMTP server (aiosmtpd) for the alert email integration test.
 
-Usage: smtp_sink.py HOST PORT OUTDIR [USER PASSWORD]
+Usage: smtp_sink.py HOST PORT OUTDIR [USER PASSWORD [CERT KEY]]
 
 Every message received is parsed with Python's own `email` package and written to OUTDIR as
 one JSON file (envelope sender and recipients, Subject/From/To headers, the text/plain and
-text/html parts decoded, and the login used), so the Rust test can read it back without
-parsing MIME itself. With USER and PASSWORD, AUTH (PLAIN/LOGIN) is required and checked.
+text/html parts decoded, the login used and whether the session ran under STARTTLS), so the
+Rust test can read it back without parsing MIME itself. With USER and PASSWORD, AUTH
+(PLAIN/LOGIN) is required and checked. With CERT and KEY (PEM), STARTTLS is offered.
 """
 import email
 import email.policy
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import uuid
@@ -50,6 +52,7 @@ class JsonDir:
             "text": text,
             "html": html,
             "auth_user": auth,
+            "tls": session.ssl is not None,
         }
         name = uuid.uuid4().hex
         tmp = os.path.join(self.outdir, "." + name + ".tmp")
@@ -63,6 +66,8 @@ def main():
     host, port, outdir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     user = sys.argv[4] if len(sys.argv) > 4 else None
     password = sys.argv[5] if len(sys.argv) > 5 else None
+    cert = sys.argv[6] if len(sys.argv) > 6 else None
+    key = sys.argv[7] if len(sys.argv) > 7 else None
     os.makedirs(outdir, exist_ok=True)
 
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -76,6 +81,10 @@ def main():
     kwargs = {}
     if user is not None:
         kwargs = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    if cert and key:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        kwargs["tls_context"] = context
     controller = Controller(JsonDir(outdir), hostname=host, port=port, **kwargs)
     controller.start()
     print(f"smtp sink listening on {host}:{port}", flush=True)

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use streampark_alerts::EmailSink;
+use streampark_alerts::{EmailSink, SmtpTls};
 use streampark_core::{Alert, AlertError, AlertSink, Severity};
 
 /// `(server, output dir, optional (user, password))`.
@@ -106,6 +106,48 @@ async fn email_reaches_a_real_smtp_server() {
     if let Some((u, _)) = &auth {
         assert_eq!(m["auth_user"].as_str(), Some(u.as_str()));
     }
+    assert_eq!(m["tls"], false, "plain SMTP on loopback");
+}
+
+#[tokio::test]
+async fn email_over_starttls_with_rustls() {
+    let Some((server, out, auth)) = env() else {
+        eprintln!("note: STREAMPARK_IT_SMTP not set; skipping the STARTTLS test");
+        return;
+    };
+    if std::env::var("STREAMPARK_IT_SMTP_STARTTLS").is_err() {
+        eprintln!("note: STREAMPARK_IT_SMTP_STARTTLS not set; skipping the STARTTLS test");
+        return;
+    }
+    let marker = format!(
+        "tls-{}",
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut b = EmailSink::builder()
+        .with_url(format!("smtp://{server}"))
+        .with_tls(SmtpTls::Starttls)
+        // The test server's certificate is self-signed.
+        .with_accept_invalid_certs(true)
+        .with_from("alerts@example.com")
+        .with_to("oncall@example.com")
+        .with_timeout(Duration::from_secs(10));
+    if let Some((u, p)) = &auth {
+        b = b.with_credentials(u, p);
+    }
+    let sink = b.build().unwrap();
+    sink.send(&Alert::new(Severity::Major, format!("lag {marker}")).with_text("behind by 10 min"))
+        .await
+        .unwrap();
+    let m = read_back(&out, &marker).await;
+    assert_eq!(
+        m["tls"], true,
+        "the session was upgraded with STARTTLS: {m}"
+    );
+    assert_eq!(m["subject"], format!("[MAJOR] lag {marker}"));
+    assert!(m["text"].as_str().unwrap().contains("behind by 10 min"));
 }
 
 #[tokio::test]

@@ -140,7 +140,7 @@ impl EmailSinkBuilder {
         self.timeout = Some(d);
         self
     }
-    /// Accepts self-signed certificates (test servers only).
+    /// Accepts self-signed certificates and names that do not match (test servers only).
     pub fn with_accept_invalid_certs(mut self, on: bool) -> Self {
         self.accept_invalid_certs = on;
         self
@@ -256,6 +256,7 @@ impl EmailSinkBuilder {
         if tls != SmtpTls::None {
             let params = TlsParameters::builder(host.clone())
                 .dangerous_accept_invalid_certs(self.accept_invalid_certs)
+                .dangerous_accept_invalid_hostnames(self.accept_invalid_certs)
                 .build_rustls()
                 .map_err(|e| bad("tls", format!("TLS setup failed ({e})")))?;
             b = b.tls(if tls == SmtpTls::Implicit {
