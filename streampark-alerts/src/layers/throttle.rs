@@ -190,6 +190,14 @@ impl ThrottleSink {
                 bound: self.cfg.max_queue,
             });
         }
+        // Leaves the queue on every path, cancellation included (an outer timeout may drop us).
+        struct Queued<'a>(&'a AtomicUsize);
+        impl Drop for Queued<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let queued = Queued(&sh.waiting);
         // tokio's Mutex is fair: waiters get the gate in arrival order.
         let mut sent = sh.gate.lock().await;
         let longest = self
@@ -223,7 +231,7 @@ impl ThrottleSink {
             }
         }
         drop(sent);
-        sh.waiting.fetch_sub(1, Ordering::SeqCst);
+        drop(queued);
         sh.passed.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

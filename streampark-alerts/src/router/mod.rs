@@ -185,6 +185,17 @@ struct Group {
     in_flight: bool,
 }
 
+/// A notification being sent.
+struct Job {
+    key: (usize, String),
+    receiver: String,
+    group: String,
+    note: Alert,
+    firing: BTreeSet<String>,
+    resolved: BTreeSet<String>,
+    count: usize,
+}
+
 #[derive(Debug, Default)]
 struct State {
     groups: BTreeMap<(usize, String), Group>,
@@ -549,8 +560,7 @@ impl Router {
 
     async fn flush(&self, all: bool) -> Vec<Delivery> {
         let now = self.inner.clock.now();
-        // (group key, notification, firing fingerprints, summarised count)
-        let mut jobs = Vec::new();
+        let mut jobs: Vec<Job> = Vec::new();
         {
             let mut st = self.lock();
             let inhibitors = self.inhibitors(&st);
@@ -566,11 +576,11 @@ impl Router {
                 };
                 let mut shown = Vec::new();
                 let mut firing = BTreeSet::new();
-                let mut resolved_notified = false;
+                let mut resolved = BTreeSet::new();
                 for (fp, a) in &g.alerts {
                     if a.is_resolved() {
                         if g.last.as_ref().is_some_and(|l| l.firing.contains(fp)) {
-                            resolved_notified = true;
+                            resolved.insert(fp.clone());
                             shown.push(a.clone());
                         }
                     } else if !self.is_inhibited(&inhibitors, a, fp) {
@@ -584,7 +594,7 @@ impl Router {
                     None => !firing.is_empty(),
                     Some(last) => {
                         !firing.is_subset(&last.firing)
-                            || resolved_notified
+                            || !resolved.is_empty()
                             || (!firing.is_empty()
                                 && now.saturating_sub(last.at) >= g.repeat_interval)
                     }
@@ -595,15 +605,15 @@ impl Router {
                 g.next_flush = now.saturating_add(g.group_interval);
                 if send {
                     g.in_flight = true;
-                    let note = summarise(&g.labels, &shown);
-                    jobs.push((
+                    jobs.push(Job {
+                        receiver: g.receiver.clone(),
+                        group: render_labels(&g.labels),
+                        note: summarise(&g.labels, &shown),
+                        count: shown.len(),
                         key,
-                        g.receiver.clone(),
-                        render_labels(&g.labels),
-                        note,
                         firing,
-                        shown.len(),
-                    ));
+                        resolved,
+                    });
                 } else {
                     // Nothing to say: forget resolved alerts; drop the group when empty.
                     g.alerts.retain(|_, a| !a.is_resolved());
@@ -615,24 +625,30 @@ impl Router {
         }
 
         let mut deliveries = Vec::new();
-        let sends =
-            jobs.into_iter()
-                .map(|(key, receiver, group, note, firing, count)| async move {
-                    let sinks = self
-                        .inner
-                        .receivers
-                        .get(&receiver)
-                        .cloned()
-                        .unwrap_or_default();
-                    let results = futures::future::join_all(sinks.iter().map(|s| {
-                        let note = &note;
-                        async move { (s.name().to_string(), s.send(note).await) }
-                    }))
-                    .await;
-                    (key, receiver, group, firing, count, results)
-                });
-        for (key, receiver, group, firing, count, results) in futures::future::join_all(sends).await
-        {
+        let sends = jobs.into_iter().map(|job| async move {
+            let sinks = self
+                .inner
+                .receivers
+                .get(&job.receiver)
+                .cloned()
+                .unwrap_or_default();
+            let results = futures::future::join_all(sinks.iter().map(|s| {
+                let note = &job.note;
+                async move { (s.name().to_string(), s.send(note).await) }
+            }))
+            .await;
+            (job, results)
+        });
+        for (job, results) in futures::future::join_all(sends).await {
+            let Job {
+                key,
+                receiver,
+                group,
+                firing,
+                resolved,
+                count,
+                ..
+            } = job;
             let ok = results.iter().all(|(_, r)| r.is_ok());
             {
                 let mut st = self.lock();
@@ -640,7 +656,10 @@ impl Router {
                     g.in_flight = false;
                     if ok {
                         g.last = Some(Sent { at: now, firing });
-                        g.alerts.retain(|_, a| !a.is_resolved());
+                        // Forget the resolutions just notified; one that arrived while the
+                        // notification was in flight waits for the next flush.
+                        g.alerts
+                            .retain(|fp, a| !(a.is_resolved() && resolved.contains(fp)));
                         if g.alerts.is_empty() {
                             st.groups.remove(&key);
                         }

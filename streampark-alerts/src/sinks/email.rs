@@ -43,6 +43,7 @@ pub struct EmailSink {
     shown: String,
     tls: SmtpTls,
     user: Option<String>,
+    timeout: Duration,
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     to: Vec<Mailbox>,
@@ -250,9 +251,10 @@ impl EmailSinkBuilder {
                     .map_err(|e| bad("to", format!("`{t}` is not an address ({e})")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
             .port(port)
-            .timeout(Some(self.timeout.unwrap_or(Duration::from_secs(30))));
+            .timeout(Some(timeout));
         if tls != SmtpTls::None {
             let params = TlsParameters::builder(host.clone())
                 .dangerous_accept_invalid_certs(self.accept_invalid_certs)
@@ -299,6 +301,7 @@ impl EmailSinkBuilder {
             shown,
             tls,
             user,
+            timeout,
             transport: b.build(),
             from,
             to,
@@ -357,7 +360,7 @@ impl AlertSink for EmailSink {
             }),
             Err(e) if e.is_timeout() => Err(AlertError::Timeout {
                 sink: self.name.clone(),
-                after: Duration::from_secs(30),
+                after: self.timeout,
             }),
             Err(e) => Err(AlertError::Unavailable {
                 sink: self.name.clone(),
