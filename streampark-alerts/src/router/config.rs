@@ -22,6 +22,10 @@
 //!     email_configs: [{smtp: "smtp://mail:587", username: u, password: p, from: a@x, to: [b@x]}]
 //! ```
 //!
+//! Secrets need not be in the file: `${NAME}` anywhere in a `url`, `secret`, `smtp`,
+//! `password` or header value is replaced by the environment variable `NAME` when the router is
+//! built (an unset variable is an error naming the key).
+//!
 //! Sinks built from a file get, innermost first: a timeout per try (`timeout`, 10 s), the
 //! vendor's rate limit (DingTalk/WeCom 20/min, Feishu 5/s and 100/min, Slack 1/s) and retries
 //! (`max_attempts`, 3).

@@ -8,9 +8,53 @@ use streampark_core::{AlertError, AlertSink};
 use super::config::{ChatConfig, ReceiverConfig};
 use crate::clock::Clock;
 use crate::layers::{RetryLayer, SinkStack, ThrottleLayer, TimeoutLayer};
+use crate::secret::Secret;
 use crate::sinks::LogSink;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Replaces every `${NAME}` in a secret from the file with the environment variable `NAME`,
+/// so files need not hold secrets.
+pub(crate) fn expand(value: &Secret, receiver: &str, key: &str) -> Result<String, AlertError> {
+    let raw = value.expose();
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(AlertError::invalid_config(
+                format!("receiver {receiver}"),
+                key,
+                "unterminated `${`",
+            ));
+        };
+        let name = &after[..end];
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(AlertError::invalid_config(
+                format!("receiver {receiver}"),
+                key,
+                format!("`${{{name}}}` is not an environment variable name"),
+            ));
+        }
+        let v = std::env::var(name).map_err(|_| {
+            AlertError::invalid_config(
+                format!("receiver {receiver}"),
+                key,
+                format!("environment variable `{name}` is not set"),
+            )
+        })?;
+        out.push_str(&v);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
 
 /// Wraps a file-built sink: timeout per try, then the vendor's throttle, then retries.
 fn stack(
@@ -67,10 +111,18 @@ pub(crate) fn build(
         {
             let mut b = crate::DingTalkSink::builder()
                 .with_name(name("dingtalk", i))
-                .with_url(c.url.expose())
+                .with_url(expand(
+                    &c.url,
+                    &r.name,
+                    &format!("dingtalk_configs[{i}].url"),
+                )?)
                 .with_at_all(c.at_all);
             if let Some(s) = &c.secret {
-                b = b.with_secret(s.expose());
+                b = b.with_secret(expand(
+                    s,
+                    &r.name,
+                    &format!("dingtalk_configs[{i}].secret"),
+                )?);
             }
             for m in &c.at_mobiles {
                 b = b.with_at_mobile(m);
@@ -100,7 +152,7 @@ pub(crate) fn build(
         {
             let mut b = crate::WeComSink::builder()
                 .with_name(name("wecom", i))
-                .with_url(c.url.expose())
+                .with_url(expand(&c.url, &r.name, &format!("wecom_configs[{i}].url"))?)
                 .with_at_all(c.at_all);
             for m in &c.at_mobiles {
                 b = b.with_mentioned_mobile(m);
@@ -130,10 +182,14 @@ pub(crate) fn build(
         {
             let mut b = crate::FeishuSink::builder()
                 .with_name(name("feishu", i))
-                .with_url(c.url.expose())
+                .with_url(expand(
+                    &c.url,
+                    &r.name,
+                    &format!("feishu_configs[{i}].url"),
+                )?)
                 .with_at_all(c.at_all);
             if let Some(s) = &c.secret {
-                b = b.with_secret(s.expose());
+                b = b.with_secret(expand(s, &r.name, &format!("feishu_configs[{i}].secret"))?);
             }
             for u in &c.at_user_ids {
                 b = b.with_at_user(u);
@@ -163,7 +219,7 @@ pub(crate) fn build(
         {
             let mut b = crate::SlackSink::builder()
                 .with_name(name("slack", i))
-                .with_url(c.url.expose())
+                .with_url(expand(&c.url, &r.name, &format!("slack_configs[{i}].url"))?)
                 .with_mention_channel(c.at_all);
             for u in &c.at_user_ids {
                 b = b.with_mention_user(u);
@@ -190,12 +246,23 @@ pub(crate) fn build(
         {
             let mut b = crate::WebhookSink::builder()
                 .with_name(name("webhook", i))
-                .with_url(c.url.expose());
+                .with_url(expand(
+                    &c.url,
+                    &r.name,
+                    &format!("webhook_configs[{i}].url"),
+                )?);
             if let Some(s) = &c.secret {
-                b = b.with_signing_secret(s.expose());
+                b = b.with_signing_secret(expand(
+                    s,
+                    &r.name,
+                    &format!("webhook_configs[{i}].secret"),
+                )?);
             }
             for (k, v) in &c.headers {
-                b = b.with_header(k, v.expose());
+                b = b.with_header(
+                    k,
+                    expand(v, &r.name, &format!("webhook_configs[{i}].headers.{k}"))?,
+                );
             }
             if let Some(t) = &c.body_template {
                 b = b.with_body_template(t);
@@ -216,13 +283,20 @@ pub(crate) fn build(
         {
             let mut b = crate::EmailSink::builder()
                 .with_name(name("email", i))
-                .with_url(c.smtp.expose())
+                .with_url(expand(
+                    &c.smtp,
+                    &r.name,
+                    &format!("email_configs[{i}].smtp"),
+                )?)
                 .with_from(&c.from)
                 .with_accept_invalid_certs(c.accept_invalid_certs);
             if let Some(u) = &c.username {
                 b = b.with_credentials(
                     u,
-                    c.password.as_ref().map(|p| p.expose()).unwrap_or_default(),
+                    match &c.password {
+                        Some(p) => expand(p, &r.name, &format!("email_configs[{i}].password"))?,
+                        None => String::new(),
+                    },
                 );
             }
             for t in &c.to {
@@ -254,4 +328,32 @@ pub(crate) fn build(
         out.push(Arc::new(LogSink::new().with_name(n)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_environment_variables() {
+        // PATH is set in every test environment.
+        let path = std::env::var("PATH").unwrap();
+        let v = expand(&Secret::new("a${PATH}b"), "r", "k").unwrap();
+        assert_eq!(v, format!("a{path}b"));
+        assert_eq!(expand(&Secret::new("plain"), "r", "k").unwrap(), "plain");
+        let e = expand(
+            &Secret::new("${STREAMPARK_SURELY_UNSET_VAR_1}"),
+            "oncall",
+            "dingtalk_configs[0].secret",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("`dingtalk_configs[0].secret`")
+                && e.contains("STREAMPARK_SURELY_UNSET_VAR_1"),
+            "{e}"
+        );
+        assert!(expand(&Secret::new("${oops"), "r", "k").is_err());
+        assert!(expand(&Secret::new("${1X}"), "r", "k").is_err());
+    }
 }
