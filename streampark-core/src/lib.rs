@@ -43,7 +43,9 @@ pub mod spi;
 pub mod sql;
 pub mod testkit;
 
-pub use alert::{Alert, AlertError, AlertLink, AlertSink, AlertStatus, ParseSeverityError, Severity};
+pub use alert::{
+    Alert, AlertError, AlertLink, AlertSink, AlertStatus, ParseSeverityError, Severity,
+};
 pub use deploy::{
     Capabilities, DeployRequest, Deployer, DeployerExt, Deployment, DeploymentId, JobDetails,
     JobSnapshot, LogFile, LogOptions, Logs, SavepointOptions, SavepointRef, Selector, SnapshotKind,

@@ -1,0 +1,364 @@
+//! Routing, grouping, repeat and inhibition on a virtual clock.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use streampark_alerts::{Clock, InhibitRule, MemorySink, Router, RouterConfig, VirtualClock};
+use streampark_core::{Alert, AlertError, Severity};
+
+const CONFIG: &str = r#"
+route:
+  receiver: ops
+  group_by: [job]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+  routes:
+    - receiver: oncall
+      matchers: ['severity="critical"']
+      continue: true
+    - receiver: ads
+      matchers: ['team=~"ads|search"', 'env!="staging"']
+      group_by: [team, alertname]
+      routes:
+        - receiver: ads-lead
+          matchers: ['severity=~"critical|major"']
+    - receiver: never
+      matchers: ['severity="critical"']
+inhibit_rules:
+  - source_matchers: ['severity="critical"']
+    target_matchers: ['severity=~"minor|info"']
+    equal: [job]
+receivers:
+  - name: ops
+  - name: oncall
+  - name: ads
+  - name: ads-lead
+  - name: never
+"#;
+
+struct Fixture {
+    clock: VirtualClock,
+    router: Router,
+    ops: MemorySink,
+    oncall: MemorySink,
+    ads: MemorySink,
+    lead: MemorySink,
+}
+
+fn fixture(config: &str) -> Fixture {
+    let clock = VirtualClock::new();
+    let (ops, oncall, ads, lead) = (
+        MemorySink::new(),
+        MemorySink::new(),
+        MemorySink::new(),
+        MemorySink::new(),
+    );
+    let mut b = Router::builder(RouterConfig::from_yaml_str(config).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .with_receiver_sink("ops", ops.clone());
+    if config.contains("oncall") {
+        b = b
+            .with_receiver_sink("oncall", oncall.clone())
+            .with_receiver_sink("ads", ads.clone())
+            .with_receiver_sink("ads-lead", lead.clone());
+    }
+    Fixture {
+        clock,
+        router: b.build().unwrap(),
+        ops,
+        oncall,
+        ads,
+        lead,
+    }
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn crit(job: &str) -> Alert {
+    Alert::new(Severity::Critical, "job down").with_job(job)
+}
+
+fn minor(job: &str) -> Alert {
+    Alert::new(Severity::Minor, "checkpoint slow").with_job(job)
+}
+
+#[test]
+fn routes_first_match_continue_nesting_and_default() {
+    let f = fixture(CONFIG);
+    let r = &f.router;
+    // critical: oncall continues, then the next sibling (ads) does not match, `never` is
+    // reached because oncall continued... but `ads` did not match, so `never` matches too.
+    assert_eq!(r.receivers_for(&crit("orders")), ["oncall", "never"]);
+    // critical for team ads: oncall (continue), then ads -> its child ads-lead wins; stops there.
+    assert_eq!(
+        r.receivers_for(&crit("orders").with_team("ads")),
+        ["oncall", "ads-lead"]
+    );
+    // minor for team search: ads, no child matches -> ads itself.
+    assert_eq!(r.receivers_for(&minor("x").with_team("search")), ["ads"]);
+    // != : staging ads alerts fall through to the default.
+    assert_eq!(
+        r.receivers_for(&minor("x").with_team("ads").with_label("env", "staging")),
+        ["ops"]
+    );
+    // Nothing matches: the root's receiver.
+    assert_eq!(
+        r.receivers_for(&Alert::new(Severity::Info, "hello")),
+        ["ops"]
+    );
+}
+
+#[tokio::test]
+async fn group_wait_batches_a_job_into_one_notification() {
+    let f = fixture(CONFIG);
+    f.router.ingest(minor("orders"));
+    f.clock.advance(secs(10));
+    f.router
+        .ingest(Alert::new(Severity::Major, "restarting").with_job("orders"));
+    f.router.ingest(minor("clicks"));
+    f.clock.advance(secs(19));
+    assert!(f.router.flush_due().await.is_empty(), "29 s < group_wait");
+    assert!(f.ops.is_empty());
+    f.clock.advance(secs(1));
+    let d = f.router.flush_due().await;
+    assert_eq!(d.len(), 1, "the orders group is due at 30 s: {d:?}");
+    let got = f.ops.alerts();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].severity,
+        Severity::Major,
+        "summary takes the worst severity"
+    );
+    assert!(got[0].title.starts_with("2 alerts"), "{}", got[0].title);
+    assert!(got[0].text.contains("checkpoint slow") && got[0].text.contains("restarting"));
+    assert_eq!(got[0].job.as_deref(), Some("orders"));
+    f.clock.advance(secs(10));
+    f.router.flush_due().await;
+    assert_eq!(
+        f.ops.len(),
+        2,
+        "clicks group was created at 10 s, due at 40 s"
+    );
+    assert_eq!(f.ops.alerts()[1].title, "checkpoint slow");
+}
+
+#[tokio::test]
+async fn changes_wait_for_group_interval_and_unchanged_groups_repeat() {
+    let f = fixture(CONFIG);
+    f.router.ingest(minor("orders"));
+    f.clock.advance(secs(30));
+    f.router.flush_due().await;
+    assert_eq!(f.ops.len(), 1);
+    // Re-sent identical alert: nothing new at the next interval.
+    f.router.ingest(minor("orders"));
+    f.clock.advance(secs(300));
+    f.router.flush_due().await;
+    assert_eq!(f.ops.len(), 1, "unchanged within repeat_interval");
+    // A new alert joins: notified at the next group_interval tick, not at once.
+    f.clock.advance(secs(60));
+    f.router
+        .ingest(Alert::new(Severity::Minor, "backpressure").with_job("orders"));
+    f.router.flush_due().await;
+    assert_eq!(f.ops.len(), 1);
+    f.clock.advance(secs(240));
+    f.router.flush_due().await;
+    assert_eq!(f.ops.len(), 2);
+    assert!(f.ops.alerts()[1].title.starts_with("2 alerts"));
+    // Unchanged for 4 h: repeated.
+    let mut sent_at = Vec::new();
+    for _ in 0..60 {
+        f.clock.advance(secs(300));
+        let before = f.ops.len();
+        f.router.flush_due().await;
+        if f.ops.len() > before {
+            sent_at.push(f.clock.now().as_secs());
+        }
+    }
+    // Last notification at 630 s; the first tick at or after 630 + 4 h is 15030 s.
+    assert_eq!(sent_at.first(), Some(&15_030), "{sent_at:?}");
+}
+
+#[tokio::test]
+async fn resolution_is_notified_once_and_closes_the_group() {
+    let f = fixture(CONFIG);
+    let a = minor("orders");
+    f.router.ingest(a.clone());
+    f.clock.advance(secs(30));
+    f.router.flush_due().await;
+    f.router
+        .ingest(a.clone().resolved_at(std::time::SystemTime::now()));
+    f.clock.advance(secs(300));
+    f.router.flush_due().await;
+    let got = f.ops.alerts();
+    assert_eq!(got.len(), 2);
+    assert!(got[1].is_resolved());
+    assert_eq!(got[1].fingerprint(), a.fingerprint());
+    assert_eq!(f.router.next_due(), None, "group closed");
+    // A resolution for an alert never notified is not sent.
+    let b = minor("clicks");
+    f.router.ingest(b.clone());
+    f.router.ingest(b.resolved_at(std::time::SystemTime::now()));
+    f.clock.advance(secs(30));
+    f.router.flush_due().await;
+    assert_eq!(f.ops.len(), 2);
+}
+
+#[tokio::test]
+async fn critical_inhibits_minor_of_the_same_job_only() {
+    let f = fixture(CONFIG);
+    f.router.ingest(crit("orders"));
+    f.router.ingest(minor("orders"));
+    f.router.ingest(minor("clicks"));
+    f.clock.advance(secs(30));
+    f.router.flush_due().await;
+    // oncall gets the critical; ops gets only clicks' minor (orders' minor is muted).
+    assert_eq!(
+        f.oncall
+            .alerts()
+            .iter()
+            .map(|a| a.title.as_str())
+            .collect::<Vec<_>>(),
+        ["job down"]
+    );
+    let ops: Vec<_> = f
+        .ops
+        .alerts()
+        .iter()
+        .map(|a| (a.title.clone(), a.job.clone()))
+        .collect();
+    assert_eq!(
+        ops,
+        [("checkpoint slow".to_string(), Some("clicks".to_string()))]
+    );
+    // The critical resolves: the minor is no longer muted and goes out at the next interval.
+    f.router
+        .ingest(crit("orders").resolved_at(std::time::SystemTime::now()));
+    f.clock.advance(secs(300));
+    f.router.flush_due().await;
+    let ops: Vec<_> = f.ops.alerts().iter().map(|a| a.job.clone()).collect();
+    assert_eq!(
+        ops,
+        [Some("clicks".to_string()), Some("orders".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn programmatic_inhibit_rule() {
+    let src = "route:\n  receiver: ops\n  group_by: ['...']\n  group_wait: 0s\nreceivers:\n  - name: ops\n";
+    let clock = VirtualClock::new();
+    let ops = MemorySink::new();
+    let router = Router::builder(RouterConfig::from_yaml_str(src).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .with_receiver_sink("ops", ops.clone())
+        .with_inhibit_rule(InhibitRule::critical_silences_lesser())
+        .build()
+        .unwrap();
+    router.ingest(crit("a"));
+    router.ingest(Alert::new(Severity::Info, "note").with_job("a"));
+    router.ingest(Alert::new(Severity::Major, "lag").with_job("a"));
+    router.flush_due().await;
+    let mut titles: Vec<_> = ops.alerts().iter().map(|a| a.title.clone()).collect();
+    titles.sort();
+    assert_eq!(titles, ["job down", "lag"], "info muted, major not");
+}
+
+#[tokio::test]
+async fn failed_delivery_is_tried_again_next_interval() {
+    let f = fixture(CONFIG);
+    f.ops.fail_next(AlertError::Timeout {
+        sink: "memory".into(),
+        after: secs(5),
+    });
+    f.router.ingest(minor("orders"));
+    f.clock.advance(secs(30));
+    let d = f.router.flush_due().await;
+    assert!(d[0].result.is_err());
+    assert!(f.ops.is_empty());
+    f.clock.advance(secs(300));
+    let d = f.router.flush_due().await;
+    assert!(d[0].result.is_ok(), "{d:?}");
+    assert_eq!(f.ops.len(), 1);
+    assert_eq!(
+        (d[0].receiver.as_str(), d[0].sink.as_str()),
+        ("ops", "memory")
+    );
+}
+
+#[tokio::test]
+async fn run_loop_delivers_on_the_clock() {
+    let f = fixture(CONFIG);
+    let router = f.router.clone();
+    let task = tokio::spawn(async move { router.run().await });
+    f.router.ingest(crit("orders").with_team("ads"));
+    // Wait (bounded) for the loop to go to sleep until group_wait.
+    for _ in 0..1000 {
+        if f.clock.pending() > 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(f.clock.next_deadline(), Some(secs(30)));
+    f.clock.advance(secs(30));
+    for _ in 0..1000 {
+        if f.oncall.len() == 1 && f.lead.len() == 1 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        (f.oncall.len(), f.lead.len(), f.ads.len(), f.ops.len()),
+        (1, 1, 0, 0)
+    );
+    task.abort();
+}
+
+#[test]
+fn sinks_must_name_a_defined_receiver() {
+    let e = Router::builder(RouterConfig::from_yaml_str(CONFIG).unwrap())
+        .with_receiver_sink("opz", MemorySink::new())
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("`opz`"), "{e}");
+}
+
+#[tokio::test]
+async fn file_built_receivers_reach_the_chat_endpoints() {
+    let clock = VirtualClock::new();
+    let r = common::Receiver::start(clock.clone()).await;
+    let yaml = format!(
+        "route:\n  receiver: team\n  group_wait: 0s\n  routes:\n    - receiver: oncall\n      matchers: ['severity=\"critical\"']\nreceivers:\n  - name: oncall\n    dingtalk_configs:\n      - url: '{}'\n        secret: '{}'\n        at_mobiles: ['13800000009']\n  - name: team\n    wecom_configs:\n      - url: '{}'\n",
+        r.dingtalk_url(common::DT_TOKEN),
+        common::DT_SECRET,
+        r.wecom_url(common::WECOM_KEY)
+    );
+    let router = Router::builder(RouterConfig::from_yaml_str(&yaml).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    router.ingest(crit("orders"));
+    router.ingest(minor("clicks"));
+    let d = router.flush_due().await;
+    assert_eq!(d.len(), 2);
+    assert!(d.iter().all(|d| d.result.is_ok()), "{d:?}");
+    let mut vendors: Vec<_> = r
+        .seen()
+        .iter()
+        .map(|s| (s.vendor, s.answer.clone()))
+        .collect();
+    vendors.sort();
+    assert_eq!(
+        vendors,
+        [("dingtalk", "ok".to_string()), ("wecom", "ok".to_string())]
+    );
+    let dt = r
+        .seen()
+        .into_iter()
+        .find(|s| s.vendor == "dingtalk")
+        .unwrap();
+    assert_eq!(dt.body["at"]["atMobiles"][0], "13800000009");
+}
