@@ -6,6 +6,8 @@
 //! - the [`Deployer`] trait (where jobs run), held as `Arc<dyn Deployer>`;
 //! - [`flink`]: a typed Flink REST client with timeouts;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
+//! - [`config`]: the configuration center (files, Nacos with feature `nacos`, layering,
+//!   variables, secrets, live updates);
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
 //!   fault injection, and (feature `testkit`) the conformance suite every `Deployer` passes.
@@ -31,6 +33,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod config;
 pub mod deploy;
 mod error;
 pub mod flink;
