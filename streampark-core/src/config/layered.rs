@@ -218,13 +218,15 @@ impl Layered {
         let last = || self.last_good.lock().ok().and_then(|m| m.get(&i).cloned());
         let parsed = match source.get(key).await {
             Ok(Some(doc)) => doc.parse(),
-            Ok(None) if required => Err(Error::not_found(
-                "config",
-                format!("document {key} of layer {name}"),
-            )),
             Ok(None) => {
                 if let Ok(mut m) = self.last_good.lock() {
                     m.remove(&i);
+                }
+                if required {
+                    return Err(Error::not_found(
+                        "config",
+                        format!("document {key} of layer {name}"),
+                    ));
                 }
                 return Ok(FlatConfig::new());
             }

@@ -141,25 +141,37 @@ impl ConfigWatcher {
     /// # Errors
     /// When the source refuses to watch a key.
     pub async fn start(&self) -> Result<BoxStream<'static, ConfigUpdate>> {
-        let mut streams = Vec::new();
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
         for (key, jobs) in &self.bindings {
-            let events = self.source.watch(key).await?;
-            let ctx = Arc::new(Ctx {
+            let mut events = self.source.watch(key).await?;
+            let ctx = Ctx {
                 jobs: jobs.iter().cloned().collect(),
                 live: self.live_prefixes.clone(),
                 secrets: self.secrets.clone(),
                 current: self.current.clone(),
+            };
+            let tx = tx.clone();
+            // One task per document: its events are processed in order, and the baseline is
+            // taken even before anyone polls the returned stream.
+            tokio::spawn(async move {
+                loop {
+                    let event = tokio::select! {
+                        _ = tx.closed() => return,
+                        e = events.next() => e,
+                    };
+                    let Some(event) = event else { return };
+                    if let Some(update) = ctx.process(event)
+                        && tx.send(update).await.is_err()
+                    {
+                        return;
+                    }
+                }
             });
-            streams.push(
-                events
-                    .filter_map(move |e| {
-                        let ctx = ctx.clone();
-                        async move { ctx.process(e) }
-                    })
-                    .boxed(),
-            );
         }
-        Ok(futures::stream::select_all(streams).boxed())
+        Ok(futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|u| (u, rx))
+        })
+        .boxed())
     }
 }
 
