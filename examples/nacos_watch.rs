@@ -132,7 +132,11 @@ async fn watch(args: Args) -> Result<(), (u8, String)> {
 /// Runs the watch against an in-process simulator: 3 versions, an outage in between.
 async fn demo() -> Result<(), (u8, String)> {
     let err = |e: streampark::Error| (1, e.to_string());
-    let mut sim = NacosSim::builder().with_user("nacos", "nacos").start().await.map_err(err)?;
+    let mut sim = NacosSim::builder()
+        .with_user("nacos", "nacos")
+        .start()
+        .await
+        .map_err(err)?;
     let cache = std::env::temp_dir().join(format!("nacos_watch_demo_{}", std::process::id()));
     let args = Args {
         servers: vec![sim.url()],
@@ -144,15 +148,30 @@ async fn demo() -> Result<(), (u8, String)> {
         max_versions: Some(3),
         ..Args::default()
     };
-    sim.publish("", "DEFAULT_GROUP", "flink.yaml", "parallelism.default: 1\n");
+    sim.publish(
+        "",
+        "DEFAULT_GROUP",
+        "flink.yaml",
+        "parallelism.default: 1\n",
+    );
     let watcher = tokio::spawn(watch(args));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    sim.publish("", "DEFAULT_GROUP", "flink.yaml", "parallelism.default: 2\n");
+    sim.publish(
+        "",
+        "DEFAULT_GROUP",
+        "flink.yaml",
+        "parallelism.default: 2\n",
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     eprintln!("nacos_watch demo: stopping the server");
     sim.stop().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    sim.publish("", "DEFAULT_GROUP", "flink.yaml", "parallelism.default: 3\n");
+    sim.publish(
+        "",
+        "DEFAULT_GROUP",
+        "flink.yaml",
+        "parallelism.default: 3\n",
+    );
     eprintln!("nacos_watch demo: server back");
     sim.restart().await.map_err(err)?;
     let result = tokio::time::timeout(Duration::from_secs(30), watcher).await;
@@ -177,7 +196,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = if args.demo { demo().await } else { watch(args).await };
+    let result = if args.demo {
+        demo().await
+    } else {
+        watch(args).await
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => {

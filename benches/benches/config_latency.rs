@@ -17,7 +17,11 @@ fn nacos(c: &mut Criterion, name: &str, api: SimApi) {
         .build()
         .expect("runtime");
     let (sim, source) = rt.block_on(async {
-        let sim = NacosSim::builder().with_api(api).start().await.expect("sim");
+        let sim = NacosSim::builder()
+            .with_api(api)
+            .start()
+            .await
+            .expect("sim");
         let source = NacosSource::builder()
             .with_server(sim.url())
             .with_poll_interval(Duration::from_millis(100))
@@ -72,7 +76,10 @@ fn file(c: &mut Criterion) {
         .build()
         .expect("source");
     let mut events = rt.block_on(async {
-        let mut s = source.watch(&ConfigKey::new("bench.yaml")).await.expect("watch");
+        let mut s = source
+            .watch(&ConfigKey::new("bench.yaml"))
+            .await
+            .expect("watch");
         let _ = s.next().await;
         s
     });
@@ -103,7 +110,11 @@ fn file(c: &mut Criterion) {
 
 fn benches(c: &mut Criterion) {
     nacos(c, "config/nacos_v1_publish_to_event", SimApi::V2);
-    nacos(c, "config/nacos_v3_publish_to_event (100 ms polling)", SimApi::V3);
+    nacos(
+        c,
+        "config/nacos_v3_publish_to_event (100 ms polling)",
+        SimApi::V3,
+    );
     file(c);
 }
 

@@ -112,7 +112,11 @@ async fn same_content_rewritten_is_not_an_event() {
 async fn watcher_rejects_malformed_versions_and_keeps_the_last_good() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("orders.yaml");
-    std::fs::write(&path, "parallelism.default: 2\nstreampark.alert.route: ops\n").unwrap();
+    std::fs::write(
+        &path,
+        "parallelism.default: 2\nstreampark.alert.route: ops\n",
+    )
+    .unwrap();
     let src = Arc::new(
         FileSource::builder()
             .with_path(dir.path())
@@ -133,8 +137,14 @@ async fn watcher_rejects_malformed_versions_and_keeps_the_last_good() {
     }
     assert!(w.current(&key).is_some());
 
-    write_atomic(&path, "parallelism.default: 2\nstreampark.alert.route: [oncall\n");
-    let u = tokio::time::timeout(WAIT, updates.next()).await.unwrap().unwrap();
+    write_atomic(
+        &path,
+        "parallelism.default: 2\nstreampark.alert.route: [oncall\n",
+    );
+    let u = tokio::time::timeout(WAIT, updates.next())
+        .await
+        .unwrap()
+        .unwrap();
     match u {
         ConfigUpdate::Rejected { error, jobs, .. } => {
             let e = error.to_string();
@@ -148,17 +158,39 @@ async fn watcher_rejects_malformed_versions_and_keeps_the_last_good() {
         Some("ops")
     );
 
-    write_atomic(&path, "parallelism.default: 2\nstreampark.alert.route: oncall\n");
-    match tokio::time::timeout(WAIT, updates.next()).await.unwrap().unwrap() {
-        ConfigUpdate::Changed { apply, changed_keys, .. } => {
+    write_atomic(
+        &path,
+        "parallelism.default: 2\nstreampark.alert.route: oncall\n",
+    );
+    match tokio::time::timeout(WAIT, updates.next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        ConfigUpdate::Changed {
+            apply,
+            changed_keys,
+            ..
+        } => {
             assert_eq!(apply, ApplyMode::Live);
             assert_eq!(changed_keys, vec!["streampark.alert.route"]);
         }
         other => panic!("{other:?}"),
     }
-    write_atomic(&path, "parallelism.default: 4\nstreampark.alert.route: oncall\n");
-    match tokio::time::timeout(WAIT, updates.next()).await.unwrap().unwrap() {
-        ConfigUpdate::Changed { apply, changed_keys, .. } => {
+    write_atomic(
+        &path,
+        "parallelism.default: 4\nstreampark.alert.route: oncall\n",
+    );
+    match tokio::time::timeout(WAIT, updates.next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        ConfigUpdate::Changed {
+            apply,
+            changed_keys,
+            ..
+        } => {
             assert_eq!(apply, ApplyMode::Restart);
             assert_eq!(changed_keys, vec!["parallelism.default"]);
         }
@@ -173,7 +205,10 @@ async fn layered_keeps_the_last_good_file_version() {
     std::fs::write(&path, "execution.checkpointing.interval: 30 s\n").unwrap();
     let files: Arc<dyn ConfigSource> = Arc::new(FileSource::new(dir.path()).unwrap());
     let layered = Layered::builder()
-        .with_values("defaults", [("execution.checkpointing.interval", "10 min"), ("a", "1")])
+        .with_values(
+            "defaults",
+            [("execution.checkpointing.interval", "10 min"), ("a", "1")],
+        )
         .with_required_source("files", files, ConfigKey::new("team.yaml"))
         .build()
         .unwrap();

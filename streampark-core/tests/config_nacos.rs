@@ -52,13 +52,21 @@ fn content(e: &ConfigEvent) -> &str {
 #[tokio::test]
 async fn get_publish_delete_with_namespaces_and_docs_payload() {
     let sim = NacosSim::builder().start().await.unwrap();
-    let nacos = fast(NacosSource::builder().with_server(sim.url())).build().unwrap();
+    let nacos = fast(NacosSource::builder().with_server(sim.url()))
+        .build()
+        .unwrap();
     let public = ConfigKey::new("flink.yaml").with_group("ads");
     let dev = public.clone().with_namespace("dev-ns");
 
     assert!(nacos.get(&public).await.unwrap().is_none());
-    nacos.publish(&public, "a: public\n", ConfigFormat::Yaml).await.unwrap();
-    nacos.publish(&dev, "a: dev\n", ConfigFormat::Yaml).await.unwrap();
+    nacos
+        .publish(&public, "a: public\n", ConfigFormat::Yaml)
+        .await
+        .unwrap();
+    nacos
+        .publish(&dev, "a: dev\n", ConfigFormat::Yaml)
+        .await
+        .unwrap();
     let p = nacos.get(&public).await.unwrap().unwrap();
     let d = nacos.get(&dev).await.unwrap().unwrap();
     assert_eq!(p.content(), "a: public\n");
@@ -75,25 +83,40 @@ async fn get_publish_delete_with_namespaces_and_docs_payload() {
     let v3: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/nacos/get_v3.json")).unwrap();
     let key = ConfigKey::new("nacos.example").with_group("com.alibaba.nacos");
-    nacos.publish(&key, sample, ConfigFormat::Text).await.unwrap();
+    nacos
+        .publish(&key, sample, ConfigFormat::Text)
+        .await
+        .unwrap();
     let got = nacos.get(&key).await.unwrap().unwrap();
     assert_eq!(got.content(), "contentTest");
     assert_eq!(got.md5(), v3["data"]["md5"].as_str().unwrap());
 
     let reqs = sim.requests();
     assert!(reqs.iter().any(|r| r == "POST /v1/cs/configs"), "{reqs:?}");
-    assert!(reqs.iter().any(|r| r == "DELETE /v1/cs/configs"), "{reqs:?}");
+    assert!(
+        reqs.iter().any(|r| r == "DELETE /v1/cs/configs"),
+        "{reqs:?}"
+    );
 }
 
 #[tokio::test]
 async fn login_token_reuse_renewal_after_403_and_bad_password() {
-    let sim = NacosSim::builder().with_user("nacos", "s3cret-pw").start().await.unwrap();
+    let sim = NacosSim::builder()
+        .with_user("nacos", "s3cret-pw")
+        .start()
+        .await
+        .unwrap();
     let key = ConfigKey::new("a.properties");
 
     // Without credentials: permission denied.
-    let anon = fast(NacosSource::builder().with_server(sim.url())).build().unwrap();
+    let anon = fast(NacosSource::builder().with_server(sim.url()))
+        .build()
+        .unwrap();
     let e = anon.get(&key).await.unwrap_err();
-    assert!(matches!(e, streampark_core::Error::PermissionDenied { .. }), "{e}");
+    assert!(
+        matches!(e, streampark_core::Error::PermissionDenied { .. }),
+        "{e}"
+    );
 
     // Wrong password: a clear error naming the user, never the password.
     let bad = fast(NacosSource::builder().with_server(sim.url()))
@@ -102,7 +125,10 @@ async fn login_token_reuse_renewal_after_403_and_bad_password() {
         .unwrap();
     let e = bad.get(&key).await.unwrap_err();
     let shown = format!("{e} {e:?}");
-    assert!(shown.contains("nacos") && shown.contains("login"), "{shown}");
+    assert!(
+        shown.contains("nacos") && shown.contains("login"),
+        "{shown}"
+    );
     assert!(!shown.contains("wrong-pw"), "{shown}");
 
     let good = fast(NacosSource::builder().with_server(sim.url()))
@@ -110,7 +136,9 @@ async fn login_token_reuse_renewal_after_403_and_bad_password() {
         .build()
         .unwrap();
     assert!(!format!("{good:?}").contains("s3cret-pw"));
-    good.publish(&key, "x=1", ConfigFormat::Properties).await.unwrap();
+    good.publish(&key, "x=1", ConfigFormat::Properties)
+        .await
+        .unwrap();
     for _ in 0..3 {
         assert_eq!(good.get(&key).await.unwrap().unwrap().content(), "x=1");
     }
@@ -142,12 +170,20 @@ async fn token_is_renewed_before_ttl_runs_out() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert!(nacos.get(&key).await.unwrap().is_none());
     assert_eq!(sim.login_count(), 2);
-    assert_eq!(sim.rejected_count(), 0, "no call was made with a stale token");
+    assert_eq!(
+        sim.rejected_count(),
+        0,
+        "no call was made with a stale token"
+    );
 }
 
 #[tokio::test]
 async fn failover_between_servers() {
-    let mut first = NacosSim::builder().with_user("u", "p").start().await.unwrap();
+    let mut first = NacosSim::builder()
+        .with_user("u", "p")
+        .start()
+        .await
+        .unwrap();
     let second = first.start_peer().await.unwrap();
     let nacos = fast(
         NacosSource::builder()
@@ -158,11 +194,17 @@ async fn failover_between_servers() {
     .build()
     .unwrap();
     let key = ConfigKey::new("f.yaml");
-    nacos.publish(&key, "v: 1\n", ConfigFormat::Yaml).await.unwrap();
+    nacos
+        .publish(&key, "v: 1\n", ConfigFormat::Yaml)
+        .await
+        .unwrap();
     first.stop().await;
     // The first server is gone: the call goes to the second (same cluster data).
     assert_eq!(nacos.get(&key).await.unwrap().unwrap().content(), "v: 1\n");
-    nacos.publish(&key, "v: 2\n", ConfigFormat::Yaml).await.unwrap();
+    nacos
+        .publish(&key, "v: 2\n", ConfigFormat::Yaml)
+        .await
+        .unwrap();
     assert_eq!(nacos.get(&key).await.unwrap().unwrap().content(), "v: 2\n");
     assert!(!nacos.get(&key).await.unwrap().unwrap().is_from_snapshot());
 
@@ -193,7 +235,10 @@ async fn long_poll_timeouts_produce_no_events() {
         .iter()
         .filter(|r| r.as_str() == "POST /v1/cs/configs/listener")
         .count();
-    assert!(polls >= 2, "the listener was re-armed after timeouts ({polls})");
+    assert!(
+        polls >= 2,
+        "the listener was re-armed after timeouts ({polls})"
+    );
 
     sim.publish("ns1", "DEFAULT_GROUP", "lp.yaml", "a: 2\n");
     assert_eq!(content(&next(&mut s).await), "a: 2\n");
@@ -209,7 +254,11 @@ async fn long_poll_timeouts_produce_no_events() {
 #[tokio::test]
 async fn outage_serves_the_snapshot_and_the_watch_resumes() {
     let cache = tempfile::tempdir().unwrap();
-    let mut sim = NacosSim::builder().with_user("u", "p").start().await.unwrap();
+    let mut sim = NacosSim::builder()
+        .with_user("u", "p")
+        .start()
+        .await
+        .unwrap();
     let url = sim.url();
     let build = || {
         fast(NacosSource::builder().with_server(url.clone()))
@@ -219,7 +268,9 @@ async fn outage_serves_the_snapshot_and_the_watch_resumes() {
             .unwrap()
     };
     let nacos = build();
-    let key = ConfigKey::new("app.yaml").with_group("ads").with_namespace("prod");
+    let key = ConfigKey::new("app.yaml")
+        .with_group("ads")
+        .with_namespace("prod");
     sim.publish("prod", "ads", "app.yaml", "v: 1\n");
     let mut s = nacos.watch(&key).await.unwrap();
     assert_eq!(content(&next(&mut s).await), "v: 1\n");
@@ -240,7 +291,10 @@ async fn outage_serves_the_snapshot_and_the_watch_resumes() {
     // from the snapshot.
     let fresh = build();
     let mut s2 = fresh.watch(&key).await.unwrap();
-    assert!(matches!(next(&mut s2).await, ConfigEvent::Unavailable { .. }));
+    assert!(matches!(
+        next(&mut s2).await,
+        ConfigEvent::Unavailable { .. }
+    ));
     let e = next(&mut s2).await;
     assert_eq!(content(&e), "v: 1\n");
 
@@ -258,16 +312,24 @@ async fn outage_serves_the_snapshot_and_the_watch_resumes() {
 #[tokio::test]
 async fn events_are_in_order_never_repeated_never_lost() {
     let sim = NacosSim::builder().start().await.unwrap();
-    let nacos = fast(NacosSource::builder().with_server(sim.url())).build().unwrap();
+    let nacos = fast(NacosSource::builder().with_server(sim.url()))
+        .build()
+        .unwrap();
     let key = ConfigKey::new("seq.properties");
     let mut s = nacos.watch(&key).await.unwrap();
     // Absent at first: nothing. Each published version arrives exactly once, in order.
     for i in 1..=8 {
         let text = format!("n={i}\n");
-        nacos.publish(&key, &text, ConfigFormat::Properties).await.unwrap();
+        nacos
+            .publish(&key, &text, ConfigFormat::Properties)
+            .await
+            .unwrap();
         assert_eq!(content(&next(&mut s).await), text);
         // Republishing the same content (same MD5) is not an event.
-        nacos.publish(&key, &text, ConfigFormat::Properties).await.unwrap();
+        nacos
+            .publish(&key, &text, ConfigFormat::Properties)
+            .await
+            .unwrap();
     }
     // A burst: versions may coalesce (Nacos sends the latest), but the order holds, none
     // repeats, and the last one always arrives.
@@ -303,22 +365,34 @@ async fn nacos_3x_is_detected_and_polled_by_md5() {
         .unwrap();
     let key = ConfigKey::new("v3.json").with_namespace("team-a");
     assert!(nacos.get(&key).await.unwrap().is_none());
-    nacos.publish(&key, r#"{"a": {"b": 1}}"#, ConfigFormat::Json).await.unwrap();
+    nacos
+        .publish(&key, r#"{"a": {"b": 1}}"#, ConfigFormat::Json)
+        .await
+        .unwrap();
     let doc = nacos.get(&key).await.unwrap().unwrap();
     assert_eq!(doc.format(), ConfigFormat::Json);
     assert_eq!(doc.parse().unwrap().get_str("a.b"), Some("1"));
 
     let mut s = nacos.watch(&key).await.unwrap();
     assert_eq!(content(&next(&mut s).await), r#"{"a": {"b": 1}}"#);
-    nacos.publish(&key, r#"{"a": {"b": 2}}"#, ConfigFormat::Json).await.unwrap();
+    nacos
+        .publish(&key, r#"{"a": {"b": 2}}"#, ConfigFormat::Json)
+        .await
+        .unwrap();
     let e = next(&mut s).await;
     assert_eq!(content(&e), r#"{"a": {"b": 2}}"#);
     nacos.delete(&key).await.unwrap();
     assert!(matches!(next(&mut s).await, ConfigEvent::Deleted(_)));
 
     let reqs = sim.requests();
-    assert!(reqs.iter().any(|r| r == "GET /v3/client/cs/config"), "{reqs:?}");
-    assert!(reqs.iter().any(|r| r == "POST /v3/admin/cs/config"), "{reqs:?}");
+    assert!(
+        reqs.iter().any(|r| r == "GET /v3/client/cs/config"),
+        "{reqs:?}"
+    );
+    assert!(
+        reqs.iter().any(|r| r == "POST /v3/admin/cs/config"),
+        "{reqs:?}"
+    );
     assert!(!reqs.iter().any(|r| r.contains("/v1/cs/")), "{reqs:?}");
     assert_eq!(sim.login_count(), 1);
 
@@ -334,9 +408,17 @@ async fn nacos_3x_is_detected_and_polled_by_md5() {
 #[tokio::test]
 async fn watcher_classifies_nacos_changes_for_jobs() {
     let sim = NacosSim::builder().start().await.unwrap();
-    let nacos: Arc<dyn ConfigSource> =
-        Arc::new(fast(NacosSource::builder().with_server(sim.url())).build().unwrap());
-    sim.publish("", "ads", "orders.yaml", "parallelism.default: 2\nstreampark.alert.route: ops\n");
+    let nacos: Arc<dyn ConfigSource> = Arc::new(
+        fast(NacosSource::builder().with_server(sim.url()))
+            .build()
+            .unwrap(),
+    );
+    sim.publish(
+        "",
+        "ads",
+        "orders.yaml",
+        "parallelism.default: 2\nstreampark.alert.route: ops\n",
+    );
     let key = ConfigKey::new("orders.yaml").with_group("ads");
     let mut w = ConfigWatcher::new(nacos);
     w.bind(JobId::new("orders").unwrap(), key.clone());
@@ -345,9 +427,20 @@ async fn watcher_classifies_nacos_changes_for_jobs() {
     while w.current(&key).is_none() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    sim.publish("", "ads", "orders.yaml", "parallelism.default: 2\nstreampark.alert.route: oncall\n");
-    match tokio::time::timeout(WAIT, updates.next()).await.unwrap().unwrap() {
-        ConfigUpdate::Changed { jobs, apply, md5, .. } => {
+    sim.publish(
+        "",
+        "ads",
+        "orders.yaml",
+        "parallelism.default: 2\nstreampark.alert.route: oncall\n",
+    );
+    match tokio::time::timeout(WAIT, updates.next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        ConfigUpdate::Changed {
+            jobs, apply, md5, ..
+        } => {
             assert_eq!(jobs.len(), 2);
             assert_eq!(apply, ApplyMode::Live);
             assert_eq!(
@@ -359,12 +452,28 @@ async fn watcher_classifies_nacos_changes_for_jobs() {
     }
     sim.publish("", "ads", "orders.yaml", "parallelism.default: [\n");
     assert!(matches!(
-        tokio::time::timeout(WAIT, updates.next()).await.unwrap().unwrap(),
+        tokio::time::timeout(WAIT, updates.next())
+            .await
+            .unwrap()
+            .unwrap(),
         ConfigUpdate::Rejected { .. }
     ));
-    sim.publish("", "ads", "orders.yaml", "parallelism.default: 8\nstreampark.alert.route: oncall\n");
-    match tokio::time::timeout(WAIT, updates.next()).await.unwrap().unwrap() {
-        ConfigUpdate::Changed { apply, changed_keys, .. } => {
+    sim.publish(
+        "",
+        "ads",
+        "orders.yaml",
+        "parallelism.default: 8\nstreampark.alert.route: oncall\n",
+    );
+    match tokio::time::timeout(WAIT, updates.next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        ConfigUpdate::Changed {
+            apply,
+            changed_keys,
+            ..
+        } => {
             assert_eq!(apply, ApplyMode::Restart);
             assert_eq!(changed_keys, vec!["parallelism.default"]);
         }

@@ -87,7 +87,9 @@ impl ConfigKey {
                 ));
             }
             if let Some((i, c)) = v.char_indices().find(|&(_, c)| {
-                !(c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '_') || slash && c == '/')
+                !(c.is_ascii_alphanumeric()
+                    || matches!(c, '.' | ':' | '-' | '_')
+                    || slash && c == '/')
             }) {
                 return Err(Error::invalid_input(
                     "config",
@@ -333,7 +335,11 @@ mod tests {
         assert!(ConfigKey::new("flink.yaml").validate().is_ok());
         let e = ConfigKey::new("a b").validate().unwrap_err().to_string();
         assert!(e.contains("data id") && e.contains("position 2"), "{e}");
-        let e = ConfigKey::new("a").with_group("").validate().unwrap_err().to_string();
+        let e = ConfigKey::new("a")
+            .with_group("")
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("group"), "{e}");
         assert_eq!(ConfigKey::new("a").with_namespace("public").namespace(), "");
     }

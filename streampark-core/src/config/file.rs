@@ -60,7 +60,11 @@ impl FileSourceBuilder {
         let debounce = self.debounce.unwrap_or(Duration::from_millis(50));
         let poll = self.poll.unwrap_or(Duration::from_secs(2));
         if poll.is_zero() {
-            return Err(Error::invalid_config("file", "poll_interval", "must not be zero"));
+            return Err(Error::invalid_config(
+                "file",
+                "poll_interval",
+                "must not be zero",
+            ));
         }
         Ok(FileSource {
             inner: Arc::new(Inner {
@@ -120,9 +124,7 @@ impl FileSource {
         let bad = id.is_empty()
             || rel.is_absolute()
             || id.split('/').any(|seg| matches!(seg, "" | "." | ".."))
-            || rel
-                .components()
-                .any(|c| !matches!(c, Component::Normal(_)));
+            || rel.components().any(|c| !matches!(c, Component::Normal(_)));
         if bad {
             return Err(Error::invalid_input(
                 "file",
@@ -204,7 +206,10 @@ impl ConfigSource for FileSource {
 }
 
 fn start_notify(path: &Path, ntx: mpsc::UnboundedSender<()>) -> Option<notify::RecommendedWatcher> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty())?.to_path_buf();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())?
+        .to_path_buf();
     let name = path.file_name()?.to_os_string();
     let handler = move |res: notify::Result<notify::Event>| {
         let relevant = match &res {
@@ -322,7 +327,12 @@ mod tests {
             let e = src.get(&ConfigKey::new(bad)).await.unwrap_err().to_string();
             assert!(e.contains("relative path"), "{bad}: {e}");
         }
-        assert!(src.get(&ConfigKey::new("absent.yaml")).await.unwrap().is_none());
+        assert!(
+            src.get(&ConfigKey::new("absent.yaml"))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -331,8 +341,17 @@ mod tests {
         let f = dir.path().join("flink.yaml");
         std::fs::write(&f, "a: 1\n").unwrap();
         let src = FileSource::new(&f).unwrap();
-        let doc = src.get(&ConfigKey::new("flink.yaml")).await.unwrap().unwrap();
+        let doc = src
+            .get(&ConfigKey::new("flink.yaml"))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(doc.content(), "a: 1\n");
-        assert!(src.get(&ConfigKey::new("other.yaml")).await.unwrap_err().is_not_found());
+        assert!(
+            src.get(&ConfigKey::new("other.yaml"))
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
     }
 }

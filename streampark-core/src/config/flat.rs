@@ -130,7 +130,9 @@ impl SecretPolicy {
             return true;
         }
         let k = key.to_ascii_lowercase();
-        self.patterns.iter().any(|p| glob_match(p.as_bytes(), k.as_bytes()))
+        self.patterns
+            .iter()
+            .any(|p| glob_match(p.as_bytes(), k.as_bytes()))
     }
 }
 
@@ -283,10 +285,12 @@ impl FlatConfig {
     /// # Errors
     /// [`Error::InvalidConfig`] naming the key.
     pub fn get_bool(&self, key: &str) -> Result<Option<bool>> {
-        self.typed(key, "true or false", |s| match s.to_ascii_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
+        self.typed(key, "true or false", |s| {
+            match s.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            }
         })
     }
 
@@ -303,7 +307,9 @@ impl FlatConfig {
     /// # Errors
     /// [`Error::InvalidConfig`] naming the key.
     pub fn get_f64(&self, key: &str) -> Result<Option<f64>> {
-        self.typed(key, "a number", |s| s.parse().ok().filter(|f: &f64| f.is_finite()))
+        self.typed(key, "a number", |s| {
+            s.parse().ok().filter(|f: &f64| f.is_finite())
+        })
     }
 }
 
@@ -417,7 +423,10 @@ mod tests {
         let mut c = cfg(&[("a.interval", "soon"), ("db.password", "hunter2")]);
         c.mark_secrets(&SecretPolicy::default());
         let e = c.get_duration("a.interval").unwrap_err().to_string();
-        assert!(e.contains("a.interval") && e.contains("test.yaml") && e.contains("soon"), "{e}");
+        assert!(
+            e.contains("a.interval") && e.contains("test.yaml") && e.contains("soon"),
+            "{e}"
+        );
         let e = c.get_u64("db.password").unwrap_err().to_string();
         assert!(e.contains("db.password") && !e.contains("hunter2"), "{e}");
         assert_eq!(c.get_duration("missing").unwrap(), None);
@@ -425,10 +434,21 @@ mod tests {
 
     #[test]
     fn debug_and_display_redact() {
-        let mut c = cfg(&[("s3.access-key", "AKIA1"), ("x.token", "t0k"), ("plain", "v")]);
+        let mut c = cfg(&[
+            ("s3.access-key", "AKIA1"),
+            ("x.token", "t0k"),
+            ("plain", "v"),
+        ]);
         c.mark_secrets(&SecretPolicy::default().with_secret_key("s3.access-key"));
-        for shown in [format!("{c:?}"), c.to_string(), format!("{:?}", c.get("x.token"))] {
-            assert!(!shown.contains("AKIA1") && !shown.contains("t0k"), "{shown}");
+        for shown in [
+            format!("{c:?}"),
+            c.to_string(),
+            format!("{:?}", c.get("x.token")),
+        ] {
+            assert!(
+                !shown.contains("AKIA1") && !shown.contains("t0k"),
+                "{shown}"
+            );
         }
         assert!(c.to_string().contains("plain: v"));
         assert_eq!(c.to_map()["x.token"], "t0k");

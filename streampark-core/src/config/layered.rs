@@ -61,7 +61,11 @@ impl fmt::Debug for LayeredBuilder {
 
 impl LayeredBuilder {
     /// A layer of fixed values (defaults, say).
-    pub fn with_values<K, V>(mut self, name: impl Into<String>, values: impl IntoIterator<Item = (K, V)>) -> Self
+    pub fn with_values<K, V>(
+        mut self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Self
     where
         K: Into<String>,
         V: Into<String>,
@@ -201,7 +205,10 @@ impl Layered {
                     source,
                     key,
                     required,
-                } => flats.push(self.read_layer(i, &layer.name, source, key, *required).await?),
+                } => flats.push(
+                    self.read_layer(i, &layer.name, source, key, *required)
+                        .await?,
+                ),
             }
         }
         resolve(&flats, &self.vars, &self.secrets, team, overrides)
@@ -336,7 +343,10 @@ mod tests {
         assert!(r.get("db.password").unwrap().is_secret());
         assert!(!r.get("url").unwrap().is_secret());
         let shown = format!("{r:?} {r}");
-        assert!(!shown.contains("hunter2") && !shown.contains("plain"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("plain"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -345,8 +355,14 @@ mod tests {
         let e = Layered::resolve_flat(&[l], &Variables::new(), Some("ads"), &BTreeMap::new())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("`ckpt`") && e.contains("state.checkpoints.dir"), "{e}");
-        assert!(e.contains("team/flink.yaml") && e.contains("team `ads`"), "{e}");
+        assert!(
+            e.contains("`ckpt`") && e.contains("state.checkpoints.dir"),
+            "{e}"
+        );
+        assert!(
+            e.contains("team/flink.yaml") && e.contains("team `ads`"),
+            "{e}"
+        );
     }
 
     #[test]

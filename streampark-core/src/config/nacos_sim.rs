@@ -84,7 +84,11 @@ pub struct NacosSim {
     store: Arc<Store>,
     api: SimApi,
     addr: SocketAddr,
-    stop: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>, Arc<Notify>)>,
+    stop: Option<(
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+        Arc<Notify>,
+    )>,
 }
 
 impl std::fmt::Debug for NacosSim {
@@ -375,7 +379,11 @@ fn login(ctx: &Ctx, creds: Creds) -> Response {
     d.next_token += 1;
     d.logins += 1;
     // Shaped like the docs' sample token (a JWT); opaque to clients.
-    let token = format!("eyJhbGciOiJIUzI1NiJ9.sim-{}.{}", d.next_token, md5_hex(&d.next_token.to_string()));
+    let token = format!(
+        "eyJhbGciOiJIUzI1NiJ9.sim-{}.{}",
+        d.next_token,
+        md5_hex(&d.next_token.to_string())
+    );
     let ttl = d.token_ttl;
     d.tokens.insert(token.clone(), Instant::now() + ttl);
     axum::Json(serde_json::json!({
@@ -424,12 +432,18 @@ struct V1Params {
     access_token: Option<String>,
 }
 
-fn v1_key(p: &V1Params) -> std::result::Result<(String, String, String), Response> {
+fn v1_key(p: &V1Params) -> std::result::Result<(String, String, String), Box<Response>> {
     match (&p.data_id, &p.group) {
         (Some(d), Some(g)) if !d.is_empty() && !g.is_empty() => {
             Ok((ns_of(p.tenant.as_deref()), g.clone(), d.clone()))
         }
-        _ => Err((StatusCode::BAD_REQUEST, "Required parameter 'dataId' or 'group' is not present").into_response()),
+        _ => Err(Box::new(
+            (
+                StatusCode::BAD_REQUEST,
+                "Required parameter 'dataId' or 'group' is not present",
+            )
+                .into_response(),
+        )),
     }
 }
 
@@ -442,7 +456,7 @@ async fn v1_get(State(ctx): State<Ctx>, Query(p): Query<V1Params>) -> Response {
     }
     let key = match v1_key(&p) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let found = ctx.store.lock().configs.get(&key).cloned();
     match found {
@@ -470,12 +484,23 @@ async fn v1_publish(
     }
     let (ns, g, d) = match v1_key(&p) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(content) = p.content.as_deref() else {
-        return (StatusCode::BAD_REQUEST, "Required parameter 'content' is not present").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "Required parameter 'content' is not present",
+        )
+            .into_response();
     };
-    put(&ctx.store, &ns, &g, &d, content, p.kind.as_deref().unwrap_or("text"));
+    put(
+        &ctx.store,
+        &ns,
+        &g,
+        &d,
+        content,
+        p.kind.as_deref().unwrap_or("text"),
+    );
     "true".into_response()
 }
 
@@ -483,12 +508,16 @@ async fn v1_delete(State(ctx): State<Ctx>, Query(p): Query<V1Params>) -> Respons
     if ctx.api == SimApi::V3 {
         return not_found_spring("/nacos/v1/cs/configs");
     }
-    if let Some(r) = check_auth(&ctx, p.access_token.as_deref(), "DELETE /v1/cs/configs".into()) {
+    if let Some(r) = check_auth(
+        &ctx,
+        p.access_token.as_deref(),
+        "DELETE /v1/cs/configs".into(),
+    ) {
         return r;
     }
     let (ns, g, d) = match v1_key(&p) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     remove(&ctx.store, &ns, &g, &d);
     "true".into_response()
@@ -539,7 +568,11 @@ async fn v1_listener(
     if ctx.api == SimApi::V3 {
         return not_found_spring("/nacos/v1/cs/configs/listener");
     }
-    if let Some(r) = check_auth(&ctx, q.access_token.as_deref(), "POST /v1/cs/configs/listener".into()) {
+    if let Some(r) = check_auth(
+        &ctx,
+        q.access_token.as_deref(),
+        "POST /v1/cs/configs/listener".into(),
+    ) {
         return r;
     }
     let Some(raw) = f.listening.filter(|s| !s.is_empty()) else {
@@ -599,17 +632,19 @@ struct V3Params {
     access_token: Option<String>,
 }
 
-fn v3_key(p: &V3Params) -> std::result::Result<(String, String, String), Response> {
+fn v3_key(p: &V3Params) -> std::result::Result<(String, String, String), Box<Response>> {
     match (&p.data_id, &p.group) {
         (Some(d), Some(g)) if !d.is_empty() && !g.is_empty() => {
             Ok((ns_of(p.namespace.as_deref()), g.clone(), d.clone()))
         }
-        _ => Err(envelope(
+        _ => Err(Box::new(envelope(
             StatusCode::BAD_REQUEST,
             10000,
             "parameter missing",
-            serde_json::Value::String("Required parameter 'dataId' or 'groupName' is not present".into()),
-        )),
+            serde_json::Value::String(
+                "Required parameter 'dataId' or 'groupName' is not present".into(),
+            ),
+        ))),
     }
 }
 
@@ -617,12 +652,16 @@ async fn v3_get(State(ctx): State<Ctx>, Query(p): Query<V3Params>) -> Response {
     if ctx.api != SimApi::V3 {
         return not_found_spring("/nacos/v3/client/cs/config");
     }
-    if let Some(r) = check_auth(&ctx, p.access_token.as_deref(), "GET /v3/client/cs/config".into()) {
+    if let Some(r) = check_auth(
+        &ctx,
+        p.access_token.as_deref(),
+        "GET /v3/client/cs/config".into(),
+    ) {
         return r;
     }
     let key = match v3_key(&p) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let found = ctx.store.lock().configs.get(&key).cloned();
     match found {
@@ -662,10 +701,17 @@ async fn v3_publish(
     }
     let (ns, g, d) = match v3_key(&p) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let content = p.content.as_deref().unwrap_or("");
-    put(&ctx.store, &ns, &g, &d, content, p.kind.as_deref().unwrap_or("text"));
+    put(
+        &ctx.store,
+        &ns,
+        &g,
+        &d,
+        content,
+        p.kind.as_deref().unwrap_or("text"),
+    );
     envelope(StatusCode::OK, 0, "success", serde_json::Value::Bool(true))
 }
 
@@ -673,12 +719,16 @@ async fn v3_delete(State(ctx): State<Ctx>, Query(p): Query<V3Params>) -> Respons
     if ctx.api != SimApi::V3 {
         return not_found_spring("/nacos/v3/admin/cs/config");
     }
-    if let Some(r) = check_auth(&ctx, p.access_token.as_deref(), "DELETE /v3/admin/cs/config".into()) {
+    if let Some(r) = check_auth(
+        &ctx,
+        p.access_token.as_deref(),
+        "DELETE /v3/admin/cs/config".into(),
+    ) {
         return r;
     }
     let (ns, g, d) = match v3_key(&p) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     remove(&ctx.store, &ns, &g, &d);
     envelope(StatusCode::OK, 0, "success", serde_json::Value::Bool(true))

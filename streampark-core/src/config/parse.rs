@@ -87,7 +87,9 @@ fn flow(node: &Node, top: bool) -> String {
 fn quote(s: &str) -> String {
     let plain = !s.is_empty()
         && s.trim() == s
-        && !s.contains([',', '[', ']', '{', '}', ':', '#', '\'', '"', '&', '*', '!', '|', '>', '%', '@', '`'])
+        && !s.contains([
+            ',', '[', ']', '{', '}', ':', '#', '\'', '"', '&', '*', '!', '|', '>', '%', '@', '`',
+        ])
         && !s.starts_with(['-', '?']);
     if plain {
         s.to_string()
@@ -359,7 +361,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.get_str("execution.checkpointing.interval"), Some("30 s"));
-        assert_eq!(c.get_str("execution.checkpointing.mode"), Some("EXACTLY_ONCE"));
+        assert_eq!(
+            c.get_str("execution.checkpointing.mode"),
+            Some("EXACTLY_ONCE")
+        );
         assert_eq!(c.get_str("taskmanager.numberOfTaskSlots"), Some("4"));
         assert_eq!(c.get_str("parallelism.default"), Some("2"));
         assert_eq!(c.get_str("pipeline.jars"), Some("['file:///a.jar', b.jar]"));
@@ -371,7 +376,9 @@ mod tests {
 
     #[test]
     fn malformed_yaml_names_data_id_line_and_column() {
-        let e = parse("bad.yaml", "a: 1\nb: [1, 2\nc: 3\n").unwrap_err().to_string();
+        let e = parse("bad.yaml", "a: 1\nb: [1, 2\nc: 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("public/DEFAULT_GROUP/bad.yaml"), "{e}");
         assert!(e.contains("line 3 column"), "{e}");
         let e = parse("tab.yaml", "a:\n\tb: 1\n").unwrap_err().to_string();
@@ -386,7 +393,9 @@ mod tests {
         assert_eq!(c.get_str("a.b"), Some("1"));
         assert_eq!(c.get_str("a.c"), Some("[1, x y]"));
         assert!(c.get("d").is_none());
-        let e = parse("x.json", "{\n  \"a\": 1,\n  \"b\": }\n").unwrap_err().to_string();
+        let e = parse("x.json", "{\n  \"a\": 1,\n  \"b\": }\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.json") && e.contains("line 3 column 8"), "{e}");
     }
 
@@ -407,9 +416,16 @@ mod tests {
 
     #[test]
     fn malformed_properties_name_line_and_column() {
-        let e = parse("p.properties", "a=1\nb=\\u12G4\n").unwrap_err().to_string();
-        assert!(e.contains("p.properties") && e.contains("line 2 column 3"), "{e}");
-        let e = parse("p.properties", "a=1\n\n  =x\n").unwrap_err().to_string();
+        let e = parse("p.properties", "a=1\nb=\\u12G4\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("p.properties") && e.contains("line 2 column 3"),
+            "{e}"
+        );
+        let e = parse("p.properties", "a=1\n\n  =x\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 3 column 3") && e.contains("no key"), "{e}");
     }
 

@@ -42,7 +42,10 @@ const INTEGERS: &[&str] = &[
     "restart-strategy.fixed-delay.attempts",
     "execution.checkpointing.max-concurrent-checkpoints",
 ];
-const BOOLEANS: &[&str] = &["pipeline.object-reuse", "execution.checkpointing.unaligned.enabled"];
+const BOOLEANS: &[&str] = &[
+    "pipeline.object-reuse",
+    "execution.checkpointing.unaligned.enabled",
+];
 
 const RESTART_KEYS: &[&str] = &[
     "type",
@@ -142,8 +145,9 @@ impl FlatConfig {
             let key = format!("streampark.restart.{k}");
             match self.get_u64(&key)? {
                 None => Ok(d),
-                Some(n) => u32::try_from(n)
-                    .map_err(|_| Error::invalid_config("config", key, "too large")),
+                Some(n) => {
+                    u32::try_from(n).map_err(|_| Error::invalid_config("config", key, "too large"))
+                }
             }
         };
         Ok(Some(match kind.trim() {
@@ -153,7 +157,9 @@ impl FlatConfig {
                 max_attempts: count("max-attempts", 3)?,
             },
             "exponential-backoff" => {
-                let multiplier = self.get_f64("streampark.restart.multiplier")?.unwrap_or(2.0);
+                let multiplier = self
+                    .get_f64("streampark.restart.multiplier")?
+                    .unwrap_or(2.0);
                 if multiplier <= 1.0 {
                     return Err(Error::invalid_config(
                         "config",
@@ -192,7 +198,9 @@ mod tests {
     use crate::config::{ConfigDoc, ConfigKey};
 
     fn flat(text: &str) -> FlatConfig {
-        ConfigDoc::new(ConfigKey::new("job.yaml"), text).parse().unwrap()
+        ConfigDoc::new(ConfigKey::new("job.yaml"), text)
+            .parse()
+            .unwrap()
     }
 
     #[test]
@@ -223,12 +231,24 @@ mod tests {
     fn bad_values_and_unknown_keys_leave_the_spec_alone() {
         let spec0 = JobSpec::sql("j", "INSERT INTO a SELECT 1").unwrap();
         for (text, needle) in [
-            ("execution.checkpointing.interval: often\na: 1\n", "execution.checkpointing.interval"),
-            ("taskmanager.memory.process.size: lots\n", "taskmanager.memory.process.size"),
+            (
+                "execution.checkpointing.interval: often\na: 1\n",
+                "execution.checkpointing.interval",
+            ),
+            (
+                "taskmanager.memory.process.size: lots\n",
+                "taskmanager.memory.process.size",
+            ),
             ("parallelism.default: 0\n", "parallelism.default"),
-            ("streampark.restrat.type: never\n", "streampark.restrat.type"),
+            (
+                "streampark.restrat.type: never\n",
+                "streampark.restrat.type",
+            ),
             ("streampark.restart.type: sometimes\n", "sometimes"),
-            ("streampark.restart.type: exponential-backoff\nstreampark.restart.multiplier: 0.5\n", "multiplier"),
+            (
+                "streampark.restart.type: exponential-backoff\nstreampark.restart.multiplier: 0.5\n",
+                "multiplier",
+            ),
         ] {
             let mut spec = spec0.clone();
             let e = flat(text).apply_to_spec(&mut spec).unwrap_err().to_string();

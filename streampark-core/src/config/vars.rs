@@ -146,9 +146,9 @@ impl Variables {
         while let Some(pos) = rest.find('$') {
             out.push_str(&rest[..pos]);
             let after = &rest[pos..];
-            if after.starts_with("$${") {
+            if let Some(escaped) = after.strip_prefix("$${") {
                 out.push_str("${");
-                rest = &after[3..];
+                rest = escaped;
             } else if let Some(inner) = after.strip_prefix("${") {
                 let Some(end) = inner.find('}') else {
                     return Err(Error::invalid_config(
@@ -164,11 +164,7 @@ impl Variables {
                     return Err(Error::invalid_config(
                         "config",
                         key,
-                        format!(
-                            "variable cycle {} ({})",
-                            chain.join(" -> "),
-                            where_used()
-                        ),
+                        format!("variable cycle {} ({})", chain.join(" -> "), where_used()),
                     ));
                 }
                 let Some(var) = self.lookup(team, name) else {
@@ -202,11 +198,19 @@ impl fmt::Debug for Variables {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn shown(m: &BTreeMap<String, Var>) -> BTreeMap<&str, &str> {
             m.iter()
-                .map(|(k, v)| (k.as_str(), if v.secret { "******" } else { v.value.as_str() }))
+                .map(|(k, v)| {
+                    (
+                        k.as_str(),
+                        if v.secret { "******" } else { v.value.as_str() },
+                    )
+                })
                 .collect()
         }
-        let teams: BTreeMap<&str, BTreeMap<&str, &str>> =
-            self.teams.iter().map(|(t, m)| (t.as_str(), shown(m))).collect();
+        let teams: BTreeMap<&str, BTreeMap<&str, &str>> = self
+            .teams
+            .iter()
+            .map(|(t, m)| (t.as_str(), shown(m)))
+            .collect();
         f.debug_struct("Variables")
             .field("global", &shown(&self.global))
             .field("teams", &teams)
@@ -224,10 +228,19 @@ mod tests {
             .with_global("root", "s3://g")
             .with_global("dir", "${root}/ckpt")
             .with_team("ads", "root", "s3://ads");
-        assert_eq!(v.expand("${dir}", Some("ads"), "k", "o").unwrap().0, "s3://ads/ckpt");
-        assert_eq!(v.expand("${dir}", Some("bi"), "k", "o").unwrap().0, "s3://g/ckpt");
+        assert_eq!(
+            v.expand("${dir}", Some("ads"), "k", "o").unwrap().0,
+            "s3://ads/ckpt"
+        );
+        assert_eq!(
+            v.expand("${dir}", Some("bi"), "k", "o").unwrap().0,
+            "s3://g/ckpt"
+        );
         assert_eq!(v.expand("${dir}", None, "k", "o").unwrap().0, "s3://g/ckpt");
-        assert_eq!(v.expand("cost $5 $$x", None, "k", "o").unwrap().0, "cost $5 $$x");
+        assert_eq!(
+            v.expand("cost $5 $$x", None, "k", "o").unwrap().0,
+            "cost $5 $$x"
+        );
     }
 
     #[test]
@@ -238,10 +251,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("`b`") && e.contains("via variable `a`"), "{e}");
-        assert!(e.contains("state.dir") && e.contains("nacos ads/flink.yaml"), "{e}");
+        assert!(
+            e.contains("state.dir") && e.contains("nacos ads/flink.yaml"),
+            "{e}"
+        );
         assert!(e.contains("team `ads`"), "{e}");
         // Another team does not see ads's variables.
-        let e = v.expand("${a}", Some("bi"), "k", "o").unwrap_err().to_string();
+        let e = v
+            .expand("${a}", Some("bi"), "k", "o")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("undefined variable `a`"), "{e}");
     }
 
@@ -251,16 +270,30 @@ mod tests {
             .with_global("a", "${b}")
             .with_global("b", "x${c}")
             .with_global("c", "${a}");
-        let e = v.expand("${a}", None, "k1", "f.yaml").unwrap_err().to_string();
-        assert!(e.contains("`a` -> `b` -> `c` -> `a`") && e.contains("k1"), "{e}");
-        let e = v.expand("${a", None, "k1", "f.yaml").unwrap_err().to_string();
+        let e = v
+            .expand("${a}", None, "k1", "f.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`a` -> `b` -> `c` -> `a`") && e.contains("k1"),
+            "{e}"
+        );
+        let e = v
+            .expand("${a", None, "k1", "f.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unclosed"), "{e}");
     }
 
     #[test]
     fn debug_hides_secret_values() {
-        let v = Variables::new().with_secret_global("pw", "hunter2").with_global("host", "h1");
+        let v = Variables::new()
+            .with_secret_global("pw", "hunter2")
+            .with_global("host", "h1");
         let shown = format!("{v:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("h1"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("h1"),
+            "{shown}"
+        );
     }
 }

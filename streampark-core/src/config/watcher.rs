@@ -114,7 +114,10 @@ impl ConfigWatcher {
 
     /// Replaces the key prefixes whose changes apply live.
     #[must_use]
-    pub fn with_live_prefixes<S: Into<String>>(mut self, prefixes: impl IntoIterator<Item = S>) -> Self {
+    pub fn with_live_prefixes<S: Into<String>>(
+        mut self,
+        prefixes: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.live_prefixes = prefixes.into_iter().map(Into::into).collect();
         self
     }
@@ -168,10 +171,10 @@ impl ConfigWatcher {
                 }
             });
         }
-        Ok(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|u| (u, rx))
-        })
-        .boxed())
+        Ok(
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|u| (u, rx)) })
+                .boxed(),
+        )
     }
 }
 
@@ -267,11 +270,22 @@ mod tests {
     #[test]
     fn classifies_live_restart_rejected_and_deleted() {
         let c = ctx();
-        assert!(c.process(doc("a: 1\nstreampark.alert.route: ops\n")).is_none());
+        assert!(
+            c.process(doc("a: 1\nstreampark.alert.route: ops\n"))
+                .is_none()
+        );
         // comment-only edit: same keys, no update
-        assert!(c.process(doc("# hi\na: 1\nstreampark.alert.route: ops\n")).is_none());
+        assert!(
+            c.process(doc("# hi\na: 1\nstreampark.alert.route: ops\n"))
+                .is_none()
+        );
         match c.process(doc("a: 1\nstreampark.alert.route: oncall\n")) {
-            Some(ConfigUpdate::Changed { apply, changed_keys, jobs, .. }) => {
+            Some(ConfigUpdate::Changed {
+                apply,
+                changed_keys,
+                jobs,
+                ..
+            }) => {
                 assert_eq!(apply, ApplyMode::Live);
                 assert_eq!(changed_keys, vec!["streampark.alert.route"]);
                 assert_eq!(jobs[0].as_str(), "j1");
@@ -279,7 +293,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match c.process(doc("a: 2\nstreampark.alert.route: oncall\n")) {
-            Some(ConfigUpdate::Changed { apply, changed_keys, .. }) => {
+            Some(ConfigUpdate::Changed {
+                apply,
+                changed_keys,
+                ..
+            }) => {
                 assert_eq!(apply, ApplyMode::Restart);
                 assert_eq!(changed_keys, vec!["a"]);
             }

@@ -203,7 +203,12 @@ impl Client {
             NacosApi::V3 => return Ok(Mode::V3),
             NacosApi::Auto => {}
         }
-        if let Some(m) = self.state.lock().ok().and_then(|s| s.modes.get(&idx).copied()) {
+        if let Some(m) = self
+            .state
+            .lock()
+            .ok()
+            .and_then(|s| s.modes.get(&idx).copied())
+        {
             return Ok(m);
         }
         // Nacos 1.x/2.x answer `GET /v1/console/server/state`; 3.x has no v1 API.
@@ -236,7 +241,12 @@ impl Client {
         Ok(mode)
     }
 
-    async fn token(&self, idx: usize, mode: Mode, force: bool) -> std::result::Result<Option<String>, Attempt> {
+    async fn token(
+        &self,
+        idx: usize,
+        mode: Mode,
+        force: bool,
+    ) -> std::result::Result<Option<String>, Attempt> {
         let (Some(user), Some(pass)) = (&self.username, &self.password) else {
             return Ok(None);
         };
@@ -359,7 +369,11 @@ impl Client {
         }
         Err(Attempt::Fatal(Error::PermissionDenied {
             backend: BACKEND,
-            reason: format!("{} refused by {}", op.name(), self.shown(idx, &Method::GET, "")),
+            reason: format!(
+                "{} refused by {}",
+                op.name(),
+                self.shown(idx, &Method::GET, "")
+            ),
         }))
     }
 
@@ -394,7 +408,10 @@ impl Client {
             }
             (Mode::V1, Op::Listen(k, md5)) => {
                 form.push(("Listening-Configs", listening_configs(k, md5)));
-                headers.push(("Long-Pulling-Timeout", self.long_poll.as_millis().to_string()));
+                headers.push((
+                    "Long-Pulling-Timeout",
+                    self.long_poll.as_millis().to_string(),
+                ));
                 timeout = self.long_poll + self.long_poll / 2 + Duration::from_secs(5);
                 (Method::POST, "v1/cs/configs/listener")
             }
@@ -601,7 +618,10 @@ mod tests {
     fn changed_keys_from_the_docs_example() {
         // The Open API page's example answer of the listener.
         let keys = parse_changed_keys("dataId%02group%02tenant%01");
-        assert_eq!(keys, vec![("dataId".into(), "group".into(), "tenant".into())]);
+        assert_eq!(
+            keys,
+            vec![("dataId".into(), "group".into(), "tenant".into())]
+        );
         assert!(parse_changed_keys("").is_empty());
         assert!(parse_changed_keys("\n").is_empty());
         let fixture = include_str!("../../../tests/fixtures/nacos/listener_changed.txt");

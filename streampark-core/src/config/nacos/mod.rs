@@ -49,7 +49,14 @@ pub struct NacosSourceBuilder {
 impl fmt::Debug for NacosSourceBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NacosSourceBuilder")
-            .field("servers", &self.servers.iter().map(|s| crate::spi::redact_url(s)).collect::<Vec<_>>())
+            .field(
+                "servers",
+                &self
+                    .servers
+                    .iter()
+                    .map(|s| crate::spi::redact_url(s))
+                    .collect::<Vec<_>>(),
+            )
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "******"))
             .field("cache_dir", &self.cache_dir)
@@ -73,7 +80,11 @@ impl NacosSourceBuilder {
 
     /// Logs in with a user name and password (`POST /v1/auth/login`) and sends the access
     /// token, renewed before `tokenTtl` runs out and after a 403.
-    pub fn with_credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+    pub fn with_credentials(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
         self
@@ -158,22 +169,30 @@ impl NacosSourceBuilder {
         }
         let nz = |name: &str, d: Option<Duration>, default: Duration| -> Result<Duration> {
             match d {
-                Some(d) if d.is_zero() => Err(Error::invalid_config(BACKEND, name, "must not be zero")),
+                Some(d) if d.is_zero() => {
+                    Err(Error::invalid_config(BACKEND, name, "must not be zero"))
+                }
                 Some(d) => Ok(d),
                 None => Ok(default),
             }
         };
-        let request_timeout = nz("request_timeout", self.request_timeout, Duration::from_secs(5))?;
+        let request_timeout = nz(
+            "request_timeout",
+            self.request_timeout,
+            Duration::from_secs(5),
+        )?;
         let long_poll = nz("long_poll_timeout", self.long_poll, Duration::from_secs(30))?;
         let poll_interval = nz("poll_interval", self.poll_interval, Duration::from_secs(1))?;
         let max_backoff = nz("max_backoff", self.max_backoff, Duration::from_secs(10))?;
         let http = match self.http {
             Some(c) => c,
-            None => crate::spi::http_client_builder()?.build().map_err(|e| Error::Other {
-                backend: BACKEND,
-                message: "building the HTTP client".into(),
-                source: Some(Box::new(e)),
-            })?,
+            None => crate::spi::http_client_builder()?
+                .build()
+                .map_err(|e| Error::Other {
+                    backend: BACKEND,
+                    message: "building the HTTP client".into(),
+                    source: Some(Box::new(e)),
+                })?,
         };
         Ok(NacosSource {
             inner: Arc::new(Inner {
@@ -240,7 +259,10 @@ impl fmt::Debug for NacosSource {
         f.debug_struct("NacosSource")
             .field("servers", &servers)
             .field("username", &self.inner.client.username)
-            .field("password", &self.inner.client.password.as_ref().map(|_| "******"))
+            .field(
+                "password",
+                &self.inner.client.password.as_ref().map(|_| "******"),
+            )
             .field("cache_dir", &self.inner.cache_dir)
             .finish_non_exhaustive()
     }
@@ -270,9 +292,17 @@ impl NacosSource {
     /// # Errors
     /// An invalid key; every server failed; permission denied.
     #[tracing::instrument(name = "config.publish", skip_all, fields(source = "nacos", key = %key), err(level = tracing::Level::WARN))]
-    pub async fn publish(&self, key: &ConfigKey, content: &str, format: ConfigFormat) -> Result<()> {
+    pub async fn publish(
+        &self,
+        key: &ConfigKey,
+        content: &str,
+        format: ConfigFormat,
+    ) -> Result<()> {
         check_key(key)?;
-        self.inner.client.call(Op::Publish(key, content, format)).await?;
+        self.inner
+            .client
+            .call(Op::Publish(key, content, format))
+            .await?;
         Ok(())
     }
 
