@@ -227,18 +227,22 @@ async fn long_poll_timeouts_produce_no_events() {
     let mut s = nacos.watch(&key).await.unwrap();
     assert_eq!(content(&next(&mut s).await), "a: 1\n");
 
-    // Several long polls time out with an empty answer: nothing is emitted.
-    let quiet = tokio::time::timeout(Duration::from_millis(1200), s.next()).await;
-    assert!(quiet.is_err(), "no event without a change: {quiet:?}");
-    let polls = sim
-        .requests()
-        .iter()
-        .filter(|r| r.as_str() == "POST /v1/cs/configs/listener")
-        .count();
-    assert!(
-        polls >= 2,
-        "the listener was re-armed after timeouts ({polls})"
-    );
+    // Several long polls time out with an empty answer: nothing is emitted meanwhile.
+    let polls = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.as_str() == "POST /v1/cs/configs/listener")
+            .count()
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while polls() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "listener not re-armed"
+        );
+        let quiet = tokio::time::timeout(Duration::from_millis(100), s.next()).await;
+        assert!(quiet.is_err(), "no event without a change: {quiet:?}");
+    }
 
     sim.publish("ns1", "DEFAULT_GROUP", "lp.yaml", "a: 2\n");
     assert_eq!(content(&next(&mut s).await), "a: 2\n");
@@ -478,5 +482,90 @@ async fn watcher_classifies_nacos_changes_for_jobs() {
             assert_eq!(changed_keys, vec!["parallelism.default"]);
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// Passwords, tokens and secret values never reach the logs, even at TRACE level and
+/// through failures (bad login, outage, 403 renewal, malformed version).
+#[test]
+fn secrets_stay_out_of_logs_and_errors() {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut errors = Vec::new();
+    tracing::subscriber::with_default(subscriber, || {
+        rt.block_on(async {
+            let mut sim = NacosSim::builder()
+                .with_user("nacos", "pw-SECRET-1")
+                .start()
+                .await
+                .unwrap();
+            let key = ConfigKey::new("db.properties");
+            sim.publish(
+                "",
+                "DEFAULT_GROUP",
+                "db.properties",
+                "db.password=VALUE-SECRET-2\n",
+            );
+            let bad = fast(NacosSource::builder().with_server(sim.url()))
+                .with_credentials("nacos", "wrong-SECRET-3")
+                .build()
+                .unwrap();
+            errors.push(format!("{:?}", bad.get(&key).await.unwrap_err()));
+            let good = fast(NacosSource::builder().with_server(sim.url()))
+                .with_credentials("nacos", "pw-SECRET-1")
+                .build()
+                .unwrap();
+            let doc = good.get(&key).await.unwrap().unwrap();
+            let mut flat = doc.parse().unwrap();
+            flat.mark_secrets(&Default::default());
+            errors.push(format!("{flat:?} {flat} {doc:?} {good:?}"));
+            errors.push(flat.get_u64("db.password").unwrap_err().to_string());
+            sim.revoke_tokens();
+            good.get(&key).await.unwrap();
+            sim.stop().await;
+            let e = good.get(&key).await.unwrap_err();
+            // The whole source chain, not only the top error.
+            let mut chain = format!("{e:?}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                chain.push_str(&format!(" / {s} {s:?}"));
+                src = s.source();
+            }
+            errors.push(chain);
+        })
+    });
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("nacos"), "the test captured logs: {logs}");
+    let all = format!("{logs}\n{}", errors.join("\n"));
+    for secret in [
+        "SECRET-1",
+        "VALUE-SECRET-2",
+        "SECRET-3",
+        "eyJhbGciOiJIUzI1NiJ9.sim-",
+    ] {
+        assert!(!all.contains(secret), "`{secret}` leaked:\n{all}");
     }
 }

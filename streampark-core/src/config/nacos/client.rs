@@ -124,7 +124,8 @@ fn unavailable(what: String, e: reqwest::Error) -> Error {
         backend: BACKEND,
         what,
         retry_after: None,
-        source: Some(Box::new(e)),
+        // reqwest's error carries the URL, whose query holds the access token.
+        source: Some(Box::new(e.without_url())),
     }
 }
 
@@ -297,8 +298,14 @@ impl Client {
             Attempt::Next(Error::Protocol {
                 backend: BACKEND,
                 endpoint: shown.clone(),
-                reason: "login answer is not {accessToken, tokenTtl}".into(),
-                source: Some(Box::new(e)),
+                // serde's message may quote the answer, which holds the token: say where only.
+                reason: format!(
+                    "login answer is not {{accessToken, tokenTtl}} ({:?} error at line {} column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+                source: None,
             })
         })?;
         let ttl = Duration::from_secs(reply.token_ttl.max(1));
