@@ -392,12 +392,15 @@ impl Client {
         token: Option<&str>,
     ) -> std::result::Result<(Method, &'static str, reqwest::Response), Attempt> {
         let mut q: Vec<(&str, String)> = Vec::new();
+        let mut headers: Vec<(&str, String)> = Vec::new();
         if let Some(t) = token {
+            // The v1 docs pass it as a query parameter, the 3.x quickstart as a header:
+            // Nacos reads either, so send both.
             q.push(("accessToken", t.to_string()));
+            headers.push(("accessToken", t.to_string()));
         }
         let mut form: Vec<(&str, String)> = Vec::new();
         let mut timeout = self.request_timeout;
-        let mut headers: Vec<(&str, String)> = Vec::new();
         let (method, path) = match (mode, op) {
             (Mode::V1, Op::Get(k)) => {
                 q.extend(v1_key(k));
