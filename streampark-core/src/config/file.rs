@@ -281,9 +281,29 @@ impl WatchTask {
         }
     }
 
+    /// Reads the file; when it differs from the last version, reads again after the debounce
+    /// time until two reads agree, so a file caught half-written (truncated, not yet
+    /// rewritten) is never sent.
+    async fn read_settled(&self) -> Result<Option<ConfigDoc>> {
+        let mut seen = read(&self.key, &self.path)?;
+        for _ in 0..20 {
+            let md5 = seen.as_ref().map(|d| d.md5().to_string());
+            if md5 == self.last {
+                break;
+            }
+            tokio::time::sleep(self.debounce.max(Duration::from_millis(5))).await;
+            let again = read(&self.key, &self.path)?;
+            if again.as_ref().map(ConfigDoc::md5) == md5.as_deref() {
+                break;
+            }
+            seen = again;
+        }
+        Ok(seen)
+    }
+
     /// Reads the file and sends what changed; `false` when the receiver is gone.
     async fn check(&mut self, tx: &mpsc::Sender<ConfigEvent>) -> bool {
-        let event = match read(&self.key, &self.path) {
+        let event = match self.read_settled().await {
             Ok(Some(doc)) => {
                 self.failing = false;
                 if self.last.as_deref() == Some(doc.md5()) {
