@@ -569,3 +569,106 @@ fn secrets_stay_out_of_logs_and_errors() {
         assert!(!all.contains(secret), "`{secret}` leaked:\n{all}");
     }
 }
+
+/// defaults < files < Nacos < job overrides, variables with a team scope, secrets, typed
+/// extraction into the JobSpec; a malformed Nacos version keeps the last good one.
+#[tokio::test]
+async fn layered_files_nacos_and_job_overrides_into_a_spec() {
+    use std::collections::BTreeMap;
+    use streampark_core::config::{FileSource, Layered, Variables};
+    use streampark_core::{JobSpec, RestartPolicy};
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ads.properties"),
+        "parallelism.default=2\nstate.checkpoints.dir=${ckpt_root}/orders\n\
+         execution.checkpointing.interval=1 min\n",
+    )
+    .unwrap();
+    let sim = NacosSim::builder().start().await.unwrap();
+    sim.publish(
+        "prod",
+        "ads",
+        "orders.yaml",
+        "execution:\n  checkpointing:\n    interval: 30 s\nparallelism.default: 4\n\
+         s3.access-key: ${s3_key}\nstreampark:\n  restart:\n    type: fixed-delay\n    delay: 15 s\n",
+    );
+    let nacos = fast(NacosSource::builder().with_server(sim.url()))
+        .build()
+        .unwrap();
+    let layered = Layered::builder()
+        .with_values(
+            "defaults",
+            [
+                ("parallelism.default", "1"),
+                ("taskmanager.numberOfTaskSlots", "2"),
+            ],
+        )
+        .with_required_source(
+            "files",
+            Arc::new(FileSource::new(dir.path()).unwrap()),
+            ConfigKey::new("ads.properties"),
+        )
+        .with_source(
+            "nacos",
+            Arc::new(nacos),
+            ConfigKey::new("orders.yaml")
+                .with_group("ads")
+                .with_namespace("prod"),
+        )
+        .with_variables(
+            Variables::new()
+                .with_global("ckpt_root", "s3://global")
+                .with_team("ads", "ckpt_root", "s3://ads")
+                .with_secret_team("ads", "s3_key", "AKIA-SECRET-9"),
+        )
+        .with_secret_policy(
+            streampark_core::config::SecretPolicy::default().with_pattern("*access-key*"),
+        )
+        .build()
+        .unwrap();
+    let mut spec = JobSpec::sql("orders", "INSERT INTO k SELECT * FROM s")
+        .unwrap()
+        .with_config("parallelism.default", "8");
+    let overrides: BTreeMap<String, String> = spec.config.clone();
+    let resolved = layered.resolve(Some("ads"), &overrides).await.unwrap();
+    assert_eq!(resolved.get_str("taskmanager.numberOfTaskSlots"), Some("2")); // defaults
+    assert_eq!(
+        resolved.get_str("state.checkpoints.dir"),
+        Some("s3://ads/orders")
+    ); // files + team var
+    assert_eq!(
+        resolved.get_str("execution.checkpointing.interval"),
+        Some("30 s")
+    ); // nacos over files
+    assert_eq!(resolved.get_str("parallelism.default"), Some("8")); // job override over all
+    assert!(resolved.get("s3.access-key").unwrap().is_secret());
+    assert!(!format!("{resolved:?} {resolved}").contains("AKIA-SECRET-9"));
+
+    resolved.apply_to_spec(&mut spec).unwrap();
+    assert_eq!(spec.parallelism, Some(8));
+    assert_eq!(spec.config["s3.access-key"], "AKIA-SECRET-9");
+    assert_eq!(
+        spec.restart,
+        RestartPolicy::FixedDelay {
+            delay: Duration::from_secs(15),
+            max_attempts: 3
+        }
+    );
+
+    // A malformed Nacos version: the last good one stays in force.
+    sim.publish("prod", "ads", "orders.yaml", "execution: [\n");
+    let again = layered.resolve(Some("ads"), &overrides).await.unwrap();
+    assert_eq!(
+        again.get_str("execution.checkpointing.interval"),
+        Some("30 s")
+    );
+    // Another team does not see ads's secret variable: an error naming it and where.
+    let e = layered
+        .resolve(Some("bi"), &overrides)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`s3_key`") && e.contains("s3.access-key"), "{e}");
+    assert!(e.contains("orders.yaml") && e.contains("team `bi`"), "{e}");
+}
