@@ -7,6 +7,8 @@
 //! - [`flink`]: a typed Flink REST client with timeouts;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
 //! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
+//! - [`config`]: the configuration center (files, Nacos with feature `nacos`, layering,
+//!   variables, secrets, live updates);
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
 //! - [`sql`]: [`FlinkSqlChecker`], Flink SQL checked in-process, agreeing with Flink's parser;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
@@ -34,6 +36,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod alert;
+pub mod config;
 pub mod deploy;
 mod error;
 pub mod flink;
