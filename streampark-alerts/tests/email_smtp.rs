@@ -66,17 +66,20 @@ async fn email_reaches_a_real_smtp_server() {
         b = b.with_credentials(u, p);
     }
     let sink = b.build().unwrap();
-    let alert = Alert::new(Severity::Critical, format!("orders job failed {marker}"))
-        .with_text("TaskManager lost <3 times>")
-        .with_job("orders")
-        .with_label("cluster", "yarn-prod")
-        .with_link("Flink UI", "http://jm.example:8081/#/job/abc");
+    let alert = Alert::new(
+        Severity::Critical,
+        format!("订单作业失败 orders job failed {marker}"),
+    )
+    .with_text("TaskManager lost <3 times>\n检查点超时 (checkpoint timed out)")
+    .with_job("orders")
+    .with_label("cluster", "yarn-prod")
+    .with_link("Flink UI", "http://jm.example:8081/#/job/abc");
     sink.send(&alert).await.unwrap();
 
     let m = read_back(&out, &marker).await;
     assert_eq!(
         m["subject"],
-        format!("[CRITICAL] orders job failed {marker}")
+        format!("[CRITICAL] 订单作业失败 orders job failed {marker}")
     );
     assert_eq!(m["mail_from"], "alerts@example.com");
     assert_eq!(
@@ -96,7 +99,11 @@ async fn email_reaches_a_real_smtp_server() {
         text.contains("TaskManager lost <3 times>") && text.contains("Job: orders"),
         "{text}"
     );
-    assert!(text.contains("cluster: yarn-prod"), "{text}");
+    // Non-ASCII survives the encoding (RFC 2047 subject, encoded bodies).
+    assert!(
+        text.contains("cluster: yarn-prod") && text.contains("检查点超时"),
+        "{text}"
+    );
     let html = m["html"].as_str().unwrap();
     assert!(
         html.contains("<h2") && html.contains("TaskManager lost &lt;3 times&gt;"),
