@@ -83,7 +83,9 @@ pub use clock::{Clock, SystemClock, VirtualClock};
 pub use layers::{
     RateLimit, RetryLayer, SinkLayer, SinkStack, ThrottleLayer, ThrottleStats, TimeoutLayer,
 };
-pub use router::{Delivery, InhibitRule, MatchOp, Matcher, Router, RouterBuilder, RouterConfig};
+pub use router::{
+    Delivery, InhibitRule, MatchOp, Matcher, Route, Router, RouterBuilder, RouterConfig,
+};
 pub use secret::Secret;
 pub use sinks::*;
 pub use streampark_core::{Alert, AlertError, AlertLink, AlertSink, AlertStatus, Severity};

@@ -362,3 +362,46 @@ async fn file_built_receivers_reach_the_chat_endpoints() {
         .unwrap();
     assert_eq!(dt.body["at"]["atMobiles"][0], "13800000009");
 }
+
+#[tokio::test]
+async fn routes_built_in_code() {
+    use streampark_alerts::{Matcher, Route};
+    let clock = VirtualClock::new();
+    let (ops, oncall, ads) = (MemorySink::new(), MemorySink::new(), MemorySink::new());
+    let config = RouterConfig::new("ops")
+        .with_group_by(["job"])
+        .with_group_wait(secs(10))
+        .with_route(
+            Route::new("oncall")
+                .with_matcher(Matcher::severity_at_least(Severity::Critical))
+                .with_continue(true),
+        )
+        .with_route(
+            Route::new("ads")
+                .with_matcher(Matcher::eq("team", "ads"))
+                .with_group_wait(secs(60)),
+        );
+    let router = Router::builder(config)
+        .with_clock(Arc::new(clock.clone()))
+        .with_receiver_sink("ops", ops.clone())
+        .with_receiver_sink("oncall", oncall.clone())
+        .with_receiver_sink("ads", ads.clone())
+        .with_inhibit_rule(InhibitRule::critical_silences_lesser())
+        .build()
+        .unwrap();
+    assert_eq!(
+        router.ingest(crit("orders").with_team("ads")),
+        ["oncall", "ads"]
+    );
+    assert_eq!(router.ingest(minor("clicks")), ["ops"]);
+    clock.advance(secs(10));
+    router.flush_due().await;
+    assert_eq!((oncall.len(), ads.len(), ops.len()), (1, 0, 1));
+    clock.advance(secs(50));
+    router.flush_due().await;
+    assert_eq!(ads.len(), 1, "the ads route waits its own 60 s");
+    let bad = Router::builder(RouterConfig::new("ops").with_route(Route::new("x")))
+        .with_receiver_sink("y", MemorySink::new())
+        .build();
+    assert!(bad.unwrap_err().to_string().contains("`y`"));
+}

@@ -53,7 +53,7 @@ pub struct RouterConfig {
     pub(crate) source: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RouteConfig {
     pub(crate) receiver: Option<String>,
@@ -80,7 +80,7 @@ pub(crate) struct InhibitConfig {
     pub(crate) equal: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReceiverConfig {
     pub(crate) name: String,
@@ -145,6 +145,68 @@ pub(crate) struct EmailConfig {
 #[serde(deny_unknown_fields)]
 pub(crate) struct LogConfig {
     pub(crate) name: Option<String>,
+}
+
+/// A route of a [`RouterConfig`] built in code (the file form is `route:` / `routes:`).
+///
+/// ```
+/// use std::time::Duration;
+/// use streampark_alerts::{Matcher, Route, RouterConfig};
+/// use streampark_core::Severity;
+/// let config = RouterConfig::new("ops")
+///     .with_group_by(["job"])
+///     .with_group_wait(Duration::from_secs(30))
+///     .with_route(Route::new("oncall").with_matcher(Matcher::severity_at_least(Severity::Critical)).with_continue(true))
+///     .with_route(Route::new("ads").with_matcher(Matcher::eq("team", "ads")));
+/// assert_eq!(config.receiver_names(), ["ops", "oncall", "ads"]);
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Route(pub(crate) RouteConfig);
+
+impl Route {
+    /// A route to `receiver` that matches every alert until matchers are added.
+    pub fn new(receiver: impl Into<String>) -> Self {
+        Route(RouteConfig {
+            receiver: Some(receiver.into()),
+            ..RouteConfig::default()
+        })
+    }
+    /// Adds a matcher (all must match).
+    pub fn with_matcher(mut self, m: Matcher) -> Self {
+        self.0.matchers.push(MatcherStr(m));
+        self
+    }
+    /// Keeps matching the following siblings after this route matched.
+    pub fn with_continue(mut self, on: bool) -> Self {
+        self.0.cont = on;
+        self
+    }
+    /// Groups by these labels (`...` for all).
+    pub fn with_group_by<S: Into<String>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
+        self.0.group_by = Some(labels.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Wait before the first notification of a new group.
+    pub fn with_group_wait(mut self, d: Duration) -> Self {
+        self.0.group_wait = Some(Dur(d));
+        self
+    }
+    /// Wait before notifying a group again about changes.
+    pub fn with_group_interval(mut self, d: Duration) -> Self {
+        self.0.group_interval = Some(Dur(d));
+        self
+    }
+    /// Resend an unchanged firing group after this.
+    pub fn with_repeat_interval(mut self, d: Duration) -> Self {
+        self.0.repeat_interval = Some(Dur(d));
+        self
+    }
+    /// Adds a child route.
+    pub fn with_route(mut self, child: Route) -> Self {
+        self.0.routes.push(child.0);
+        self
+    }
 }
 
 /// A matcher parsed while deserializing, so errors carry the key and line.
@@ -252,6 +314,72 @@ impl std::fmt::Debug for RouterConfig {
 }
 
 impl RouterConfig {
+    /// A configuration built in code: a root route to `default_receiver`. Receivers named by
+    /// routes are declared automatically; give them sinks with
+    /// [`crate::RouterBuilder::with_receiver_sink`].
+    pub fn new(default_receiver: impl Into<String>) -> Self {
+        let name = default_receiver.into();
+        RouterConfig {
+            route: Route::new(name.clone()).0,
+            inhibit_rules: Vec::new(),
+            receivers: vec![ReceiverConfig {
+                name,
+                ..ReceiverConfig::default()
+            }],
+            source: None,
+        }
+    }
+
+    fn declare(&mut self, r: &RouteConfig) {
+        if let Some(name) = &r.receiver
+            && !self.receivers.iter().any(|x| &x.name == name)
+        {
+            self.receivers.push(ReceiverConfig {
+                name: name.clone(),
+                ..ReceiverConfig::default()
+            });
+        }
+        for c in &r.routes {
+            self.declare(c);
+        }
+    }
+
+    /// Adds a child route to the root.
+    #[must_use]
+    pub fn with_route(mut self, route: Route) -> Self {
+        self.declare(&route.0);
+        self.route.routes.push(route.0);
+        self
+    }
+
+    /// The root's grouping labels (`...` for all).
+    #[must_use]
+    pub fn with_group_by<S: Into<String>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
+        self.route.group_by = Some(labels.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The root's group wait (default 30 s).
+    #[must_use]
+    pub fn with_group_wait(mut self, d: Duration) -> Self {
+        self.route.group_wait = Some(Dur(d));
+        self
+    }
+
+    /// The root's group interval (default 5 min).
+    #[must_use]
+    pub fn with_group_interval(mut self, d: Duration) -> Self {
+        self.route.group_interval = Some(Dur(d));
+        self
+    }
+
+    /// The root's repeat interval (default 4 h).
+    #[must_use]
+    pub fn with_repeat_interval(mut self, d: Duration) -> Self {
+        self.route.repeat_interval = Some(Dur(d));
+        self
+    }
+
     /// Parses YAML.
     ///
     /// # Errors
@@ -341,7 +469,7 @@ impl RouterConfig {
             .unwrap_or_default()
     }
 
-    fn validate(&self) -> Result<(), AlertError> {
+    pub(crate) fn validate(&self) -> Result<(), AlertError> {
         let mut names = HashSet::new();
         for (i, r) in self.receivers.iter().enumerate() {
             if r.name.trim().is_empty() {

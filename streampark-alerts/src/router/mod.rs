@@ -29,7 +29,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use streampark_core::{Alert, AlertError, AlertSink, AlertStatus};
 
-pub use config::RouterConfig;
+pub use config::{Route, RouterConfig};
 pub use matcher::{MatchOp, Matcher};
 
 use crate::clock::{self, Clock};
@@ -76,7 +76,7 @@ enum GroupBy {
 }
 
 #[derive(Debug)]
-struct Route {
+struct RouteNode {
     id: usize,
     receiver: String,
     matchers: Vec<Matcher>,
@@ -85,11 +85,15 @@ struct Route {
     group_wait: Duration,
     group_interval: Duration,
     repeat_interval: Duration,
-    children: Vec<Route>,
+    children: Vec<RouteNode>,
 }
 
-impl Route {
-    fn from_config(c: &config::RouteConfig, parent: Option<&Route>, next_id: &mut usize) -> Route {
+impl RouteNode {
+    fn from_config(
+        c: &config::RouteConfig,
+        parent: Option<&RouteNode>,
+        next_id: &mut usize,
+    ) -> RouteNode {
         let id = *next_id;
         *next_id += 1;
         let group_by = match &c.group_by {
@@ -100,7 +104,7 @@ impl Route {
         let pick = |own: Option<config::Dur>, inherited: Option<Duration>, default: Duration| {
             own.map(|d| d.0).or(inherited).unwrap_or(default)
         };
-        let mut r = Route {
+        let mut r = RouteNode {
             id,
             receiver: c
                 .receiver
@@ -130,7 +134,7 @@ impl Route {
         let children = c
             .routes
             .iter()
-            .map(|k| Route::from_config(k, Some(&r), next_id))
+            .map(|k| RouteNode::from_config(k, Some(&r), next_id))
             .collect();
         r.children = children;
         r
@@ -141,7 +145,7 @@ impl Route {
     }
 
     /// Alertmanager's `Route.Match`: the deepest matching routes, honouring `continue`.
-    fn collect<'a>(&'a self, alert: &Alert, out: &mut Vec<&'a Route>) {
+    fn collect<'a>(&'a self, alert: &Alert, out: &mut Vec<&'a RouteNode>) {
         let before = out.len();
         for c in &self.children {
             if c.matches(alert) {
@@ -220,7 +224,7 @@ pub struct Delivery {
 }
 
 struct Inner {
-    root: Route,
+    root: RouteNode,
     receivers: HashMap<String, Vec<Arc<dyn AlertSink>>>,
     inhibit: Vec<InhibitRule>,
     clock: Arc<dyn Clock>,
@@ -307,6 +311,7 @@ impl RouterBuilder {
     /// [`AlertError::InvalidConfig`] for a sink whose settings are invalid (the sink's name is
     /// `receiver/kind`) or a sink added to an undefined receiver.
     pub fn build(self) -> Result<Router, AlertError> {
+        self.config.validate()?;
         let mut receivers: HashMap<String, Vec<Arc<dyn AlertSink>>> = HashMap::new();
         for r in &self.config.receivers {
             receivers.insert(r.name.clone(), receivers::build(r, &self.clock)?);
@@ -333,7 +338,7 @@ impl RouterBuilder {
             .collect();
         inhibit.extend(self.inhibit);
         let mut next_id = 0;
-        let root = Route::from_config(&self.config.route, None, &mut next_id);
+        let root = RouteNode::from_config(&self.config.route, None, &mut next_id);
         Ok(Router {
             inner: Arc::new(Inner {
                 root,
