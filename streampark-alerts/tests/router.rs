@@ -405,3 +405,30 @@ async fn routes_built_in_code() {
         .build();
     assert!(bad.unwrap_err().to_string().contains("`y`"));
 }
+
+#[tokio::test]
+async fn resolve_timeout_resolves_alerts_that_stop_coming() {
+    let src = "global:\n  resolve_timeout: 5m\nroute:\n  receiver: ops\n  group_by: [job]\n  group_wait: 30s\n  group_interval: 1m\nreceivers:\n  - name: ops\n";
+    let clock = VirtualClock::new();
+    let ops = MemorySink::new();
+    let router = Router::builder(RouterConfig::from_yaml_str(src).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .with_receiver_sink("ops", ops.clone())
+        .build()
+        .unwrap();
+    router.ingest(minor("orders"));
+    router.ingest(minor("clicks"));
+    clock.advance(secs(30));
+    router.flush_due().await;
+    assert_eq!(ops.len(), 2);
+    // `clicks` keeps coming; `orders` stops.
+    for _ in 0..5 {
+        clock.advance(secs(60));
+        router.ingest(minor("clicks"));
+        router.flush_due().await;
+    }
+    // At 330 s, orders was last seen at 0 s (> 5 min ago): its resolution goes out.
+    let got = ops.alerts();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[2].is_resolved() && got[2].job.as_deref() == Some("orders"));
+}

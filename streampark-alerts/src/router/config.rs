@@ -1,6 +1,8 @@
 //! The router's file format (YAML or JSON), with Alertmanager's names:
 //!
 //! ```yaml
+//! global:
+//!   resolve_timeout: 5m        # optional: firing alerts not re-sent for 5m count as resolved
 //! route:                       # the root: matches everything
 //!   receiver: ops              # the default receiver
 //!   group_by: [job, alertname] # or ['...'] for every label; [] = one group per route
@@ -44,6 +46,8 @@ use crate::secret::Secret;
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouterConfig {
+    #[serde(default)]
+    pub(crate) global: GlobalConfig,
     pub(crate) route: RouteConfig,
     #[serde(default)]
     pub(crate) inhibit_rules: Vec<InhibitConfig>,
@@ -51,6 +55,12 @@ pub struct RouterConfig {
     pub(crate) receivers: Vec<ReceiverConfig>,
     #[serde(skip)]
     pub(crate) source: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GlobalConfig {
+    pub(crate) resolve_timeout: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -320,6 +330,7 @@ impl RouterConfig {
     pub fn new(default_receiver: impl Into<String>) -> Self {
         let name = default_receiver.into();
         RouterConfig {
+            global: GlobalConfig::default(),
             route: Route::new(name.clone()).0,
             inhibit_rules: Vec::new(),
             receivers: vec![ReceiverConfig {
@@ -356,6 +367,14 @@ impl RouterConfig {
     #[must_use]
     pub fn with_group_by<S: Into<String>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
         self.route.group_by = Some(labels.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Treats a firing alert as resolved when it has not been ingested again for `d`
+    /// (`global.resolve_timeout` in a file). Off by default: the engine sends resolutions.
+    #[must_use]
+    pub fn with_resolve_timeout(mut self, d: Duration) -> Self {
+        self.global.resolve_timeout = Some(Dur(d));
         self
     }
 

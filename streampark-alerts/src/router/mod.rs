@@ -205,6 +205,8 @@ struct State {
     groups: BTreeMap<(usize, String), Group>,
     /// Firing alerts by fingerprint, for inhibition.
     active: HashMap<String, Alert>,
+    /// When each firing alert was last ingested, for `resolve_timeout`.
+    seen: HashMap<String, Duration>,
 }
 
 /// One notification to one sink of a receiver, as reported by [`Router::flush_due`].
@@ -227,6 +229,7 @@ struct Inner {
     root: RouteNode,
     receivers: HashMap<String, Vec<Arc<dyn AlertSink>>>,
     inhibit: Vec<InhibitRule>,
+    resolve_timeout: Option<Duration>,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
     wake: tokio::sync::Notify,
@@ -344,6 +347,7 @@ impl RouterBuilder {
                 root,
                 receivers,
                 inhibit,
+                resolve_timeout: self.config.global.resolve_timeout.map(|d| d.0),
                 clock: self.clock,
                 state: Mutex::new(State::default()),
                 wake: tokio::sync::Notify::new(),
@@ -476,8 +480,10 @@ impl Router {
             let mut st = self.lock();
             if alert.is_resolved() {
                 st.active.remove(&fp);
+                st.seen.remove(&fp);
             } else {
                 st.active.insert(fp.clone(), alert.clone());
+                st.seen.insert(fp.clone(), now);
             }
             for r in &routes {
                 let labels = r.group_labels(&alert);
@@ -521,6 +527,35 @@ impl Router {
     /// Sends the notifications of every group now, due or not (shutdown, one-shot tools).
     pub async fn flush_all(&self) -> Vec<Delivery> {
         self.flush(true).await
+    }
+
+    /// Resolves firing alerts not ingested again within `resolve_timeout`.
+    fn expire(st: &mut State, resolve_timeout: Option<Duration>, now: Duration) {
+        let Some(rt) = resolve_timeout else { return };
+        let expired: Vec<String> = st
+            .seen
+            .iter()
+            .filter(|(_, t)| t.saturating_add(rt) <= now)
+            .map(|(fp, _)| fp.clone())
+            .collect();
+        if expired.is_empty() {
+            return;
+        }
+        let at = std::time::SystemTime::now();
+        for fp in &expired {
+            st.seen.remove(fp);
+            st.active.remove(fp);
+            tracing::debug!(fingerprint = %fp, "alert not seen within resolve_timeout; resolved");
+        }
+        for g in st.groups.values_mut() {
+            for fp in &expired {
+                if let Some(a) = g.alerts.get_mut(fp)
+                    && !a.is_resolved()
+                {
+                    *a = a.clone().resolved_at(at);
+                }
+            }
+        }
     }
 
     /// Per rule: the firing source alerts, keyed by their values of the rule's `equal` labels.
@@ -568,6 +603,7 @@ impl Router {
         let mut jobs: Vec<Job> = Vec::new();
         {
             let mut st = self.lock();
+            Self::expire(&mut st, self.inner.resolve_timeout, now);
             let inhibitors = self.inhibitors(&st);
             let keys: Vec<(usize, String)> = st
                 .groups
