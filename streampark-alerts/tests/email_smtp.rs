@@ -178,3 +178,35 @@ async fn wrong_smtp_password_is_rejected_not_retryable() {
     assert!(!err.is_retryable());
     assert!(!format!("{err} {err:?}").contains("not-the-password"));
 }
+
+#[tokio::test]
+async fn email_over_implicit_tls() {
+    let (Some((_, out, auth)), Ok(smtps)) = (env(), std::env::var("STREAMPARK_IT_SMTPS")) else {
+        eprintln!("note: STREAMPARK_IT_SMTPS not set; skipping the implicit-TLS test");
+        return;
+    };
+    let marker = format!(
+        "smtps-{}",
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut b = EmailSink::builder()
+        .with_url(format!("smtps://{smtps}"))
+        .with_accept_invalid_certs(true)
+        .with_from("alerts@example.com")
+        .with_to("oncall@example.com")
+        .with_timeout(Duration::from_secs(10));
+    if let Some((u, p)) = &auth {
+        b = b.with_credentials(u, p);
+    }
+    let sink = b.build().unwrap();
+    assert!(format!("{sink:?}").contains("Implicit"));
+    sink.send(&Alert::new(Severity::Info, format!("note {marker}")))
+        .await
+        .unwrap();
+    let m = read_back(&out, &marker).await;
+    assert_eq!(m["implicit_tls"], true, "{m}");
+    assert_eq!(m["subject"], format!("[INFO] note {marker}"));
+}
