@@ -432,3 +432,32 @@ async fn resolve_timeout_resolves_alerts_that_stop_coming() {
     assert_eq!(got.len(), 3, "{got:?}");
     assert!(got[2].is_resolved() && got[2].job.as_deref() == Some("orders"));
 }
+
+#[tokio::test]
+async fn send_resolved_false_skips_resolutions() {
+    let clock = VirtualClock::new();
+    let r = common::Receiver::start(clock.clone()).await;
+    let yaml = format!(
+        "route:\n  receiver: hooks\n  group_wait: 0s\n  group_interval: 1m\nreceivers:\n  - name: hooks\n    webhook_configs:\n      - url: '{}/hook'\n        secret: '{}'\n        send_resolved: false\n",
+        r.base(),
+        common::WH_SECRET
+    );
+    let router = Router::builder(RouterConfig::from_yaml_str(&yaml).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    router.ingest(minor("orders"));
+    router.flush_due().await;
+    router.ingest(minor("orders").resolved_at(std::time::SystemTime::now()));
+    clock.advance(secs(60));
+    let d = router.flush_due().await;
+    assert_eq!(d.len(), 1, "the resolution was processed");
+    assert!(d[0].result.is_ok());
+    let seen = r.seen();
+    assert_eq!(
+        seen.len(),
+        1,
+        "only the firing notification reached the webhook"
+    );
+    assert_eq!(seen[0].body["status"], "firing");
+}

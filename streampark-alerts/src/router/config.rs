@@ -30,7 +30,8 @@
 //!
 //! Sinks built from a file get, innermost first: a timeout per try (`timeout`, 10 s), the
 //! vendor's rate limit (DingTalk/WeCom 20/min, Feishu 5/s and 100/min, Slack 1/s) and retries
-//! (`max_attempts`, 3).
+//! (`max_attempts`, 3). `send_resolved: false` on a sink skips notifications in which every
+//! alert is resolved.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -131,6 +132,8 @@ pub(crate) struct ChatConfig {
     pub(crate) body_template: Option<String>,
     pub(crate) timeout: Option<Dur>,
     pub(crate) max_attempts: Option<u32>,
+    /// Whether to notify resolutions (default true).
+    pub(crate) send_resolved: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,6 +152,8 @@ pub(crate) struct EmailConfig {
     pub(crate) html_template: Option<String>,
     pub(crate) timeout: Option<Dur>,
     pub(crate) max_attempts: Option<u32>,
+    /// Whether to notify resolutions (default true).
+    pub(crate) send_resolved: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
