@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """A real SMTP server (aiosmtpd) for the alert email integration test.
 
-Usage: smtp_sink.py HOST PORT OUTDIR [USER PASSWORD [CERT KEY]]
+Usage: smtp_sink.py HOST PORT OUTDIR [USER PASSWORD [CERT KEY [smtps]]]
 
 Every message received is parsed with Python's own `email` package and written to OUTDIR as
 one JSON file (envelope sender and recipients, Subject/From/To headers, the text/plain and
 text/html parts decoded, the login used and whether the session ran under STARTTLS), so the
 Rust test can read it back without parsing MIME itself. With USER and PASSWORD, AUTH
-(PLAIN/LOGIN) is required and checked. With CERT and KEY (PEM), STARTTLS is offered.
+(PLAIN/LOGIN) is required and checked. With CERT and KEY (PEM), STARTTLS is offered; with
+`smtps` as well, the server speaks TLS from the first byte (implicit TLS) instead.
 """
 import email
 import email.policy
@@ -24,8 +25,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class JsonDir:
-    def __init__(self, outdir):
+    def __init__(self, outdir, implicit):
         self.outdir = outdir
+        self.implicit = implicit
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
@@ -52,7 +54,8 @@ class JsonDir:
             "text": text,
             "html": html,
             "auth_user": auth,
-            "tls": session.ssl is not None,
+            "tls": self.implicit or session.ssl is not None,
+            "implicit_tls": self.implicit,
         }
         name = uuid.uuid4().hex
         tmp = os.path.join(self.outdir, "." + name + ".tmp")
@@ -68,6 +71,7 @@ def main():
     password = sys.argv[5] if len(sys.argv) > 5 else None
     cert = sys.argv[6] if len(sys.argv) > 6 else None
     key = sys.argv[7] if len(sys.argv) > 7 else None
+    implicit = len(sys.argv) > 8 and sys.argv[8] == "smtps"
     os.makedirs(outdir, exist_ok=True)
 
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -84,8 +88,11 @@ def main():
     if cert and key:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-        kwargs["tls_context"] = context
-    controller = Controller(JsonDir(outdir), hostname=host, port=port, **kwargs)
+        if implicit:
+            kwargs["ssl_context"] = context
+        else:
+            kwargs["tls_context"] = context
+    controller = Controller(JsonDir(outdir, implicit), hostname=host, port=port, **kwargs)
     controller.start()
     print(f"smtp sink listening on {host}:{port}", flush=True)
     stop = threading.Event()

@@ -83,7 +83,9 @@ pub use clock::{Clock, SystemClock, VirtualClock};
 pub use layers::{
     RateLimit, RetryLayer, SinkLayer, SinkStack, ThrottleLayer, ThrottleStats, TimeoutLayer,
 };
-pub use router::{Delivery, InhibitRule, MatchOp, Matcher, Router, RouterBuilder, RouterConfig};
+pub use router::{
+    Delivery, InhibitRule, MatchOp, Matcher, Route, Router, RouterBuilder, RouterConfig,
+};
 pub use secret::Secret;
 pub use sinks::*;
 pub use streampark_core::{Alert, AlertError, AlertLink, AlertSink, AlertStatus, Severity};
@@ -97,3 +99,35 @@ pub mod webhook {
 
 /// Crate version, for diagnostics.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_send_sync_static() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Router>();
+        check::<RouterConfig>();
+        check::<SinkStack>();
+        check::<ThrottleLayer>();
+        check::<RetryLayer>();
+        check::<TimeoutLayer>();
+        check::<VirtualClock>();
+        check::<MemorySink>();
+        check::<LogSink>();
+        check::<Templates>();
+        #[cfg(feature = "email")]
+        check::<EmailSink>();
+        #[cfg(feature = "dingtalk")]
+        check::<DingTalkSink>();
+        #[cfg(feature = "wecom")]
+        check::<WeComSink>();
+        #[cfg(feature = "feishu")]
+        check::<FeishuSink>();
+        #[cfg(feature = "slack")]
+        check::<SlackSink>();
+        #[cfg(feature = "webhook")]
+        check::<WebhookSink>();
+    }
+}

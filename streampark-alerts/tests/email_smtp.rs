@@ -66,17 +66,20 @@ async fn email_reaches_a_real_smtp_server() {
         b = b.with_credentials(u, p);
     }
     let sink = b.build().unwrap();
-    let alert = Alert::new(Severity::Critical, format!("orders job failed {marker}"))
-        .with_text("TaskManager lost <3 times>")
-        .with_job("orders")
-        .with_label("cluster", "yarn-prod")
-        .with_link("Flink UI", "http://jm.example:8081/#/job/abc");
+    let alert = Alert::new(
+        Severity::Critical,
+        format!("订单作业失败 orders job failed {marker}"),
+    )
+    .with_text("TaskManager lost <3 times>\n检查点超时 (checkpoint timed out)")
+    .with_job("orders")
+    .with_label("cluster", "yarn-prod")
+    .with_link("Flink UI", "http://jm.example:8081/#/job/abc");
     sink.send(&alert).await.unwrap();
 
     let m = read_back(&out, &marker).await;
     assert_eq!(
         m["subject"],
-        format!("[CRITICAL] orders job failed {marker}")
+        format!("[CRITICAL] 订单作业失败 orders job failed {marker}")
     );
     assert_eq!(m["mail_from"], "alerts@example.com");
     assert_eq!(
@@ -96,7 +99,11 @@ async fn email_reaches_a_real_smtp_server() {
         text.contains("TaskManager lost <3 times>") && text.contains("Job: orders"),
         "{text}"
     );
-    assert!(text.contains("cluster: yarn-prod"), "{text}");
+    // Non-ASCII survives the encoding (RFC 2047 subject, encoded bodies).
+    assert!(
+        text.contains("cluster: yarn-prod") && text.contains("检查点超时"),
+        "{text}"
+    );
     let html = m["html"].as_str().unwrap();
     assert!(
         html.contains("<h2") && html.contains("TaskManager lost &lt;3 times&gt;"),
@@ -170,4 +177,36 @@ async fn wrong_smtp_password_is_rejected_not_retryable() {
     assert!(matches!(err, AlertError::Rejected { .. }), "{err:?}");
     assert!(!err.is_retryable());
     assert!(!format!("{err} {err:?}").contains("not-the-password"));
+}
+
+#[tokio::test]
+async fn email_over_implicit_tls() {
+    let (Some((_, out, auth)), Ok(smtps)) = (env(), std::env::var("STREAMPARK_IT_SMTPS")) else {
+        eprintln!("note: STREAMPARK_IT_SMTPS not set; skipping the implicit-TLS test");
+        return;
+    };
+    let marker = format!(
+        "smtps-{}",
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut b = EmailSink::builder()
+        .with_url(format!("smtps://{smtps}"))
+        .with_accept_invalid_certs(true)
+        .with_from("alerts@example.com")
+        .with_to("oncall@example.com")
+        .with_timeout(Duration::from_secs(10));
+    if let Some((u, p)) = &auth {
+        b = b.with_credentials(u, p);
+    }
+    let sink = b.build().unwrap();
+    assert!(format!("{sink:?}").contains("Implicit"));
+    sink.send(&Alert::new(Severity::Info, format!("note {marker}")))
+        .await
+        .unwrap();
+    let m = read_back(&out, &marker).await;
+    assert_eq!(m["implicit_tls"], true, "{m}");
+    assert_eq!(m["subject"], format!("[INFO] note {marker}"));
 }

@@ -362,3 +362,102 @@ async fn file_built_receivers_reach_the_chat_endpoints() {
         .unwrap();
     assert_eq!(dt.body["at"]["atMobiles"][0], "13800000009");
 }
+
+#[tokio::test]
+async fn routes_built_in_code() {
+    use streampark_alerts::{Matcher, Route};
+    let clock = VirtualClock::new();
+    let (ops, oncall, ads) = (MemorySink::new(), MemorySink::new(), MemorySink::new());
+    let config = RouterConfig::new("ops")
+        .with_group_by(["job"])
+        .with_group_wait(secs(10))
+        .with_route(
+            Route::new("oncall")
+                .with_matcher(Matcher::severity_at_least(Severity::Critical))
+                .with_continue(true),
+        )
+        .with_route(
+            Route::new("ads")
+                .with_matcher(Matcher::eq("team", "ads"))
+                .with_group_wait(secs(60)),
+        );
+    let router = Router::builder(config)
+        .with_clock(Arc::new(clock.clone()))
+        .with_receiver_sink("ops", ops.clone())
+        .with_receiver_sink("oncall", oncall.clone())
+        .with_receiver_sink("ads", ads.clone())
+        .with_inhibit_rule(InhibitRule::critical_silences_lesser())
+        .build()
+        .unwrap();
+    assert_eq!(
+        router.ingest(crit("orders").with_team("ads")),
+        ["oncall", "ads"]
+    );
+    assert_eq!(router.ingest(minor("clicks")), ["ops"]);
+    clock.advance(secs(10));
+    router.flush_due().await;
+    assert_eq!((oncall.len(), ads.len(), ops.len()), (1, 0, 1));
+    clock.advance(secs(50));
+    router.flush_due().await;
+    assert_eq!(ads.len(), 1, "the ads route waits its own 60 s");
+    let bad = Router::builder(RouterConfig::new("ops").with_route(Route::new("x")))
+        .with_receiver_sink("y", MemorySink::new())
+        .build();
+    assert!(bad.unwrap_err().to_string().contains("`y`"));
+}
+
+#[tokio::test]
+async fn resolve_timeout_resolves_alerts_that_stop_coming() {
+    let src = "global:\n  resolve_timeout: 5m\nroute:\n  receiver: ops\n  group_by: [job]\n  group_wait: 30s\n  group_interval: 1m\nreceivers:\n  - name: ops\n";
+    let clock = VirtualClock::new();
+    let ops = MemorySink::new();
+    let router = Router::builder(RouterConfig::from_yaml_str(src).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .with_receiver_sink("ops", ops.clone())
+        .build()
+        .unwrap();
+    router.ingest(minor("orders"));
+    router.ingest(minor("clicks"));
+    clock.advance(secs(30));
+    router.flush_due().await;
+    assert_eq!(ops.len(), 2);
+    // `clicks` keeps coming; `orders` stops.
+    for _ in 0..5 {
+        clock.advance(secs(60));
+        router.ingest(minor("clicks"));
+        router.flush_due().await;
+    }
+    // At 330 s, orders was last seen at 0 s (> 5 min ago): its resolution goes out.
+    let got = ops.alerts();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[2].is_resolved() && got[2].job.as_deref() == Some("orders"));
+}
+
+#[tokio::test]
+async fn send_resolved_false_skips_resolutions() {
+    let clock = VirtualClock::new();
+    let r = common::Receiver::start(clock.clone()).await;
+    let yaml = format!(
+        "route:\n  receiver: hooks\n  group_wait: 0s\n  group_interval: 1m\nreceivers:\n  - name: hooks\n    webhook_configs:\n      - url: '{}/hook'\n        secret: '{}'\n        send_resolved: false\n",
+        r.base(),
+        common::WH_SECRET
+    );
+    let router = Router::builder(RouterConfig::from_yaml_str(&yaml).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    router.ingest(minor("orders"));
+    router.flush_due().await;
+    router.ingest(minor("orders").resolved_at(std::time::SystemTime::now()));
+    clock.advance(secs(60));
+    let d = router.flush_due().await;
+    assert_eq!(d.len(), 1, "the resolution was processed");
+    assert!(d[0].result.is_ok());
+    let seen = r.seen();
+    assert_eq!(
+        seen.len(),
+        1,
+        "only the firing notification reached the webhook"
+    );
+    assert_eq!(seen[0].body["status"], "firing");
+}

@@ -1,6 +1,8 @@
 //! The router's file format (YAML or JSON), with Alertmanager's names:
 //!
 //! ```yaml
+//! global:
+//!   resolve_timeout: 5m        # optional: firing alerts not re-sent for 5m count as resolved
 //! route:                       # the root: matches everything
 //!   receiver: ops              # the default receiver
 //!   group_by: [job, alertname] # or ['...'] for every label; [] = one group per route
@@ -28,7 +30,8 @@
 //!
 //! Sinks built from a file get, innermost first: a timeout per try (`timeout`, 10 s), the
 //! vendor's rate limit (DingTalk/WeCom 20/min, Feishu 5/s and 100/min, Slack 1/s) and retries
-//! (`max_attempts`, 3).
+//! (`max_attempts`, 3). `send_resolved: false` on a sink skips notifications in which every
+//! alert is resolved.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -44,6 +47,8 @@ use crate::secret::Secret;
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouterConfig {
+    #[serde(default)]
+    pub(crate) global: GlobalConfig,
     pub(crate) route: RouteConfig,
     #[serde(default)]
     pub(crate) inhibit_rules: Vec<InhibitConfig>,
@@ -53,7 +58,13 @@ pub struct RouterConfig {
     pub(crate) source: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GlobalConfig {
+    pub(crate) resolve_timeout: Option<Dur>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RouteConfig {
     pub(crate) receiver: Option<String>,
@@ -80,7 +91,7 @@ pub(crate) struct InhibitConfig {
     pub(crate) equal: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReceiverConfig {
     pub(crate) name: String,
@@ -121,6 +132,8 @@ pub(crate) struct ChatConfig {
     pub(crate) body_template: Option<String>,
     pub(crate) timeout: Option<Dur>,
     pub(crate) max_attempts: Option<u32>,
+    /// Whether to notify resolutions (default true).
+    pub(crate) send_resolved: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,12 +152,76 @@ pub(crate) struct EmailConfig {
     pub(crate) html_template: Option<String>,
     pub(crate) timeout: Option<Dur>,
     pub(crate) max_attempts: Option<u32>,
+    /// Whether to notify resolutions (default true).
+    pub(crate) send_resolved: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LogConfig {
     pub(crate) name: Option<String>,
+}
+
+/// A route of a [`RouterConfig`] built in code (the file form is `route:` / `routes:`).
+///
+/// ```
+/// use std::time::Duration;
+/// use streampark_alerts::{Matcher, Route, RouterConfig};
+/// use streampark_core::Severity;
+/// let config = RouterConfig::new("ops")
+///     .with_group_by(["job"])
+///     .with_group_wait(Duration::from_secs(30))
+///     .with_route(Route::new("oncall").with_matcher(Matcher::severity_at_least(Severity::Critical)).with_continue(true))
+///     .with_route(Route::new("ads").with_matcher(Matcher::eq("team", "ads")));
+/// assert_eq!(config.receiver_names(), ["ops", "oncall", "ads"]);
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Route(pub(crate) RouteConfig);
+
+impl Route {
+    /// A route to `receiver` that matches every alert until matchers are added.
+    pub fn new(receiver: impl Into<String>) -> Self {
+        Route(RouteConfig {
+            receiver: Some(receiver.into()),
+            ..RouteConfig::default()
+        })
+    }
+    /// Adds a matcher (all must match).
+    pub fn with_matcher(mut self, m: Matcher) -> Self {
+        self.0.matchers.push(MatcherStr(m));
+        self
+    }
+    /// Keeps matching the following siblings after this route matched.
+    pub fn with_continue(mut self, on: bool) -> Self {
+        self.0.cont = on;
+        self
+    }
+    /// Groups by these labels (`...` for all).
+    pub fn with_group_by<S: Into<String>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
+        self.0.group_by = Some(labels.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Wait before the first notification of a new group.
+    pub fn with_group_wait(mut self, d: Duration) -> Self {
+        self.0.group_wait = Some(Dur(d));
+        self
+    }
+    /// Wait before notifying a group again about changes.
+    pub fn with_group_interval(mut self, d: Duration) -> Self {
+        self.0.group_interval = Some(Dur(d));
+        self
+    }
+    /// Resend an unchanged firing group after this.
+    pub fn with_repeat_interval(mut self, d: Duration) -> Self {
+        self.0.repeat_interval = Some(Dur(d));
+        self
+    }
+    /// Adds a child route.
+    pub fn with_route(mut self, child: Route) -> Self {
+        self.0.routes.push(child.0);
+        self
+    }
 }
 
 /// A matcher parsed while deserializing, so errors carry the key and line.
@@ -252,6 +329,81 @@ impl std::fmt::Debug for RouterConfig {
 }
 
 impl RouterConfig {
+    /// A configuration built in code: a root route to `default_receiver`. Receivers named by
+    /// routes are declared automatically; give them sinks with
+    /// [`crate::RouterBuilder::with_receiver_sink`].
+    pub fn new(default_receiver: impl Into<String>) -> Self {
+        let name = default_receiver.into();
+        RouterConfig {
+            global: GlobalConfig::default(),
+            route: Route::new(name.clone()).0,
+            inhibit_rules: Vec::new(),
+            receivers: vec![ReceiverConfig {
+                name,
+                ..ReceiverConfig::default()
+            }],
+            source: None,
+        }
+    }
+
+    fn declare(&mut self, r: &RouteConfig) {
+        if let Some(name) = &r.receiver
+            && !self.receivers.iter().any(|x| &x.name == name)
+        {
+            self.receivers.push(ReceiverConfig {
+                name: name.clone(),
+                ..ReceiverConfig::default()
+            });
+        }
+        for c in &r.routes {
+            self.declare(c);
+        }
+    }
+
+    /// Adds a child route to the root.
+    #[must_use]
+    pub fn with_route(mut self, route: Route) -> Self {
+        self.declare(&route.0);
+        self.route.routes.push(route.0);
+        self
+    }
+
+    /// The root's grouping labels (`...` for all).
+    #[must_use]
+    pub fn with_group_by<S: Into<String>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
+        self.route.group_by = Some(labels.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Treats a firing alert as resolved when it has not been ingested again for `d`
+    /// (`global.resolve_timeout` in a file). Off by default: the engine sends resolutions.
+    #[must_use]
+    pub fn with_resolve_timeout(mut self, d: Duration) -> Self {
+        self.global.resolve_timeout = Some(Dur(d));
+        self
+    }
+
+    /// The root's group wait (default 30 s).
+    #[must_use]
+    pub fn with_group_wait(mut self, d: Duration) -> Self {
+        self.route.group_wait = Some(Dur(d));
+        self
+    }
+
+    /// The root's group interval (default 5 min).
+    #[must_use]
+    pub fn with_group_interval(mut self, d: Duration) -> Self {
+        self.route.group_interval = Some(Dur(d));
+        self
+    }
+
+    /// The root's repeat interval (default 4 h).
+    #[must_use]
+    pub fn with_repeat_interval(mut self, d: Duration) -> Self {
+        self.route.repeat_interval = Some(Dur(d));
+        self
+    }
+
     /// Parses YAML.
     ///
     /// # Errors
@@ -341,7 +493,7 @@ impl RouterConfig {
             .unwrap_or_default()
     }
 
-    fn validate(&self) -> Result<(), AlertError> {
+    pub(crate) fn validate(&self) -> Result<(), AlertError> {
         let mut names = HashSet::new();
         for (i, r) in self.receivers.iter().enumerate() {
             if r.name.trim().is_empty() {

@@ -29,7 +29,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use streampark_core::{Alert, AlertError, AlertSink, AlertStatus};
 
-pub use config::RouterConfig;
+pub use config::{Route, RouterConfig};
 pub use matcher::{MatchOp, Matcher};
 
 use crate::clock::{self, Clock};
@@ -76,7 +76,7 @@ enum GroupBy {
 }
 
 #[derive(Debug)]
-struct Route {
+struct RouteNode {
     id: usize,
     receiver: String,
     matchers: Vec<Matcher>,
@@ -85,11 +85,15 @@ struct Route {
     group_wait: Duration,
     group_interval: Duration,
     repeat_interval: Duration,
-    children: Vec<Route>,
+    children: Vec<RouteNode>,
 }
 
-impl Route {
-    fn from_config(c: &config::RouteConfig, parent: Option<&Route>, next_id: &mut usize) -> Route {
+impl RouteNode {
+    fn from_config(
+        c: &config::RouteConfig,
+        parent: Option<&RouteNode>,
+        next_id: &mut usize,
+    ) -> RouteNode {
         let id = *next_id;
         *next_id += 1;
         let group_by = match &c.group_by {
@@ -100,7 +104,7 @@ impl Route {
         let pick = |own: Option<config::Dur>, inherited: Option<Duration>, default: Duration| {
             own.map(|d| d.0).or(inherited).unwrap_or(default)
         };
-        let mut r = Route {
+        let mut r = RouteNode {
             id,
             receiver: c
                 .receiver
@@ -130,7 +134,7 @@ impl Route {
         let children = c
             .routes
             .iter()
-            .map(|k| Route::from_config(k, Some(&r), next_id))
+            .map(|k| RouteNode::from_config(k, Some(&r), next_id))
             .collect();
         r.children = children;
         r
@@ -141,7 +145,7 @@ impl Route {
     }
 
     /// Alertmanager's `Route.Match`: the deepest matching routes, honouring `continue`.
-    fn collect<'a>(&'a self, alert: &Alert, out: &mut Vec<&'a Route>) {
+    fn collect<'a>(&'a self, alert: &Alert, out: &mut Vec<&'a RouteNode>) {
         let before = out.len();
         for c in &self.children {
             if c.matches(alert) {
@@ -201,6 +205,8 @@ struct State {
     groups: BTreeMap<(usize, String), Group>,
     /// Firing alerts by fingerprint, for inhibition.
     active: HashMap<String, Alert>,
+    /// When each firing alert was last ingested, for `resolve_timeout`.
+    seen: HashMap<String, Duration>,
 }
 
 /// One notification to one sink of a receiver, as reported by [`Router::flush_due`].
@@ -220,9 +226,10 @@ pub struct Delivery {
 }
 
 struct Inner {
-    root: Route,
+    root: RouteNode,
     receivers: HashMap<String, Vec<Arc<dyn AlertSink>>>,
     inhibit: Vec<InhibitRule>,
+    resolve_timeout: Option<Duration>,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
     wake: tokio::sync::Notify,
@@ -307,6 +314,7 @@ impl RouterBuilder {
     /// [`AlertError::InvalidConfig`] for a sink whose settings are invalid (the sink's name is
     /// `receiver/kind`) or a sink added to an undefined receiver.
     pub fn build(self) -> Result<Router, AlertError> {
+        self.config.validate()?;
         let mut receivers: HashMap<String, Vec<Arc<dyn AlertSink>>> = HashMap::new();
         for r in &self.config.receivers {
             receivers.insert(r.name.clone(), receivers::build(r, &self.clock)?);
@@ -333,12 +341,13 @@ impl RouterBuilder {
             .collect();
         inhibit.extend(self.inhibit);
         let mut next_id = 0;
-        let root = Route::from_config(&self.config.route, None, &mut next_id);
+        let root = RouteNode::from_config(&self.config.route, None, &mut next_id);
         Ok(Router {
             inner: Arc::new(Inner {
                 root,
                 receivers,
                 inhibit,
+                resolve_timeout: self.config.global.resolve_timeout.map(|d| d.0),
                 clock: self.clock,
                 state: Mutex::new(State::default()),
                 wake: tokio::sync::Notify::new(),
@@ -471,8 +480,10 @@ impl Router {
             let mut st = self.lock();
             if alert.is_resolved() {
                 st.active.remove(&fp);
+                st.seen.remove(&fp);
             } else {
                 st.active.insert(fp.clone(), alert.clone());
+                st.seen.insert(fp.clone(), now);
             }
             for r in &routes {
                 let labels = r.group_labels(&alert);
@@ -516,6 +527,35 @@ impl Router {
     /// Sends the notifications of every group now, due or not (shutdown, one-shot tools).
     pub async fn flush_all(&self) -> Vec<Delivery> {
         self.flush(true).await
+    }
+
+    /// Resolves firing alerts not ingested again within `resolve_timeout`.
+    fn expire(st: &mut State, resolve_timeout: Option<Duration>, now: Duration) {
+        let Some(rt) = resolve_timeout else { return };
+        let expired: Vec<String> = st
+            .seen
+            .iter()
+            .filter(|(_, t)| t.saturating_add(rt) <= now)
+            .map(|(fp, _)| fp.clone())
+            .collect();
+        if expired.is_empty() {
+            return;
+        }
+        let at = std::time::SystemTime::now();
+        for fp in &expired {
+            st.seen.remove(fp);
+            st.active.remove(fp);
+            tracing::debug!(fingerprint = %fp, "alert not seen within resolve_timeout; resolved");
+        }
+        for g in st.groups.values_mut() {
+            for fp in &expired {
+                if let Some(a) = g.alerts.get_mut(fp)
+                    && !a.is_resolved()
+                {
+                    *a = a.clone().resolved_at(at);
+                }
+            }
+        }
     }
 
     /// Per rule: the firing source alerts, keyed by their values of the rule's `equal` labels.
@@ -563,6 +603,7 @@ impl Router {
         let mut jobs: Vec<Job> = Vec::new();
         {
             let mut st = self.lock();
+            Self::expire(&mut st, self.inner.resolve_timeout, now);
             let inhibitors = self.inhibitors(&st);
             let keys: Vec<(usize, String)> = st
                 .groups

@@ -62,6 +62,7 @@ fn stack(
     throttle: Option<ThrottleLayer>,
     timeout: Option<Duration>,
     attempts: Option<u32>,
+    send_resolved: Option<bool>,
     clock: &Arc<dyn Clock>,
 ) -> Arc<dyn AlertSink> {
     let mut s = SinkStack::from_arc(sink)
@@ -69,12 +70,41 @@ fn stack(
     if let Some(t) = throttle {
         s = s.layer(t.with_clock(clock.clone()));
     }
-    s.layer(
-        RetryLayer::new()
-            .with_max_attempts(attempts.unwrap_or(3))
-            .with_clock(clock.clone()),
-    )
-    .into_sink()
+    let s = s
+        .layer(
+            RetryLayer::new()
+                .with_max_attempts(attempts.unwrap_or(3))
+                .with_clock(clock.clone()),
+        )
+        .into_sink();
+    if send_resolved == Some(false) {
+        Arc::new(SkipResolved(s))
+    } else {
+        s
+    }
+}
+
+/// Drops notifications that only carry resolutions (`send_resolved: false`).
+#[derive(Debug)]
+struct SkipResolved(Arc<dyn AlertSink>);
+
+#[async_trait::async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl AlertSink for SkipResolved {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    async fn send(&self, alert: &streampark_core::Alert) -> Result<(), AlertError> {
+        if alert.is_resolved() {
+            tracing::debug!(
+                sink = self.0.name(),
+                "resolution not sent (send_resolved: false)"
+            );
+            return Ok(());
+        }
+        self.0.send(alert).await
+    }
 }
 
 #[allow(dead_code)] // used only when a sink feature is disabled
@@ -141,6 +171,7 @@ pub(crate) fn build(
                 Some(ThrottleLayer::dingtalk()),
                 timeout(c),
                 c.max_attempts,
+                c.send_resolved,
                 clock,
             ));
         }
@@ -171,6 +202,7 @@ pub(crate) fn build(
                 Some(ThrottleLayer::wecom()),
                 timeout(c),
                 c.max_attempts,
+                c.send_resolved,
                 clock,
             ));
         }
@@ -208,6 +240,7 @@ pub(crate) fn build(
                 Some(ThrottleLayer::feishu()),
                 timeout(c),
                 c.max_attempts,
+                c.send_resolved,
                 clock,
             ));
         }
@@ -235,6 +268,7 @@ pub(crate) fn build(
                 Some(ThrottleLayer::slack()),
                 timeout(c),
                 c.max_attempts,
+                c.send_resolved,
                 clock,
             ));
         }
@@ -272,6 +306,7 @@ pub(crate) fn build(
                 None,
                 timeout(c),
                 c.max_attempts,
+                c.send_resolved,
                 clock,
             ));
         }
@@ -317,6 +352,7 @@ pub(crate) fn build(
                 None,
                 Some(t),
                 c.max_attempts,
+                c.send_resolved,
                 clock,
             ));
         }
