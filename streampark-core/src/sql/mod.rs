@@ -297,6 +297,14 @@ mod tests {
             old.check("CREATE MATERIALIZED TABLE m FRESHNESS = INTERVAL '1' MINUTE AS SELECT 1");
         assert_eq!(r.first_error().map(|d| d.code), Some("needs-newer-flink"));
         assert!(FlinkSqlChecker::for_version(&"1.14.0".parse().unwrap()).is_err());
+        let v116 = FlinkSqlChecker::for_version(&"1.16.3".parse().unwrap()).unwrap();
+        let v117 = FlinkSqlChecker::for_version(&"1.17.0".parse().unwrap()).unwrap();
+        assert!(!v116.check("STOP JOB 'abc' WITH SAVEPOINT").is_valid());
+        assert!(v117.check("STOP JOB 'abc' WITH SAVEPOINT").is_valid());
+        let v115 = FlinkSqlChecker::for_version(&"1.15.4".parse().unwrap()).unwrap();
+        let ctas = "CREATE TABLE t WITH ('connector' = 'x') AS SELECT 1 AS a";
+        assert!(!v115.check(ctas).is_valid());
+        assert!(v116.check(ctas).is_valid());
     }
 
     #[test]

@@ -88,6 +88,7 @@ impl Parser<'_> {
             }
             "ANALYZE" => {
                 self.set_kind(StatementKind::Command, "ANALYZE TABLE");
+                self.gate(1, 16, "ANALYZE TABLE", self.pos);
                 self.advance();
                 self.analyze()
             }
@@ -100,6 +101,7 @@ impl Parser<'_> {
             }
             "STOP" => {
                 self.set_kind(StatementKind::Command, "STOP JOB");
+                self.gate(1, 17, "STOP JOB", self.pos);
                 self.advance();
                 self.expect_kw("JOB")?;
                 self.expect_str()?;
@@ -124,6 +126,7 @@ impl Parser<'_> {
             }
             "TRUNCATE" => {
                 self.set_kind(StatementKind::Ddl, "TRUNCATE TABLE");
+                self.gate(1, 18, "TRUNCATE TABLE", self.pos);
                 self.advance();
                 self.expect_kw("TABLE")?;
                 self.compound_ident()?;
@@ -131,6 +134,7 @@ impl Parser<'_> {
             }
             "CALL" => {
                 self.set_kind(StatementKind::Command, "CALL");
+                self.gate(1, 18, "CALL", self.pos);
                 self.advance();
                 self.compound_ident()?;
                 self.call_args()
@@ -349,7 +353,12 @@ impl Parser<'_> {
                 }
                 Ok(())
             }
-            "JARS" | "JOBS" | "MODULES" => {
+            "JOBS" => {
+                self.gate(1, 17, "SHOW JOBS", self.pos);
+                self.advance();
+                Ok(())
+            }
+            "JARS" | "MODULES" => {
                 self.advance();
                 Ok(())
             }

@@ -304,6 +304,10 @@ impl Parser<'_> {
             return Ok(());
         }
         if self.is_kw("AS") {
+            self.gate(1, 16, "CREATE TABLE … AS SELECT", self.pos);
+            if replace || or_replace {
+                self.gate(1, 19, "REPLACE TABLE … AS SELECT", self.pos);
+            }
             self.advance();
             self.query()?;
             if temporary {
