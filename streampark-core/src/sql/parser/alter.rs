@@ -159,13 +159,6 @@ impl Parser<'_> {
             self.advance();
             return self.alter_drop();
         }
-        if self.eat_kw("PARTITION") {
-            self.partition_spec_body()?;
-            return self.expect_kw("COMPACT");
-        }
-        if self.eat_kw("COMPACT") {
-            return Ok(());
-        }
         Err(self.unexpected(&["RENAME", "SET", "RESET", "ADD", "MODIFY", "DROP"]))
     }
 
