@@ -183,7 +183,7 @@ fn fresh_heldout_cases_agree_with_flink() {
     check_heldout("heldout-fresh.jsonl");
 }
 
-/// 253 statements written to probe corners of the grammar (valid and broken), labelled by Flink.
+/// 345 statements written to probe corners of the grammar (valid and broken), labelled by Flink.
 #[test]
 fn probe_statements_agree_with_flink() {
     check_heldout("probe.jsonl");

@@ -200,7 +200,8 @@ impl Parser<'_> {
 
     pub(crate) fn or_expr(&mut self) -> PResult<()> {
         self.and_expr()?;
-        while self.eat_kw("OR") {
+        while self.is_kw("OR") {
+            self.operand_follows()?;
             self.and_expr()?;
         }
         Ok(())
@@ -208,7 +209,8 @@ impl Parser<'_> {
 
     pub(crate) fn and_expr(&mut self) -> PResult<()> {
         self.not_expr()?;
-        while self.eat_kw("AND") {
+        while self.is_kw("AND") {
+            self.operand_follows()?;
             self.not_expr()?;
         }
         Ok(())
