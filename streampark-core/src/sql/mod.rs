@@ -153,6 +153,7 @@ impl SqlChecker for FlinkSqlChecker {
                 first.col,
             );
             let mut p = Parser::new(script, &buf);
+            p.raw_end = terminator.map_or(script.len(), |t| t.start as usize);
             let result = p.parse_statement();
             let kind = p.facts.kind.unwrap_or(StatementKind::Other);
             let label = if p.facts.label.is_empty() {

@@ -166,7 +166,7 @@ impl Parser<'_> {
                     }
                     return Ok(());
                 }
-                Err(self.unexpected(&[]))
+                Err(self.client_form_error("RESET", "RESET 'key'"))
             }
             "HELP" | "QUIT" | "EXIT" | "CLEAR" => {
                 self.set_kind(StatementKind::Command, "CLIENT");
@@ -198,10 +198,25 @@ impl Parser<'_> {
     }
 
     /// The source text from the current token to the end of the statement.
+    /// (Comments included: Flink's client parser matches the raw text.)
     pub(crate) fn rest_text(&self) -> &str {
-        let start = self.tok(0).start as usize;
-        let end = self.toks.last().map_or(start, |t| t.start as usize);
+        let start = if self.pos > 0 {
+            self.toks[self.pos - 1].end as usize
+        } else {
+            self.tok(0).start as usize
+        };
+        let end = self.raw_end.max(start);
         self.src.get(start..end).unwrap_or("").trim()
+    }
+
+    /// The error for a SET/RESET that fits neither the grammar nor the client's unquoted form.
+    fn client_form_error(&self, what: &str, quoted: &str) -> super::ParseError {
+        let mut e = self.unexpected(&[]);
+        e.message = format!(
+            "malformed {what}: unexpected {}; write `{quoted}`, or an unquoted key (and value) of one word each, without comments",
+            super::describe(self.tok(0), self.src)
+        );
+        e
     }
 
     pub(crate) fn set_command(&mut self) -> PResult<()> {
@@ -242,7 +257,7 @@ impl Parser<'_> {
             self.advance();
             return Err(self.unexpected(&["="]));
         }
-        Err(self.unexpected(&["a string literal"]))
+        Err(self.client_form_error("SET", "SET 'key' = 'value'"))
     }
 
     /// `[NOT] LIKE|ILIKE 'pattern'`.
