@@ -153,6 +153,7 @@ impl SqlChecker for FlinkSqlChecker {
                 first.col,
             );
             let mut p = Parser::new(script, &buf);
+            p.raw_end = terminator.map_or(script.len(), |t| t.start as usize);
             let result = p.parse_statement();
             let kind = p.facts.kind.unwrap_or(StatementKind::Other);
             let label = if p.facts.label.is_empty() {
@@ -297,6 +298,14 @@ mod tests {
             old.check("CREATE MATERIALIZED TABLE m FRESHNESS = INTERVAL '1' MINUTE AS SELECT 1");
         assert_eq!(r.first_error().map(|d| d.code), Some("needs-newer-flink"));
         assert!(FlinkSqlChecker::for_version(&"1.14.0".parse().unwrap()).is_err());
+        let v116 = FlinkSqlChecker::for_version(&"1.16.3".parse().unwrap()).unwrap();
+        let v117 = FlinkSqlChecker::for_version(&"1.17.0".parse().unwrap()).unwrap();
+        assert!(!v116.check("STOP JOB 'abc' WITH SAVEPOINT").is_valid());
+        assert!(v117.check("STOP JOB 'abc' WITH SAVEPOINT").is_valid());
+        let v115 = FlinkSqlChecker::for_version(&"1.15.4".parse().unwrap()).unwrap();
+        let ctas = "CREATE TABLE t WITH ('connector' = 'x') AS SELECT 1 AS a";
+        assert!(!v115.check(ctas).is_valid());
+        assert!(v116.check(ctas).is_valid());
     }
 
     #[test]

@@ -150,18 +150,14 @@ impl Parser<'_> {
             }
         }
         if self.is_kw("ADD") || self.is_kw("MODIFY") {
+            self.gate(1, 17, "ALTER TABLE ADD/MODIFY", self.pos);
             self.advance();
             return self.add_or_modify(owner);
         }
-        if self.eat_kw("DROP") {
+        if self.is_kw("DROP") {
+            self.gate(1, 17, "ALTER TABLE DROP", self.pos);
+            self.advance();
             return self.alter_drop();
-        }
-        if self.eat_kw("PARTITION") {
-            self.partition_spec_body()?;
-            return self.expect_kw("COMPACT");
-        }
-        if self.eat_kw("COMPACT") {
-            return Ok(());
         }
         Err(self.unexpected(&["RENAME", "SET", "RESET", "ADD", "MODIFY", "DROP"]))
     }

@@ -88,6 +88,7 @@ impl Parser<'_> {
             }
             "ANALYZE" => {
                 self.set_kind(StatementKind::Command, "ANALYZE TABLE");
+                self.gate(1, 16, "ANALYZE TABLE", self.pos);
                 self.advance();
                 self.analyze()
             }
@@ -100,6 +101,7 @@ impl Parser<'_> {
             }
             "STOP" => {
                 self.set_kind(StatementKind::Command, "STOP JOB");
+                self.gate(1, 17, "STOP JOB", self.pos);
                 self.advance();
                 self.expect_kw("JOB")?;
                 self.expect_str()?;
@@ -124,6 +126,7 @@ impl Parser<'_> {
             }
             "TRUNCATE" => {
                 self.set_kind(StatementKind::Ddl, "TRUNCATE TABLE");
+                self.gate(1, 18, "TRUNCATE TABLE", self.pos);
                 self.advance();
                 self.expect_kw("TABLE")?;
                 self.compound_ident()?;
@@ -131,6 +134,7 @@ impl Parser<'_> {
             }
             "CALL" => {
                 self.set_kind(StatementKind::Command, "CALL");
+                self.gate(1, 18, "CALL", self.pos);
                 self.advance();
                 self.compound_ident()?;
                 self.call_args()
@@ -162,7 +166,7 @@ impl Parser<'_> {
                     }
                     return Ok(());
                 }
-                Err(self.unexpected(&[]))
+                Err(self.client_form_error("RESET", "RESET 'key'"))
             }
             "HELP" | "QUIT" | "EXIT" | "CLEAR" => {
                 self.set_kind(StatementKind::Command, "CLIENT");
@@ -194,10 +198,25 @@ impl Parser<'_> {
     }
 
     /// The source text from the current token to the end of the statement.
+    /// (Comments included: Flink's client parser matches the raw text.)
     pub(crate) fn rest_text(&self) -> &str {
-        let start = self.tok(0).start as usize;
-        let end = self.toks.last().map_or(start, |t| t.start as usize);
+        let start = if self.pos > 0 {
+            self.toks[self.pos - 1].end as usize
+        } else {
+            self.tok(0).start as usize
+        };
+        let end = self.raw_end.max(start);
         self.src.get(start..end).unwrap_or("").trim()
+    }
+
+    /// The error for a SET/RESET that fits neither the grammar nor the client's unquoted form.
+    fn client_form_error(&self, what: &str, quoted: &str) -> super::ParseError {
+        let mut e = self.unexpected(&[]);
+        e.message = format!(
+            "malformed {what}: unexpected {}; write `{quoted}`, or an unquoted key (and value) of one word each, without comments",
+            super::describe(self.tok(0), self.src)
+        );
+        e
     }
 
     pub(crate) fn set_command(&mut self) -> PResult<()> {
@@ -238,7 +257,7 @@ impl Parser<'_> {
             self.advance();
             return Err(self.unexpected(&["="]));
         }
-        Err(self.unexpected(&["a string literal"]))
+        Err(self.client_form_error("SET", "SET 'key' = 'value'"))
     }
 
     /// `[NOT] LIKE|ILIKE 'pattern'`.
@@ -349,7 +368,12 @@ impl Parser<'_> {
                 }
                 Ok(())
             }
-            "JARS" | "JOBS" | "MODULES" => {
+            "JOBS" => {
+                self.gate(1, 17, "SHOW JOBS", self.pos);
+                self.advance();
+                Ok(())
+            }
+            "JARS" | "MODULES" => {
                 self.advance();
                 Ok(())
             }

@@ -75,9 +75,6 @@ impl Parser<'_> {
             "VIEW" if !or_alter => {
                 self.facts.label = "CREATE VIEW";
                 self.advance();
-                if or_replace {
-                    return Err(self.unexpected_at(self.pos - 1, &[]));
-                }
                 self.if_not_exists()?;
                 let at = self.pos;
                 let name = self.compound_ident()?;
@@ -304,6 +301,10 @@ impl Parser<'_> {
             return Ok(());
         }
         if self.is_kw("AS") {
+            self.gate(1, 16, "CREATE TABLE … AS SELECT", self.pos);
+            if replace || or_replace {
+                self.gate(1, 19, "REPLACE TABLE … AS SELECT", self.pos);
+            }
             self.advance();
             self.query()?;
             if temporary {
@@ -375,7 +376,7 @@ impl Parser<'_> {
             return Err(self.unexpected(&["a number"]));
         }
         let text = self.text(0);
-        if !text.bytes().all(|b| b.is_ascii_digit()) || text.trim_start_matches('0').is_empty() {
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.custom(
                 self.pos,
                 "syntax-error",
@@ -540,44 +541,38 @@ impl Parser<'_> {
             return self.column_position(owner);
         }
         self.data_type()?;
-        loop {
-            if self.eat_kws(&["NOT", "NULL"]) || self.eat_kw("NULL") {
-                continue;
-            }
-            if self.is_kw("METADATA") {
-                self.advance();
-                if self.eat_kw("FROM") {
-                    self.expect_str()?;
-                }
-                self.eat_kw("VIRTUAL");
-                continue;
-            }
-            if self.is_kw("CONSTRAINT") || self.is_kw("PRIMARY") || self.is_kw("UNIQUE") {
-                let at = self.pos;
-                if self.eat_kw("CONSTRAINT") {
-                    self.ident()?;
-                }
-                if self.eat_kw("PRIMARY") {
-                    self.expect_kw("KEY")?;
-                    els.primary_keys += 1;
-                    if els.primary_keys > 1 {
-                        self.validate_error(at, "Duplicate primary key definition");
-                    }
-                    self.enforcement(at, true)?;
-                } else if self.eat_kw("UNIQUE") {
-                    self.enforcement(at, false)?;
-                    self.validate_error(at, "UNIQUE constraint is not supported yet");
-                } else {
-                    return Err(self.unexpected(&["PRIMARY KEY", "UNIQUE"]));
-                }
-                continue;
-            }
-            if self.is_kw("COMMENT") {
-                self.advance();
+        // Flink's order: type [NOT NULL | NULL], then METADATA [FROM 'key'] [VIRTUAL] or a
+        // column constraint, then COMMENT.
+        if !self.eat_kws(&["NOT", "NULL"]) {
+            self.eat_kw("NULL");
+        }
+        if self.is_kw("METADATA") {
+            self.advance();
+            if self.eat_kw("FROM") {
                 self.expect_single_str()?;
-                continue;
             }
-            break;
+            self.eat_kw("VIRTUAL");
+        } else if self.is_kw("CONSTRAINT") || self.is_kw("PRIMARY") || self.is_kw("UNIQUE") {
+            let at = self.pos;
+            if self.eat_kw("CONSTRAINT") {
+                self.ident()?;
+            }
+            if self.eat_kw("PRIMARY") {
+                self.expect_kw("KEY")?;
+                els.primary_keys += 1;
+                if els.primary_keys > 1 {
+                    self.validate_error(at, "Duplicate primary key definition");
+                }
+                self.enforcement(at, true)?;
+            } else if self.eat_kw("UNIQUE") {
+                self.enforcement(at, false)?;
+                self.validate_error(at, "UNIQUE constraint is not supported yet");
+            } else {
+                return Err(self.unexpected(&["PRIMARY KEY", "UNIQUE"]));
+            }
+        }
+        if self.eat_kw("COMMENT") {
+            self.expect_single_str()?;
         }
         self.column_position(owner)
     }

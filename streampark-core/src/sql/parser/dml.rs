@@ -102,6 +102,7 @@ impl Parser<'_> {
     }
 
     pub(crate) fn delete(&mut self) -> PResult<()> {
+        self.gate(1, 17, "DELETE", self.pos);
         self.advance();
         self.expect_kw("FROM")?;
         self.compound_ident()?;
@@ -113,6 +114,7 @@ impl Parser<'_> {
     }
 
     pub(crate) fn update(&mut self) -> PResult<()> {
+        self.gate(1, 17, "UPDATE", self.pos);
         self.advance();
         self.compound_ident()?;
         self.opt_alias(false)?;

@@ -171,8 +171,11 @@ impl Parser<'_> {
 
     /// Whether a `(` at `k` opens a sub-query.
     pub(crate) fn paren_starts_query(&self, k: usize) -> bool {
+        // Bounded: deeper nesting is refused anyway, and an unbounded scan at every `(` would
+        // make long runs of parentheses quadratic.
         let mut k = k;
-        while self.is_op_at(k, "(") {
+        let limit = k + super::MAX_DEPTH as usize + 1;
+        while k < limit && self.is_op_at(k, "(") {
             k += 1;
         }
         self.is_kw_at(k, "SELECT") || self.is_kw_at(k, "WITH") || self.is_kw_at(k, "VALUES")
@@ -197,7 +200,8 @@ impl Parser<'_> {
 
     pub(crate) fn or_expr(&mut self) -> PResult<()> {
         self.and_expr()?;
-        while self.eat_kw("OR") {
+        while self.is_kw("OR") {
+            self.operand_follows()?;
             self.and_expr()?;
         }
         Ok(())
@@ -205,7 +209,8 @@ impl Parser<'_> {
 
     pub(crate) fn and_expr(&mut self) -> PResult<()> {
         self.not_expr()?;
-        while self.eat_kw("AND") {
+        while self.is_kw("AND") {
+            self.operand_follows()?;
             self.not_expr()?;
         }
         Ok(())

@@ -80,6 +80,9 @@ pub(crate) struct Parser<'a> {
     pub(crate) pos: usize,
     pub(crate) depth: u32,
     pub(crate) facts: Facts,
+    /// Byte offset where the statement's raw text ends (its `;`, or the end of the script);
+    /// Flink's client parser matches raw text, trailing comments included.
+    pub(crate) raw_end: usize,
     /// Address of a local in the first `enter` (the stack's high-water base), 0 before.
     stack_base: usize,
 }
@@ -94,6 +97,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             facts: Facts::default(),
             stack_base: 0,
+            raw_end: src.len(),
         }
     }
 

@@ -511,22 +511,31 @@ impl Parser<'_> {
     }
 
     pub(crate) fn hint_options(&mut self) -> PResult<()> {
-        // key = value pairs, or a list of identifiers / string literals.
-        let kv = (self.is_str() || self.is_ident() || self.tok(0).kind == TokKind::Word)
+        // `key = 'value'` pairs (key an identifier or string), or a list of simple identifiers,
+        // string literals or numbers.
+        let kv = (self.is_str() || self.tok(0).kind == TokKind::Word || self.is_ident())
             && self.is_op_at(1, "=");
         loop {
             if kv {
-                if self.is_str() {
+                let at = self.pos;
+                if self.is_str() || self.tok(0).kind == TokKind::Word || self.is_ident() {
                     self.advance();
                 } else {
-                    self.compound_ident()?;
+                    return Err(self.unexpected(&["a hint option key"]));
                 }
                 self.expect_op("=")?;
-                self.expect_str()?;
-            } else if self.is_str() {
+                if !self.is_str() {
+                    // Flink names the start of the option.
+                    return Err(self.unexpected_at(at, &["'key' = 'value'"]));
+                }
+                self.advance();
+            } else if self.is_str() || self.tok(0).kind == TokKind::Number {
                 self.advance();
             } else {
-                self.compound_ident()?;
+                self.ident()?;
+                if self.is_op(".") {
+                    return Err(self.unexpected_at(self.pos - 1, &[",", ")"]));
+                }
             }
             if !self.eat_op(",") {
                 return Ok(());

@@ -33,7 +33,11 @@ impl Parser<'_> {
                 self.expect_op("(")?;
                 self.expr()?;
                 self.expect_kw("AS")?;
-                self.data_type()?;
+                if self.eat_kw("INTERVAL") {
+                    self.interval_qualifier()?;
+                } else {
+                    self.data_type()?;
+                }
                 self.expect_op(")")
             }
             "EXTRACT" => {

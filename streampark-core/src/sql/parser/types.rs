@@ -170,15 +170,8 @@ impl Parser<'_> {
                 self.advance();
                 self.expect_op("(")?;
                 self.expect_str()?;
-                while self.is_str() {
-                    self.advance();
-                }
-                if self.eat_op(",") {
-                    self.expect_str()?;
-                    while self.is_str() {
-                        self.advance();
-                    }
-                }
+                self.expect_op(",")?;
+                self.expect_str()?;
                 self.expect_op(")")
             }
             "STRUCTURED" => {
