@@ -188,3 +188,39 @@ fn fresh_heldout_cases_agree_with_flink() {
 fn probe_statements_agree_with_flink() {
     check_heldout("probe.jsonl");
 }
+
+/// The statement kind in the report matches the corpus label (ddl, dml, query, command) for the
+/// statements Flink accepts.
+#[test]
+fn statement_kinds_match_the_corpus() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sql/flink-sql-corpus.jsonl"
+    );
+    let text = std::fs::read_to_string(path).expect("corpus");
+    let checker = FlinkSqlChecker::new().with_lints(false);
+    let (mut total, mut same) = (0, 0);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSONL");
+        if field(&v, "expect").as_str() != Some("valid") {
+            continue;
+        }
+        let report = checker.check(field(&v, "sql").as_str().unwrap_or_default());
+        let Some(stmt) = report.statements.first() else {
+            continue;
+        };
+        total += 1;
+        if stmt.kind.as_str() == field(&v, "kind").as_str().unwrap_or_default() {
+            same += 1;
+        } else if std::env::var_os("SQL_CORPUS_VERBOSE").is_some() {
+            println!(
+                "KIND {}: {} vs {}",
+                field(&v, "id"),
+                stmt.kind,
+                field(&v, "kind")
+            );
+        }
+    }
+    println!("statement kinds: {same}/{total}");
+    assert!(same * 100 >= total * 98, "kinds agree for {same}/{total}");
+}

@@ -79,11 +79,11 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StatementKind {
-    /// CREATE / ALTER / DROP / TRUNCATE.
+    /// CREATE / ALTER / DROP.
     Ddl,
-    /// INSERT, statement sets, DELETE, UPDATE, EXECUTE.
+    /// INSERT, statement sets, DELETE, UPDATE, TRUNCATE, EXECUTE, COMPILE PLAN.
     Dml,
-    /// SELECT, VALUES, WITH.
+    /// SELECT, VALUES, WITH (also `EXECUTE SELECT …`).
     Query,
     /// SET, RESET, SHOW, DESCRIBE, USE, EXPLAIN, LOAD MODULE, ADD JAR, …
     Command,

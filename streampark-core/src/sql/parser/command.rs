@@ -62,12 +62,20 @@ impl Parser<'_> {
                 self.explain()
             }
             "EXECUTE" => {
-                self.set_kind(StatementKind::Dml, "EXECUTE");
+                let query = !(self.is_kw_at(1, "INSERT")
+                    || self.is_kw_at(1, "UPSERT")
+                    || self.is_kw_at(1, "STATEMENT")
+                    || self.is_kw_at(1, "PLAN"));
+                if query {
+                    self.set_kind(StatementKind::Query, "EXECUTE");
+                } else {
+                    self.set_kind(StatementKind::Dml, "EXECUTE");
+                }
                 self.advance();
                 self.execute()
             }
             "COMPILE" => {
-                self.set_kind(StatementKind::Command, "COMPILE PLAN");
+                self.set_kind(StatementKind::Dml, "COMPILE PLAN");
                 self.advance();
                 self.eat_kws(&["AND", "EXECUTE"]);
                 self.expect_kw("PLAN")?;
@@ -125,7 +133,7 @@ impl Parser<'_> {
                 Ok(())
             }
             "TRUNCATE" => {
-                self.set_kind(StatementKind::Ddl, "TRUNCATE TABLE");
+                self.set_kind(StatementKind::Dml, "TRUNCATE TABLE");
                 self.gate(1, 18, "TRUNCATE TABLE", self.pos);
                 self.advance();
                 self.expect_kw("TABLE")?;

@@ -353,11 +353,84 @@ impl<'a> Parser<'a> {
             message.push_str(&join_or(&exp));
         }
         let mut hint = None;
-        if t.reserved {
-            let word = t.text(self.src);
+        // Structural keywords (FROM, WHERE, …) are rarely meant as names: no quoting hint there.
+        const STRUCTURAL: &[&str] = &[
+            "ALL",
+            "AND",
+            "AS",
+            "BETWEEN",
+            "BY",
+            "CASE",
+            "CREATE",
+            "CROSS",
+            "DELETE",
+            "DISTINCT",
+            "DROP",
+            "ELSE",
+            "END",
+            "EXCEPT",
+            "EXISTS",
+            "FETCH",
+            "FOR",
+            "FROM",
+            "FULL",
+            "GROUP",
+            "HAVING",
+            "IN",
+            "INNER",
+            "INSERT",
+            "INTERSECT",
+            "INTO",
+            "IS",
+            "JOIN",
+            "LEFT",
+            "LIKE",
+            "LIMIT",
+            "NATURAL",
+            "NOT",
+            "NULL",
+            "OFFSET",
+            "ON",
+            "OR",
+            "ORDER",
+            "OUTER",
+            "OVER",
+            "PARTITION",
+            "RIGHT",
+            "SELECT",
+            "SET",
+            "THEN",
+            "UNION",
+            "UPDATE",
+            "USING",
+            "VALUES",
+            "WHEN",
+            "WHERE",
+            "WINDOW",
+            "WITH",
+        ];
+        let word = t.text(self.src);
+        let structural = t.reserved && STRUCTURAL.iter().any(|k| k.eq_ignore_ascii_case(word));
+        let name_like = t.reserved && !structural;
+        if name_like {
             hint = Some(format!(
                 "`{word}` is a reserved word in Flink SQL; quote it as `` `{word}` `` to use it as a name"
             ));
+        }
+        let after_comma = at > 0 && {
+            let p = self.toks[at - 1];
+            p.kind == TokKind::Op && p.is(self.src, ",")
+        };
+        if after_comma
+            && (structural
+                || t.kind == TokKind::Eof
+                || (t.kind == TokKind::Op && t.is(self.src, ")")))
+        {
+            hint = Some(if t.kind == TokKind::Eof {
+                "remove the trailing `,`".to_string()
+            } else {
+                format!("remove the `,` before `{word}`")
+            });
         }
         ParseError {
             tok: at,
@@ -365,7 +438,7 @@ impl<'a> Parser<'a> {
             message,
             code: if matches!(t.kind, TokKind::Error(_)) {
                 "lexical-error"
-            } else if t.reserved && expected.iter().any(|e| e.contains("identifier")) {
+            } else if name_like {
                 "reserved-word"
             } else {
                 "syntax-error"
