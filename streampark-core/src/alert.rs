@@ -554,7 +554,10 @@ mod tests {
     #[test]
     fn fingerprint_is_stable_and_distinguishes() {
         let a = Alert::new(Severity::Critical, "down").with_job("orders");
-        let later = a.clone().with_text("other text").resolved_at(SystemTime::now());
+        let later = a
+            .clone()
+            .with_text("other text")
+            .resolved_at(SystemTime::now());
         assert_eq!(a.fingerprint(), later.fingerprint());
         assert_eq!(a.fingerprint().len(), 16);
         let minor = Alert::new(Severity::Minor, "down").with_job("orders");

@@ -39,9 +39,12 @@ pub mod flink;
 mod model;
 pub mod runner;
 pub mod spi;
+pub mod store;
 pub mod testkit;
 
-pub use alert::{Alert, AlertError, AlertLink, AlertSink, AlertStatus, ParseSeverityError, Severity};
+pub use alert::{
+    Alert, AlertError, AlertLink, AlertSink, AlertStatus, ParseSeverityError, Severity,
+};
 pub use deploy::{
     Capabilities, DeployRequest, Deployer, DeployerExt, Deployment, DeploymentId, JobDetails,
     JobSnapshot, LogFile, LogOptions, Logs, SavepointOptions, SavepointRef, Selector, SnapshotKind,
