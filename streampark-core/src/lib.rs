@@ -7,6 +7,8 @@
 //! - [`flink`]: a typed Flink REST client with timeouts;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
 //! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
+//! - [`Supervisor`]: keeps jobs running (one list per cluster per tick, restart policies, at
+//!   most one live attempt per job) over a durable [`StateStore`] ([`store`]);
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
 //!   fault injection, and (feature `testkit`) the conformance suite every `Deployer` passes.
@@ -40,6 +42,7 @@ mod model;
 pub mod runner;
 pub mod spi;
 pub mod store;
+pub mod supervisor;
 pub mod testkit;
 
 pub use alert::{
@@ -52,3 +55,5 @@ pub use deploy::{
 };
 pub use error::{BoxError, Error, Result};
 pub use model::*;
+pub use store::{MemoryStore, SqliteStore, StateStore};
+pub use supervisor::{JobEvent, JobEventKind, Supervisor};
