@@ -488,7 +488,11 @@ impl Supervisor {
         )
         .await;
         let mut st = self.state.lock().await;
-        st.reload_job(&self.cfg, &spec.id).await
+        st.reload_job(&self.cfg, &spec.id).await?;
+        if rec.desired != DesiredState::Running {
+            st.wanted_again(&spec.id, now);
+        }
+        Ok(())
     }
 
     /// Stops a job and keeps it stopped: sets its desired state, then stops its live

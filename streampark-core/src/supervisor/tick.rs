@@ -39,6 +39,9 @@ pub(crate) struct Tracked {
     next_restart: Option<i64>,
     dup_reported: bool,
     cp: CpState,
+    /// Attempts recorded before this time do not count against the restart budget (set when
+    /// the host asks again for a job that was stopped or given up).
+    budget_from: i64,
 }
 
 impl Tracked {
@@ -53,6 +56,7 @@ impl Tracked {
             next_restart: None,
             dup_reported: false,
             cp: CpState::default(),
+            budget_from: i64::MIN,
         }
     }
     fn attempt(&self) -> u64 {
@@ -83,6 +87,7 @@ enum Action {
         spec: JobSpec,
         cluster: usize,
         expected_last: u64,
+        restart: bool,
     },
     Resolve {
         spec: JobSpec,
@@ -364,6 +369,7 @@ async fn run_action(cfg: &Config, action: Action, now: i64) -> Outcome {
                 spec,
                 cluster,
                 expected_last,
+                restart,
             } => {
                 if !lease(cfg, &job, now).await? {
                     return Ok(Outcome::Nothing);
@@ -399,7 +405,7 @@ async fn run_action(cfg: &Config, action: Action, now: i64) -> Outcome {
                     // Unknown: leave the attempt `Starting`; it is resolved by its tag later.
                     Err(_) => return Ok(Outcome::Follow { rec }),
                 }
-                Ok(deploy_recorded(cfg, cluster, &spec, rec, expected_last > 0, now).await)
+                Ok(deploy_recorded(cfg, cluster, &spec, rec, restart, now).await)
             }
             Action::Resolve {
                 spec,
@@ -445,6 +451,14 @@ async fn run_action(cfg: &Config, action: Action, now: i64) -> Outcome {
 }
 
 impl State {
+    /// The host wants a stopped job again: a fresh restart budget, started at the next tick.
+    pub(crate) fn wanted_again(&mut self, job: &JobId, now: i64) {
+        if let Some(t) = self.jobs.get_mut(job) {
+            t.budget_from = now;
+            t.next_restart = None;
+        }
+    }
+
     pub(crate) fn ids(&self) -> impl Iterator<Item = &JobId> {
         self.jobs.keys()
     }
@@ -1009,6 +1023,7 @@ async fn observe(
                 spec: t.rec.spec.clone(),
                 cluster: t.cluster,
                 expected_last: 0,
+                restart: false,
             });
         }
         return Ok(());
@@ -1063,11 +1078,26 @@ async fn observe(
     let Some(cur) = t.current.as_ref() else {
         return Ok(());
     };
-    if t.rec.desired != DesiredState::Running || !is_failure(cur) {
+    if t.rec.desired != DesiredState::Running {
+        return Ok(());
+    }
+    if !is_failure(cur) || cur.ended_ms.is_some_and(|end| end < t.budget_from) {
+        // Finished or stopped: started again only when the host asked for it afterwards
+        // (`manage` after a stop, a new spec version).
+        if cur.ended_ms.is_some_and(|end| t.rec.updated_ms > end) {
+            actions.push(Action::Start {
+                job: id,
+                spec: t.rec.spec.clone(),
+                cluster: t.cluster,
+                expected_last: t.rec.last_attempt,
+                restart: false,
+            });
+        }
         return Ok(());
     }
     if t.next_restart.is_none() {
-        let history = cfg.store.attempts(&id).await?;
+        let mut history = cfg.store.attempts(&id).await?;
+        history.retain(|a| a.created_ms >= t.budget_from);
         match decide(&t.rec.spec.restart, &history, cfg.reset_after, now) {
             Decision::RestartAt { at_ms, consecutive } => {
                 t.next_restart = Some(at_ms);
@@ -1102,6 +1132,7 @@ async fn observe(
             spec: t.rec.spec.clone(),
             cluster: t.cluster,
             expected_last: t.rec.last_attempt,
+            restart: true,
         });
     }
     Ok(())
