@@ -38,13 +38,22 @@ fn bench(c: &mut Criterion) {
     c.bench_function("flink_overview_decode_3000", |b| {
         b.iter(|| {
             let o: Overview = serde_json::from_str(black_box(&json)).unwrap();
-            let tagged = o.jobs.iter().filter_map(|j| tag::parse_job_name(&j.name)).count();
+            let tagged = o
+                .jobs
+                .iter()
+                .filter_map(|j| tag::parse_job_name(&j.name))
+                .count();
             assert_eq!(tagged as u64, FLEET);
         })
     });
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let sim = SimDeployer::builder().with_clock(VirtualClock::manual()).build();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let sim = SimDeployer::builder()
+        .with_clock(VirtualClock::manual())
+        .build();
     rt.block_on(async {
         for i in 0..FLEET {
             let spec = JobSpec::sql(&format!("job{i}"), "INSERT INTO k SELECT 1").unwrap();
