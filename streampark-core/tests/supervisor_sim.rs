@@ -502,3 +502,109 @@ async fn a_stopped_job_stays_stopped_and_restores_from_its_savepoint() {
     assert_eq!(a.len(), 2);
     assert_eq!(a[1].restore_from.as_deref(), Some(sp.path.as_str()));
 }
+
+/// The simulator with checkpoints that keep failing (none completes after the first).
+#[derive(Debug)]
+struct FailingCheckpoints {
+    sim: SimDeployer,
+    failed: std::sync::atomic::AtomicU64,
+}
+
+#[async_trait::async_trait]
+impl Deployer for FailingCheckpoints {
+    fn backend(&self) -> &'static str {
+        self.sim.backend()
+    }
+    fn capabilities(&self) -> streampark_core::Capabilities {
+        self.sim.capabilities()
+    }
+    async fn deploy(
+        &self,
+        req: streampark_core::DeployRequest,
+    ) -> streampark_core::Result<streampark_core::Deployment> {
+        self.sim.deploy(req).await
+    }
+    async fn list(
+        &self,
+        s: &Selector,
+    ) -> streampark_core::Result<Vec<streampark_core::JobSnapshot>> {
+        self.sim.list(s).await
+    }
+    async fn inspect(
+        &self,
+        id: &streampark_core::DeploymentId,
+    ) -> streampark_core::Result<streampark_core::JobDetails> {
+        let mut d = self.sim.inspect(id).await?;
+        d.checkpoints_completed = d.checkpoints_completed.min(1);
+        d.checkpoints_failed = self
+            .failed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(d)
+    }
+    async fn savepoint(
+        &self,
+        id: &streampark_core::DeploymentId,
+        o: streampark_core::SavepointOptions,
+    ) -> streampark_core::Result<streampark_core::SavepointRef> {
+        self.sim.savepoint(id, o).await
+    }
+    async fn stop(
+        &self,
+        id: &streampark_core::DeploymentId,
+        o: StopOptions,
+    ) -> streampark_core::Result<streampark_core::StopOutcome> {
+        self.sim.stop(id, o).await
+    }
+    async fn logs(
+        &self,
+        id: &streampark_core::DeploymentId,
+        o: streampark_core::LogOptions,
+    ) -> streampark_core::Result<streampark_core::Logs> {
+        self.sim.logs(id, o).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn consecutive_failed_checkpoints_raise_a_minor_alert_once() {
+    let sim = SimDeployer::new();
+    let sink = Arc::new(Sink::default());
+    let clock = sim.clock().clone();
+    let d = FailingCheckpoints {
+        sim: sim.clone(),
+        failed: Default::default(),
+    };
+    let sup = Supervisor::builder(Arc::new(MemoryStore::new()))
+        .with_cluster("sim", Arc::new(d))
+        .with_alert_sink(sink.clone())
+        .with_clock(move || clock.now_ms())
+        .with_checkpoint_health(CheckpointHealth::new(
+            Duration::from_secs(10),
+            3,
+            Duration::from_secs(3600),
+        ))
+        .build()
+        .unwrap();
+    let mut rx = sup.subscribe();
+    sup.manage(spec("cp")).await.unwrap();
+    // Inspected every 10 s; the failed count grows by one per inspection: the third failure in
+    // a row (after the first inspection sets the baseline) is trouble.
+    run(&sup, 35).await;
+    assert!(
+        sink.with(Severity::Minor, "checkpoint_trouble").is_empty(),
+        "not yet"
+    );
+    run(&sup, 40).await;
+    let t = sink.with(Severity::Minor, "checkpoint_trouble");
+    assert_eq!(t.len(), 1, "once per episode: {t:?}");
+    assert!(
+        t[0].text.contains("consecutive checkpoints failed"),
+        "{}",
+        t[0].text
+    );
+    assert!(
+        drain(&mut rx)
+            .iter()
+            .any(|e| matches!(e.kind, JobEventKind::CheckpointTrouble { .. }))
+    );
+    assert_eq!(sim.stats().deploys, 1, "alert only: no restart configured");
+}
