@@ -91,7 +91,8 @@ async fn two_supervisors_on_one_database_one_acts() {
             .with_id(id)
             .with_cluster("sim", Arc::new(sim.new_handle()))
             .with_clock(move || clock.now_ms())
-            .with_lease_ttl(Duration::from_secs(30))
+            // Longer than the test: the replica that acted first keeps acting.
+            .with_lease_ttl(Duration::from_secs(600))
             .with_reload_every(1)
             .build()
             .unwrap()
