@@ -9,6 +9,8 @@
 //! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
 //! - [`config`]: the configuration center (files, Nacos with feature `nacos`, layering,
 //!   variables, secrets, live updates);
+//! - [`Supervisor`]: keeps jobs running (one list per cluster per tick, restart policies, at
+//!   most one live attempt per job) over a durable [`StateStore`] ([`store`]);
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
 //! - [`sql`]: [`FlinkSqlChecker`], Flink SQL checked in-process, agreeing with Flink's parser;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
@@ -44,6 +46,8 @@ mod model;
 pub mod runner;
 pub mod spi;
 pub mod sql;
+pub mod store;
+pub mod supervisor;
 pub mod testkit;
 
 pub use alert::{
@@ -57,3 +61,5 @@ pub use deploy::{
 pub use error::{BoxError, Error, Result};
 pub use model::*;
 pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};
+pub use store::{MemoryStore, SqliteStore, StateStore};
+pub use supervisor::{JobEvent, JobEventKind, Supervisor};

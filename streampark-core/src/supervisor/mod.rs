@@ -1,0 +1,615 @@
+//! The [`Supervisor`]: keeps managed jobs running, never twice.
+//!
+//! Each [`tick`](Supervisor::tick) makes **one [`Deployer::list`] call per cluster** (never
+//! one per job), turns what it sees into [`JobEvent`]s on a broadcast channel, applies each
+//! job's [`RestartPolicy`](crate::RestartPolicy) and raises alerts.
+//!
+//! # At most one live attempt per job
+//! - Every attempt is recorded in the [`StateStore`] with a compare-and-swap on the job's last
+//!   attempt *before* it is deployed; two supervisors racing for one restart cannot both win.
+//! - Before deploying, the deployer's own list is consulted for a live deployment tagged with
+//!   the job: a live one is adopted, never doubled.
+//! - A deploy whose answer was lost (timeout) stays `Starting` and is resolved by looking for
+//!   its tag; only after `deploy_timeout` is the *same* attempt deployed again, which the
+//!   backend fences if it ever started.
+//! - On start-up the supervisor adopts what is running; a crash between recording an attempt
+//!   and the deploy returning is resolved the same way.
+//! - "Lost" is not "Failed": nothing is restarted while a cluster cannot be listed, and a job
+//!   that vanished from a reachable cluster counts as failed only after `lost_grace`.
+//! - With several replicas on one store, a replica acts on a job only under its lease.
+//!
+//! # Default alert mapping
+//! | event | severity |
+//! |---|---|
+//! | restart budget exhausted ([`JobEventKind::GaveUp`]), two live attempts seen | Critical |
+//! | restarted ([`JobEventKind::Started`] with a restart), job lost | Major |
+//! | checkpoint trouble | Minor |
+//! | started (first attempt), stopped, adopted | Info |
+//!
+//! Replace it with [`SupervisorBuilder::with_alert_mapping`].
+
+mod policy;
+mod tick;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, broadcast};
+
+use crate::store::{DesiredState, StateStore};
+use crate::{AlertSink, Deployer, DeploymentId, Error, JobId, JobSpec, JobState, Result, Severity};
+
+/// The spec label naming the cluster a job runs on (see [`SupervisorBuilder::with_cluster`]);
+/// jobs without it run on the first cluster.
+pub const CLUSTER_LABEL: &str = "streampark.cluster";
+
+/// What happened to a job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum JobEventKind {
+    /// An attempt was deployed (`restart` when it follows a failure).
+    Started {
+        /// Whether this start follows a failure.
+        restart: bool,
+    },
+    /// A live deployment this supervisor did not start was taken over.
+    Adopted,
+    /// The observed state of the current attempt changed.
+    StateChanged,
+    /// The job cannot be seen: its cluster is unreachable, or it vanished from a reachable one.
+    Lost {
+        /// Why.
+        reason: String,
+    },
+    /// The current attempt failed (or its deploy was refused).
+    Failed {
+        /// The backend's words.
+        reason: String,
+    },
+    /// A restart was decided.
+    RestartScheduled {
+        /// Time until the restart.
+        after_ms: u64,
+        /// Consecutive failures so far (or failures in the window, for failure-rate).
+        failures: u32,
+    },
+    /// The restart budget is exhausted: the job stays down (its desired state becomes stopped).
+    GaveUp {
+        /// Why.
+        reason: String,
+    },
+    /// The job ended without failing (stopped, finished or canceled).
+    Stopped,
+    /// Checkpoints fail or are too old.
+    CheckpointTrouble {
+        /// What is wrong.
+        reason: String,
+    },
+    /// More than one live attempt of the job was seen (started outside this supervisor).
+    DuplicateLive {
+        /// The live attempts.
+        attempts: Vec<u64>,
+    },
+}
+
+/// One event of one job, as broadcast by [`Supervisor::subscribe`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JobEvent {
+    /// The job.
+    pub job: JobId,
+    /// The attempt concerned.
+    pub attempt: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: JobEventKind,
+    /// The observed state, when known.
+    pub state: Option<JobState>,
+    /// The deployment (the Flink job id on a session cluster).
+    pub deployment: Option<DeploymentId>,
+    /// The savepoint or checkpoint the attempt restored from.
+    pub restored_from: Option<String>,
+    /// When, ms since the epoch.
+    pub ts_ms: i64,
+}
+
+/// Thresholds for checkpoint health, checked with one [`Deployer::inspect`] per running job
+/// every `every` (off by default: a tick stays one call per cluster).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckpointHealth {
+    /// How often each running job is inspected.
+    pub every: Duration,
+    /// Consecutive failed checkpoints that count as trouble.
+    pub max_consecutive_failures: u64,
+    /// Age of the latest completed checkpoint (or of the run, before the first one) that
+    /// counts as trouble.
+    pub max_age: Duration,
+    /// Restart the job (from its latest checkpoint) on trouble, besides alerting.
+    pub restart: bool,
+}
+
+impl CheckpointHealth {
+    /// Inspect every `every`; trouble after `max_consecutive_failures` failed checkpoints in a
+    /// row or a latest checkpoint older than `max_age`; alert only.
+    pub fn new(every: Duration, max_consecutive_failures: u64, max_age: Duration) -> Self {
+        CheckpointHealth {
+            every,
+            max_consecutive_failures,
+            max_age,
+            restart: false,
+        }
+    }
+    /// Also restart the job on trouble.
+    #[must_use]
+    pub fn with_restart(mut self, yes: bool) -> Self {
+        self.restart = yes;
+        self
+    }
+}
+
+/// Maps an event to an alert severity (`None`: no alert).
+pub type AlertMapping = Arc<dyn Fn(&JobEvent) -> Option<Severity> + Send + Sync>;
+
+/// The documented default mapping (see the module docs).
+pub fn default_alert_mapping(e: &JobEvent) -> Option<Severity> {
+    match &e.kind {
+        JobEventKind::GaveUp { .. } | JobEventKind::DuplicateLive { .. } => {
+            Some(Severity::Critical)
+        }
+        JobEventKind::Started { restart: true } | JobEventKind::Lost { .. } => {
+            Some(Severity::Major)
+        }
+        JobEventKind::CheckpointTrouble { .. } => Some(Severity::Minor),
+        JobEventKind::Started { restart: false }
+        | JobEventKind::Stopped
+        | JobEventKind::Adopted => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+type NowFn = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub(crate) struct Config {
+    pub(crate) id: String,
+    pub(crate) clusters: Vec<(String, Arc<dyn Deployer>)>,
+    pub(crate) store: Arc<dyn StateStore>,
+    pub(crate) alerts: Vec<Arc<dyn AlertSink>>,
+    pub(crate) mapping: AlertMapping,
+    pub(crate) now: NowFn,
+    pub(crate) tick: Duration,
+    pub(crate) lost_grace: Duration,
+    pub(crate) deploy_timeout: Duration,
+    pub(crate) lease_ttl: Duration,
+    pub(crate) reset_after: Duration,
+    pub(crate) checkpoints: Option<CheckpointHealth>,
+    pub(crate) parallel: usize,
+    pub(crate) reload_every: u64,
+}
+
+/// Builder of [`Supervisor`].
+#[must_use]
+pub struct SupervisorBuilder {
+    id: Option<String>,
+    clusters: Vec<(String, Arc<dyn Deployer>)>,
+    store: Arc<dyn StateStore>,
+    alerts: Vec<Arc<dyn AlertSink>>,
+    mapping: Option<AlertMapping>,
+    now: Option<NowFn>,
+    tick: Duration,
+    lost_grace: Duration,
+    deploy_timeout: Duration,
+    lease_ttl: Duration,
+    reset_after: Duration,
+    checkpoints: Option<CheckpointHealth>,
+    parallel: usize,
+    reload_every: u64,
+}
+
+impl fmt::Debug for SupervisorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SupervisorBuilder")
+            .field("id", &self.id)
+            .field(
+                "clusters",
+                &self.clusters.iter().map(|c| &c.0).collect::<Vec<_>>(),
+            )
+            .field("store", &self.store.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SupervisorBuilder {
+    /// This supervisor's id in attempts, leases and the audit log (default `supervisor-<pid>`).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    /// Adds a cluster; jobs choose it with the [`CLUSTER_LABEL`] label.
+    pub fn with_cluster(mut self, name: impl Into<String>, deployer: Arc<dyn Deployer>) -> Self {
+        self.clusters.push((name.into(), deployer));
+        self
+    }
+    /// Adds an alert sink.
+    pub fn with_alert_sink(mut self, sink: Arc<dyn AlertSink>) -> Self {
+        self.alerts.push(sink);
+        self
+    }
+    /// Replaces the default alert mapping.
+    pub fn with_alert_mapping(
+        mut self,
+        f: impl Fn(&JobEvent) -> Option<Severity> + Send + Sync + 'static,
+    ) -> Self {
+        self.mapping = Some(Arc::new(f));
+        self
+    }
+    /// The wall clock, ms since the epoch (default: the system clock). Tests pass a virtual
+    /// clock: `move || clock.now_ms()`.
+    pub fn with_clock(mut self, now: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.now = Some(Arc::new(now));
+        self
+    }
+    /// Time between ticks in [`Supervisor::run`] (default 5 s).
+    pub fn with_tick(mut self, d: Duration) -> Self {
+        self.tick = d;
+        self
+    }
+    /// How long a job may be missing from a reachable cluster before it counts as failed
+    /// (default 60 s).
+    pub fn with_lost_grace(mut self, d: Duration) -> Self {
+        self.lost_grace = d;
+        self
+    }
+    /// How long a deploy whose answer was lost stays unresolved before the same attempt is
+    /// deployed again (default 120 s).
+    pub fn with_deploy_timeout(mut self, d: Duration) -> Self {
+        self.deploy_timeout = d;
+        self
+    }
+    /// Lease duration when acting on a job (default 30 s).
+    pub fn with_lease_ttl(mut self, d: Duration) -> Self {
+        self.lease_ttl = d;
+        self
+    }
+    /// A run at least this long clears the count of consecutive failures (default 10 min).
+    pub fn with_reset_after(mut self, d: Duration) -> Self {
+        self.reset_after = d;
+        self
+    }
+    /// Enables checkpoint health checks.
+    pub fn with_checkpoint_health(mut self, h: CheckpointHealth) -> Self {
+        self.checkpoints = Some(h);
+        self
+    }
+    /// At most this many deploys and inspections at once (default 16).
+    pub fn with_parallelism(mut self, n: usize) -> Self {
+        self.parallel = n;
+        self
+    }
+    /// Re-reads the job list from the store every `n` ticks, to see jobs added by other
+    /// replicas (default 10).
+    pub fn with_reload_every(mut self, n: u64) -> Self {
+        self.reload_every = n;
+        self
+    }
+
+    /// Validates and builds; call [`Supervisor::load`] (or just [`Supervisor::tick`]) next.
+    pub fn build(self) -> Result<Supervisor> {
+        if self.clusters.is_empty() {
+            return Err(Error::invalid_config(
+                "supervisor",
+                "clusters",
+                "at least one cluster is needed",
+            ));
+        }
+        let mut names: Vec<&str> = self.clusters.iter().map(|c| c.0.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1]) {
+            return Err(Error::invalid_config(
+                "supervisor",
+                "clusters",
+                "cluster names must be unique",
+            ));
+        }
+        for (key, d) in [
+            ("tick", self.tick),
+            ("lease_ttl", self.lease_ttl),
+            ("deploy_timeout", self.deploy_timeout),
+        ] {
+            if d.is_zero() {
+                return Err(Error::invalid_config("supervisor", key, "must be positive"));
+            }
+        }
+        if self.parallel == 0 || self.reload_every == 0 {
+            return Err(Error::invalid_config(
+                "supervisor",
+                "parallelism",
+                "must be positive",
+            ));
+        }
+        let id = self
+            .id
+            .unwrap_or_else(|| format!("supervisor-{}", std::process::id()));
+        if id.trim().is_empty() {
+            return Err(Error::invalid_config(
+                "supervisor",
+                "id",
+                "must not be empty",
+            ));
+        }
+        let (tx, _) = broadcast::channel(4096);
+        Ok(Supervisor {
+            cfg: Arc::new(Config {
+                id,
+                clusters: self.clusters,
+                store: self.store,
+                alerts: self.alerts,
+                mapping: self
+                    .mapping
+                    .unwrap_or_else(|| Arc::new(default_alert_mapping)),
+                now: self.now.unwrap_or_else(|| Arc::new(system_now_ms)),
+                tick: self.tick,
+                lost_grace: self.lost_grace,
+                deploy_timeout: self.deploy_timeout,
+                lease_ttl: self.lease_ttl,
+                reset_after: self.reset_after,
+                checkpoints: self.checkpoints,
+                parallel: self.parallel,
+                reload_every: self.reload_every,
+            }),
+            events: tx,
+            state: Arc::new(Mutex::new(tick::State::default())),
+        })
+    }
+}
+
+fn system_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Keeps managed jobs running on one or more clusters (see the module docs). Clones share the
+/// same supervisor.
+///
+/// ```
+/// use std::sync::Arc;
+/// use streampark_core::{JobSpec, JobState, store::MemoryStore, supervisor::Supervisor};
+/// use streampark_core::testkit::SimDeployer;
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let sim = SimDeployer::new();
+/// let clock = sim.clock().clone();
+/// let sup = Supervisor::builder(Arc::new(MemoryStore::new()))
+///     .with_cluster("local", Arc::new(sim.clone()))
+///     .with_clock(move || clock.now_ms())
+///     .build()?;
+/// sup.manage(JobSpec::sql("orders", "INSERT INTO k SELECT 1")?).await?;
+/// sup.tick().await?;                                    // deploys attempt 1
+/// tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+/// sup.tick().await?;                                    // sees it running
+/// let view = sup.job(&"orders".parse()?).await.unwrap();
+/// assert_eq!((view.attempt, view.state), (1, Some(JobState::Running)));
+/// # Ok::<(), streampark_core::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Supervisor {
+    pub(crate) cfg: Arc<Config>,
+    pub(crate) events: broadcast::Sender<JobEvent>,
+    pub(crate) state: Arc<Mutex<tick::State>>,
+}
+
+impl fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Supervisor")
+            .field("id", &self.cfg.id)
+            .field(
+                "clusters",
+                &self.cfg.clusters.iter().map(|c| &c.0).collect::<Vec<_>>(),
+            )
+            .field("store", &self.cfg.store.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the supervisor currently knows about one job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobView {
+    /// The job.
+    pub job: JobId,
+    /// The cluster it runs on.
+    pub cluster: String,
+    /// What the host wants.
+    pub desired: DesiredState,
+    /// The attempt being followed (0 before the first).
+    pub attempt: u64,
+    /// Its last observed state.
+    pub state: Option<JobState>,
+    /// Its deployment.
+    pub deployment: Option<DeploymentId>,
+    /// When the next restart is due, ms since the epoch.
+    pub next_restart_ms: Option<i64>,
+}
+
+impl Supervisor {
+    /// A builder over a store; add at least one cluster.
+    pub fn builder(store: Arc<dyn StateStore>) -> SupervisorBuilder {
+        SupervisorBuilder {
+            id: None,
+            clusters: Vec::new(),
+            store,
+            alerts: Vec::new(),
+            mapping: None,
+            now: None,
+            tick: Duration::from_secs(5),
+            lost_grace: Duration::from_secs(60),
+            deploy_timeout: Duration::from_secs(120),
+            lease_ttl: Duration::from_secs(30),
+            reset_after: Duration::from_secs(600),
+            checkpoints: None,
+            parallel: 16,
+            reload_every: 10,
+        }
+    }
+
+    /// This supervisor's id.
+    pub fn id(&self) -> &str {
+        &self.cfg.id
+    }
+
+    /// Events from now on. A slow receiver loses the oldest events (see
+    /// [`broadcast::error::RecvError::Lagged`]); the durable record is the store's event log.
+    pub fn subscribe(&self) -> broadcast::Receiver<JobEvent> {
+        self.events.subscribe()
+    }
+
+    /// Adds a job (or updates its spec) and wants it running; the next tick starts it unless
+    /// a live deployment of it is found, which is adopted.
+    pub async fn manage(&self, spec: JobSpec) -> Result<()> {
+        self.cluster_of(&spec)?;
+        let now = (self.cfg.now)();
+        let rec = self.cfg.store.put_job(&spec, now).await?;
+        if rec.desired != DesiredState::Running {
+            self.cfg
+                .store
+                .set_desired(&spec.id, DesiredState::Running, now)
+                .await?;
+        }
+        self.audit(
+            &spec.id,
+            rec.last_attempt,
+            "audit.manage",
+            serde_json::json!({"spec_version": rec.spec_version}),
+        )
+        .await;
+        let mut st = self.state.lock().await;
+        st.reload_job(&self.cfg, &spec.id).await?;
+        if rec.desired != DesiredState::Running {
+            st.wanted_again(&spec.id, now);
+        }
+        Ok(())
+    }
+
+    /// Stops a job and keeps it stopped: sets its desired state, then stops its live
+    /// deployment with `opts` (a savepoint taken on the way becomes its restore point).
+    pub async fn stop_job(
+        &self,
+        job: &JobId,
+        opts: crate::StopOptions,
+    ) -> Result<crate::StopOutcome> {
+        let mut st = self.state.lock().await;
+        st.stop_job(self, job, opts).await
+    }
+
+    /// What the supervisor knows about a job.
+    pub async fn job(&self, job: &JobId) -> Option<JobView> {
+        self.state.lock().await.view(&self.cfg, job)
+    }
+
+    /// Every managed job.
+    pub async fn jobs(&self) -> Vec<JobView> {
+        let st = self.state.lock().await;
+        st.ids().filter_map(|j| st.view(&self.cfg, j)).collect()
+    }
+
+    /// Reads the managed jobs and their attempts from the store (done by the first tick).
+    pub async fn load(&self) -> Result<()> {
+        let mut st = self.state.lock().await;
+        st.load(&self.cfg).await
+    }
+
+    /// One round: one list per cluster, state transitions, restarts. Returns the number of
+    /// backend list calls made.
+    pub async fn tick(&self) -> Result<usize> {
+        let mut st = self.state.lock().await;
+        st.tick(self).await
+    }
+
+    /// Ticks every `tick` until `shutdown` resolves; stops the supervisor, not the jobs.
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) -> Result<()> {
+        tokio::pin!(shutdown);
+        let mut every = tokio::time::interval(self.cfg.tick);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                _ = every.tick() => {
+                    if let Err(e) = self.tick().await {
+                        tracing::warn!(supervisor = %self.cfg.id, error = %e, "supervisor tick failed");
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn cluster_of(&self, spec: &JobSpec) -> Result<usize> {
+        cluster_index(&self.cfg, spec)
+    }
+
+    pub(crate) async fn audit(
+        &self,
+        job: &JobId,
+        attempt: u64,
+        kind: &str,
+        detail: serde_json::Value,
+    ) {
+        let ev = crate::store::EventRecord::new(
+            job.clone(),
+            attempt,
+            kind,
+            &self.cfg.id,
+            detail,
+            (self.cfg.now)(),
+        );
+        if let Err(e) = self.cfg.store.append_event(&ev).await {
+            tracing::warn!(job = %job, error = %e, "cannot record event");
+        }
+    }
+
+    /// Broadcasts an event, records it, raises the mapped alert.
+    pub(crate) async fn emit(&self, ev: JobEvent, persist: bool) {
+        if persist {
+            let detail = serde_json::to_value(&ev).unwrap_or(serde_json::Value::Null);
+            let kind = detail
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .unwrap_or("event")
+                .to_string();
+            self.audit(&ev.job, ev.attempt, &kind, detail).await;
+        }
+        if let Some(sev) = (self.cfg.mapping)(&ev) {
+            let alert = tick::alert_for(&ev, sev, &self.cfg);
+            for sink in &self.cfg.alerts {
+                match tokio::time::timeout(Duration::from_secs(10), sink.send(&alert)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(job = %ev.job, error = %e, "alert not delivered"),
+                    Err(_) => tracing::warn!(job = %ev.job, "alert sink timed out"),
+                }
+            }
+        }
+        let _ = self.events.send(ev);
+    }
+}
+
+pub(crate) fn cluster_index(cfg: &Config, spec: &JobSpec) -> Result<usize> {
+    match spec.labels.get(CLUSTER_LABEL) {
+        None => Ok(0),
+        Some(name) => cfg
+            .clusters
+            .iter()
+            .position(|c| &c.0 == name)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "supervisor",
+                    "cluster label",
+                    format!("job `{}`", spec.id),
+                    format!("no cluster named `{name}`"),
+                )
+            }),
+    }
+}

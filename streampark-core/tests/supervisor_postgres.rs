@@ -1,0 +1,146 @@
+//! `PostgresStore` against a real PostgreSQL server, and two supervisors sharing it.
+//!
+//! Runs when `STREAMPARK_IT_POSTGRES_URL` is set (`scripts/ci-supervisor.sh` starts a server);
+//! otherwise every test prints "skipped" and passes. Each test works in its own schema.
+#![cfg(all(feature = "postgres", feature = "testkit"))]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use streampark_core::store::{NewAttempt, PostgresStore, StateStore};
+use streampark_core::supervisor::Supervisor;
+use streampark_core::testkit::{FaultPlan, SimDeployer};
+use streampark_core::{Deployer, JobId, JobSpec, RestartPolicy, Selector};
+
+/// A store in a fresh schema, or `None` (skipped) without a server.
+async fn store(name: &str) -> Option<PostgresStore> {
+    let Ok(url) = std::env::var("STREAMPARK_IT_POSTGRES_URL") else {
+        eprintln!("skipped: STREAMPARK_IT_POSTGRES_URL is not set");
+        return None;
+    };
+    let schema = format!("t_{name}_{}", std::process::id());
+    let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(&pool)
+        .await
+        .expect("drop schema");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&pool)
+        .await
+        .expect("create schema");
+    pool.close().await;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    Some(PostgresStore::connect(&url).await.expect("store"))
+}
+
+#[tokio::test]
+async fn postgres_store_behaves() {
+    let Some(s) = store("behaves").await else {
+        return;
+    };
+    assert_eq!(s.schema_version().await.unwrap(), 1);
+    streampark_core::store::conformance::behaviour(&s).await;
+}
+
+#[tokio::test]
+async fn concurrent_swaps_have_exactly_one_winner() {
+    let Some(s) = store("cas").await else { return };
+    let spec = JobSpec::sql("race", "INSERT INTO k SELECT 1").unwrap();
+    s.put_job(&spec, 0).await.unwrap();
+    let tries = (0..16).map(|i| {
+        let s = s.clone();
+        let id = spec.id.clone();
+        tokio::spawn(async move {
+            s.begin_attempt(NewAttempt::next(id, 0, format!("r{i}"), 0))
+                .await
+        })
+    });
+    let results = futures::future::join_all(tries).await;
+    let won = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+    let fenced = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(e)) if e.is_fenced()))
+        .count();
+    assert_eq!((won, fenced), (1, 15));
+    assert_eq!(s.attempts(&spec.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_supervisors_on_one_database_one_acts() {
+    let Some(a) = store("two").await else { return };
+    // A second connection pool on the same schema, as a second host replica would have.
+    let url = std::env::var("STREAMPARK_IT_POSTGRES_URL").unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let b = PostgresStore::connect(&format!(
+        "{url}{sep}options=-c%20search_path%3Dt_two_{}",
+        std::process::id()
+    ))
+    .await
+    .unwrap();
+    let job = JobId::new("pg-shared").unwrap();
+    // Real time here (a real database): the sim fails the job 3 s after it started.
+    let sim = SimDeployer::builder()
+        .with_startup_delay(Duration::from_millis(200))
+        .with_faults(FaultPlan::new().slow_calls(Duration::from_millis(30)))
+        .build();
+    let clock = sim.clock().clone();
+    let make = |id: &str, store: PostgresStore| {
+        let clock = clock.clone();
+        Supervisor::builder(Arc::new(store))
+            .with_id(id)
+            .with_cluster("sim", Arc::new(sim.new_handle()))
+            .with_clock(move || clock.now_ms())
+            // Longer than the test: the replica that acted first keeps acting.
+            .with_lease_ttl(Duration::from_secs(600))
+            .with_reload_every(1)
+            .build()
+            .unwrap()
+    };
+    let s1 = make("replica-1", a.clone());
+    let s2 = make("replica-2", b.clone());
+    s1.manage(
+        JobSpec::sql("pg-shared", "-- sim: fail-after 3s\nINSERT INTO k SELECT 1")
+            .unwrap()
+            .with_restart(RestartPolicy::FixedDelay {
+                delay: Duration::from_millis(500),
+                max_attempts: 2,
+            }),
+    )
+    .await
+    .unwrap();
+    let mut max_live = 0;
+    for _ in 0..120 {
+        let (r1, r2) = tokio::join!(s1.tick(), s2.tick());
+        r1.unwrap();
+        r2.unwrap();
+        let live = sim
+            .list(&Selector::Job(job.clone()))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|s| s.state.is_live())
+            .count();
+        max_live = max_live.max(live);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(max_live <= 1, "two live attempts seen");
+    let attempts = a.attempts(&job).await.unwrap();
+    // 1 start + 2 restarts, then the budget is spent.
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
+    assert_eq!(
+        sim.stats().deploys,
+        3,
+        "every attempt deployed once, by one replica"
+    );
+    let owners: std::collections::BTreeSet<_> = attempts.iter().map(|a| a.owner.clone()).collect();
+    assert_eq!(
+        owners.len(),
+        1,
+        "one replica held the lease and acted: {owners:?}"
+    );
+    let events = b.events(Some(&job), 0, 1000).await.unwrap();
+    let started = events.iter().filter(|e| e.kind == "started").count();
+    assert_eq!(started, 3, "each start recorded once: {events:?}");
+    assert_eq!(events.iter().filter(|e| e.kind == "gave_up").count(), 1);
+}
