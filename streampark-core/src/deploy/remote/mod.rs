@@ -17,6 +17,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::Digest as _;
 use tokio::sync::Mutex;
 use tracing::{Level, instrument};
 
@@ -81,42 +82,39 @@ impl RemoteDeployer {
         format!("{}#/job/running/{jid}/overview", self.client.base_url())
     }
 
-    async fn upload(
-        &self,
-        key: &str,
-        file_name: &str,
-        bytes: Vec<u8>,
-        runner: bool,
-    ) -> Result<String> {
-        let id = self.client.upload_jar(file_name, bytes).await?;
-        if runner {
-            *self.inner.runner_jar.lock().await = Some(id.clone());
-        } else {
-            self.inner
-                .jars
-                .lock()
-                .await
-                .insert(key.to_string(), id.clone());
-        }
+    /// Uploads a jar and remembers its id for the next deploy.
+    async fn upload(&self, jar: &JarUpload) -> Result<String> {
+        let id = match jar {
+            JarUpload::Runner => {
+                let id = self
+                    .client
+                    .upload_jar(runner::SQL_RUNNER_JAR_NAME, runner::SQL_RUNNER_JAR.to_vec())
+                    .await?;
+                *self.inner.runner_jar.lock().await = Some(id.clone());
+                id
+            }
+            JarUpload::Program {
+                key,
+                file_name,
+                bytes,
+            } => {
+                let id = self.client.upload_jar(file_name, bytes.clone()).await?;
+                self.inner.jars.lock().await.insert(key.clone(), id.clone());
+                id
+            }
+        };
         Ok(id)
     }
 
-    /// The jar id for a program, uploading it when not cached. Returns (jar id, cache key, runner?).
-    async fn jar_for(&self, program: &Program) -> Result<(String, String, bool, Option<Vec<u8>>)> {
-        match program {
+    /// The jar id for a program (uploading it when not cached) and what to upload again if
+    /// the cluster has lost it.
+    async fn jar_for(&self, program: &Program) -> Result<(String, JarUpload)> {
+        let jar = match program {
             Program::Sql { .. } => {
                 if let Some(id) = self.inner.runner_jar.lock().await.clone() {
-                    return Ok((id, String::new(), true, None));
+                    return Ok((id, JarUpload::Runner));
                 }
-                let id = self
-                    .upload(
-                        "",
-                        runner::SQL_RUNNER_JAR_NAME,
-                        runner::SQL_RUNNER_JAR.to_vec(),
-                        true,
-                    )
-                    .await?;
-                Ok((id, String::new(), true, None))
+                JarUpload::Runner
             }
             Program::Jar { artifact, .. } => {
                 let path = artifact.strip_prefix("file://").unwrap_or(artifact);
@@ -136,19 +134,26 @@ impl RemoteDeployer {
                     bytes.len(),
                     hex::encode(&sha2::Sha256::digest(&bytes)[..8])
                 );
-                if let Some(id) = self.inner.jars.lock().await.get(&key).cloned() {
-                    return Ok((id, key, false, Some(bytes)));
-                }
                 let file_name = std::path::Path::new(path)
                     .file_name()
                     .and_then(|n| n.to_str())
                     .filter(|n| n.ends_with(".jar"))
                     .unwrap_or("program.jar")
                     .to_string();
-                let id = self.upload(&key, &file_name, bytes.clone(), false).await?;
-                Ok((id, key, false, Some(bytes)))
+                let cached = self.inner.jars.lock().await.get(&key).cloned();
+                let jar = JarUpload::Program {
+                    key,
+                    file_name,
+                    bytes,
+                };
+                if let Some(id) = cached {
+                    return Ok((id, jar));
+                }
+                jar
             }
-        }
+        };
+        let id = self.upload(&jar).await?;
+        Ok((id, jar))
     }
 
     fn run_request(&self, req: &DeployRequest, name: &str) -> JarRunRequest {
@@ -219,6 +224,16 @@ impl RemoteDeployer {
     }
 }
 
+/// A jar `RemoteDeployer` uploads: the embedded SQL runner or a user's program.
+enum JarUpload {
+    Runner,
+    Program {
+        key: String,
+        file_name: String,
+        bytes: Vec<u8>,
+    },
+}
+
 fn is_duplicate_submission(e: &Error) -> bool {
     match e {
         Error::Rejected { message, .. } => {
@@ -229,8 +244,6 @@ fn is_duplicate_submission(e: &Error) -> bool {
         _ => false,
     }
 }
-
-use sha2::Digest as _;
 
 #[async_trait::async_trait]
 impl Deployer for RemoteDeployer {
@@ -281,23 +294,11 @@ impl Deployer for RemoteDeployer {
         }
         let name = tag::job_name(&job, req.attempt, req.spec.display_name());
         let run = self.run_request(&req, &name);
-        let (mut jar_id, key, is_runner, bytes) = self.jar_for(&req.spec.program).await?;
+        let (jar_id, jar) = self.jar_for(&req.spec.program).await?;
         let mut result = self.client.run_jar(&jar_id, &run).await;
         // The cluster may have lost an uploaded jar (restart, cleanup): upload once more.
         if matches!(&result, Err(e) if e.is_not_found()) {
-            jar_id = match bytes {
-                Some(b) => self.upload(&key, "program.jar", b, false).await?,
-                None => {
-                    self.upload(
-                        "",
-                        runner::SQL_RUNNER_JAR_NAME,
-                        runner::SQL_RUNNER_JAR.to_vec(),
-                        true,
-                    )
-                    .await?
-                }
-            };
-            let _ = is_runner;
+            let jar_id = self.upload(&jar).await?;
             result = self.client.run_jar(&jar_id, &run).await;
         }
         let jid = match result {
