@@ -263,6 +263,14 @@ pub struct JobSpec {
     /// Free labels (routing alerts, selecting jobs).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Extra jars on the job's classpath (connectors, CDC, UDFs), in order: local paths the
+    /// backend ships with the job (uploaded to a remote cluster, put in `pipeline.jars` /
+    /// the provided lib dirs on YARN, listed as artifacts on Kubernetes) or URIs
+    /// (`hdfs://`, `s3://`, `https://`, `local://`) the backend passes on as they are.
+    /// Resolve Maven coordinates and checksums before deploying (the platform's artifact
+    /// store does); a backend fails the deploy, naming the jar, when one is missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jars: Vec<String>,
 }
 
 impl JobSpec {
@@ -278,6 +286,7 @@ impl JobSpec {
             restart: RestartPolicy::default(),
             owner: Owner::default(),
             labels: BTreeMap::new(),
+            jars: Vec::new(),
         })
     }
 
@@ -373,6 +382,13 @@ impl JobSpec {
     #[must_use]
     pub fn with_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.labels.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds an extra jar to the job's classpath (see [`JobSpec::jars`]).
+    #[must_use]
+    pub fn with_jar(mut self, jar: impl Into<String>) -> Self {
+        self.jars.push(jar.into());
         self
     }
 
