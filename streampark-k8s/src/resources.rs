@@ -394,9 +394,7 @@ pub fn render(req: &DeployRequest, s: &Settings) -> Result<Rendered, Error> {
                 job: Some(job_cr),
                 ..Default::default()
             };
-            if needs_cm {
-                spec.pod_template = Some(pod_template(&cm_name));
-            }
+            spec.pod_template = Some(pod_template(needs_cm.then_some(cm_name.as_str()), &labels));
             let mut fd = FlinkDeployment::new(&name, spec);
             fd.metadata = meta(&name);
             JobResource::Deployment(Box::new(fd))
@@ -432,19 +430,24 @@ fn process((memory, cpu): &(String, f64)) -> ProcessSpec {
     }
 }
 
-/// Pod template mounting the program `ConfigMap` at [`PROGRAM_DIR`] in `flink-main-container`.
-fn pod_template(config_map: &str) -> serde_json::Value {
-    serde_json::json!({
+/// Pod template: the tag labels on every pod (the pod watcher selects on them) and, when there
+/// is one, the program `ConfigMap` mounted at [`PROGRAM_DIR`] in `flink-main-container`.
+fn pod_template(config_map: Option<&str>, labels: &BTreeMap<String, String>) -> serde_json::Value {
+    let mut t = serde_json::json!({
         "apiVersion": "v1",
         "kind": "Pod",
-        "spec": {
+        "metadata": {"labels": labels},
+    });
+    if let Some(cm) = config_map {
+        t["spec"] = serde_json::json!({
             "containers": [{
                 "name": "flink-main-container",
                 "volumeMounts": [{"name": "streampark-program", "mountPath": PROGRAM_DIR, "readOnly": true}]
             }],
-            "volumes": [{"name": "streampark-program", "configMap": {"name": config_map}}]
-        }
-    })
+            "volumes": [{"name": "streampark-program", "configMap": {"name": cm}}]
+        });
+    }
+    t
 }
 
 /// The `ConfigMap` data key holding the SQL script (the simulator reads it).

@@ -513,6 +513,19 @@ pub struct Logs {
     pub truncated: bool,
 }
 
+impl Logs {
+    /// Logs read from `name`, one of `files` (for backends outside this crate; the struct is
+    /// `#[non_exhaustive]`).
+    pub fn new(files: Vec<LogFile>, name: impl Into<String>, content: String, truncated: bool) -> Self {
+        Logs {
+            files,
+            name: name.into(),
+            content,
+            truncated,
+        }
+    }
+}
+
 /// Where Flink jobs run. Hosts hold it as `Arc<dyn Deployer>`.
 ///
 /// # Contract
