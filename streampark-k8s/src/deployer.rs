@@ -812,6 +812,11 @@ impl Deployer for OperatorDeployer {
                     json!({"spec": {"job": {"state": "suspended", "upgradeMode": "stateless"}}}),
                 )
                 .await?;
+                // Return once the job is down, so the next attempt is not fenced by this one.
+                self.wait_cache(&v.name, opts.timeout, "cancel", |v, _| {
+                    status::resource_state(v?).0.is_terminal().then_some(())
+                })
+                .await?;
                 Ok(StopOutcome::Stopped { savepoint: None })
             }
             StopMode::Savepoint { target_dir, .. } => {
