@@ -121,32 +121,69 @@ impl OperatorDeployerBuilder {
         self
     }
 
+    /// The resources `deploy` would apply for `req`, validated like [`build`](Self::build)
+    /// but without a client: contacts nothing (`--dry-run`).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build) (except for the missing client), and as `deploy` for the
+    /// request (missing local jars, …).
+    pub fn dry_run(
+        &self,
+        req: &streampark_core::deploy::DeployRequest,
+    ) -> Result<crate::resources::Rendered, Error> {
+        let settings = self.settings(self.namespace.clone().unwrap_or_else(|| "default".into()))?;
+        crate::resources::render(req, &settings)
+    }
+
     /// Validates and builds.
     ///
     /// # Errors
     /// `InvalidConfig` naming the setting: no client, a namespace or session name that is not a
     /// DNS-1123 label, an unknown Flink version, non-positive resources or timeouts.
     pub fn build(self) -> Result<OperatorDeployer, Error> {
+        let client = self.client.clone().ok_or_else(|| Error::InvalidConfig {
+            backend: BACKEND,
+            key: "kube_client".into(),
+            reason: "a kube::Client is required".into(),
+        })?;
+        let namespace = self
+            .namespace
+            .clone()
+            .unwrap_or_else(|| client.default_namespace().to_string());
+        let settings = self.settings(namespace)?;
+        let submit = self.submit_timeout.unwrap_or(Duration::from_secs(120));
+        let request = self.request_timeout.unwrap_or(Duration::from_secs(30));
+        if submit.is_zero() || request.is_zero() {
+            return Err(Error::InvalidConfig {
+                backend: BACKEND,
+                key: "timeout".into(),
+                reason: "timeouts must be positive".into(),
+            });
+        }
+        Ok(OperatorDeployer::from_parts(
+            client,
+            settings,
+            submit,
+            request,
+            self.snapshots.unwrap_or(true),
+        ))
+    }
+
+    fn settings(&self, namespace: String) -> Result<Settings, Error> {
         let bad = |key: &str, reason: String| Error::InvalidConfig {
             backend: BACKEND,
             key: key.into(),
             reason,
         };
-        let client = self
-            .client
-            .ok_or_else(|| bad("kube_client", "a kube::Client is required".into()))?;
-        let namespace = self
-            .namespace
-            .unwrap_or_else(|| client.default_namespace().to_string());
         check_dns_label(&namespace).map_err(|r| bad("namespace", r))?;
-        let version = self.flink_version.unwrap_or_else(|| "1.20".into());
+        let version = self.flink_version.clone().unwrap_or_else(|| "1.20".into());
         let op_version = flink_version_value(&version).ok_or_else(|| {
             bad(
                 "flink_version",
                 format!("`{version}` is not a Flink version like 1.20 or v1_20"),
             )
         })?;
-        let image = self.image.unwrap_or_else(|| {
+        let image = self.image.clone().unwrap_or_else(|| {
             format!(
                 "flink:{}",
                 op_version.trim_start_matches('v').replace('_', ".")
@@ -155,12 +192,12 @@ impl OperatorDeployerBuilder {
         if image.trim().is_empty() {
             return Err(bad("image", "must not be empty".into()));
         }
-        let mode = match self.session {
+        let mode = match &self.session {
             Some(s) => {
-                check_dns_label(&s).map_err(|r| bad("session_deployment", r))?;
+                check_dns_label(s).map_err(|r| bad("session_deployment", r))?;
                 Mode::Session {
-                    deployment: s,
-                    runner_jar_uri: self.runner_jar_uri,
+                    deployment: s.clone(),
+                    runner_jar_uri: self.runner_jar_uri.clone(),
                 }
             }
             None => Mode::Application,
@@ -178,28 +215,19 @@ impl OperatorDeployerBuilder {
                 }
             }
         }
-        let submit = self.submit_timeout.unwrap_or(Duration::from_secs(120));
-        let request = self.request_timeout.unwrap_or(Duration::from_secs(30));
-        if submit.is_zero() || request.is_zero() {
-            return Err(bad("timeout", "timeouts must be positive".into()));
-        }
         let defaults = Settings::default();
-        let settings = Settings {
+        Ok(Settings {
             namespace,
             image,
-            service_account: self.service_account.unwrap_or(defaults.service_account),
+            service_account: self
+                .service_account
+                .clone()
+                .unwrap_or(defaults.service_account),
             flink_version: op_version,
             mode,
-            job_manager: self.job_manager.unwrap_or(defaults.job_manager),
-            task_manager: self.task_manager.unwrap_or(defaults.task_manager),
-        };
-        Ok(OperatorDeployer::from_parts(
-            client,
-            settings,
-            submit,
-            request,
-            self.snapshots.unwrap_or(true),
-        ))
+            job_manager: self.job_manager.clone().unwrap_or(defaults.job_manager),
+            task_manager: self.task_manager.clone().unwrap_or(defaults.task_manager),
+        })
     }
 }
 

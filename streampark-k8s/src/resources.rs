@@ -96,6 +96,16 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Default settings in `namespace`.
+    pub fn for_namespace(namespace: impl Into<String>) -> Self {
+        Settings {
+            namespace: namespace.into(),
+            ..Settings::default()
+        }
+    }
+}
+
 /// The resource name of attempt `attempt` of `job`: DNS-1123, at most 45 characters (the
 /// operator derives longer service names from it), unique per job id through a hash.
 pub fn resource_name(job: &JobId, attempt: u64) -> String {

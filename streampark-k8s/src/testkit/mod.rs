@@ -63,6 +63,7 @@ pub(crate) struct Shared {
     pub(crate) snapshot_crd: AtomicBool,
     pub(crate) block_watches: AtomicBool,
     epoch: AtomicU64,
+    pub(crate) open_watches: std::sync::atomic::AtomicUsize,
     faults: Mutex<Vec<(String, PodFault)>>,
     /// `(namespace, pod, container)` -> (current log, previous container's log).
     pub(crate) logs: Mutex<HashMap<(String, String, String), (String, String)>>,
@@ -125,6 +126,7 @@ impl SimApiServer {
             snapshot_crd: AtomicBool::new(true),
             block_watches: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
+            open_watches: std::sync::atomic::AtomicUsize::new(0),
             faults: Mutex::new(Vec::new()),
             logs: Mutex::new(HashMap::new()),
         });
@@ -175,6 +177,11 @@ impl SimApiServer {
     /// Ends every open watch stream now (clients resume from their last version).
     pub fn drop_watches(&self) {
         self.shared.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Watch streams open now.
+    pub fn open_watches(&self) -> usize {
+        self.shared.open_watches.load(Ordering::SeqCst)
     }
 
     /// While `true`, new watch requests get `503` (a network partition for watchers).

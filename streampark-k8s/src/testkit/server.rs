@@ -415,6 +415,7 @@ async fn watch(shared: Arc<Shared>, t: Target, q: HashMap<String, String>) -> Re
     let line =
         |ty: &str, obj: &Value| Bytes::from(format!("{}\n", json!({"type": ty, "object": obj})));
     tokio::spawn(async move {
+        let _open = OpenWatch::new(&shared);
         if gone {
             let st = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                 "message": format!("too old resource version: {from}"), "reason": "Expired", "code": 410});
@@ -429,7 +430,8 @@ async fn watch(shared: Arc<Shared>, t: Target, q: HashMap<String, String>) -> Re
             }
         }
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut tick = tokio::time::interval(Duration::from_millis(25));
+        let mut ticks: u64 = 0;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => return,
@@ -437,7 +439,8 @@ async fn watch(shared: Arc<Shared>, t: Target, q: HashMap<String, String>) -> Re
                     if shared.epoch() != epoch {
                         return; // dropped mid-stream
                     }
-                    if bookmarks {
+                    ticks += 1;
+                    if bookmarks && ticks % 20 == 0 {
                         // The last version this stream delivered: never past an event it has not sent.
                         let bm = json!({"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": last.to_string()}});
                         if tx.send(Ok(line("BOOKMARK", &bm))).await.is_err() {
@@ -464,4 +467,24 @@ async fn watch(shared: Arc<Shared>, t: Target, q: HashMap<String, String>) -> Re
         .header("content-type", "application/json")
         .body(Body::from_stream(rx))
         .unwrap_or_else(|_| status(500, "InternalError", "response"))
+}
+
+/// Counts open watch streams while alive.
+struct OpenWatch(Arc<Shared>);
+
+impl OpenWatch {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared
+            .open_watches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        OpenWatch(shared.clone())
+    }
+}
+
+impl Drop for OpenWatch {
+    fn drop(&mut self) {
+        self.0
+            .open_watches
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
