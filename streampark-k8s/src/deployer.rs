@@ -910,3 +910,122 @@ impl Deployer for OperatorDeployer {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! kube's documented seam: a `tower-test` mock service scripts the API server.
+    use super::*;
+    use http::{Request, Response};
+    use kube::client::Body;
+
+    type Handle = tower_test::mock::Handle<Request<Body>, Response<Body>>;
+
+    fn reply(code: u16, v: serde_json::Value) -> Response<Body> {
+        Response::builder()
+            .status(code)
+            .body(Body::from(serde_json::to_vec(&v).unwrap()))
+            .unwrap()
+    }
+
+    fn fd(rv: &str) -> serde_json::Value {
+        json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+            "metadata": {"name": "sp-j-a1", "namespace": "ns", "resourceVersion": rv,
+                "labels": {"streampark.job": "j", "streampark.attempt": "1"}},
+            "spec": {"job": {"jarURI": "local:///x.jar", "state": "running"}},
+            "status": {"lifecycleState": "STABLE", "jobStatus": {"state": "RUNNING"}}})
+    }
+
+    fn deployer(svc: tower_test::mock::Mock<Request<Body>, Response<Body>>) -> OperatorDeployer {
+        OperatorDeployer::builder()
+            .with_kube_client(Client::new(svc, "ns"))
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_patch_that_lost_a_race_is_retried_on_the_new_version() {
+        let (svc, mut handle): (_, Handle) = tower_test::mock::pair();
+        let d = deployer(svc);
+        let server = tokio::spawn(async move {
+            let path = "/apis/flink.apache.org/v1beta1/namespaces/ns/flinkdeployments/sp-j-a1";
+            for (rv, code) in [("5", 409), ("6", 200)] {
+                let (req, send) = handle.next_request().await.unwrap();
+                assert_eq!((req.method(), req.uri().path()), (&http::Method::GET, path));
+                send.send_response(reply(200, fd(rv)));
+                let (req, send) = handle.next_request().await.unwrap();
+                assert_eq!(req.method(), http::Method::PATCH);
+                assert_eq!(
+                    req.headers()["content-type"],
+                    "application/merge-patch+json"
+                );
+                let body: serde_json::Value =
+                    serde_json::from_slice(&req.into_body().collect_bytes().await.unwrap())
+                        .unwrap();
+                assert_eq!(
+                    body["metadata"]["resourceVersion"], rv,
+                    "precondition on the read version"
+                );
+                assert_eq!(body["spec"]["job"]["state"], "suspended");
+                let answer = if code == 409 {
+                    json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Conflict", "code": 409, "message": "the object has been modified"})
+                } else {
+                    fd("7")
+                };
+                send.send_response(reply(code, answer));
+            }
+        });
+        d.patch_fenced("sp-j-a1", json!({"spec": {"job": {"state": "suspended"}}}))
+            .await
+            .unwrap();
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn stop_of_a_missing_resource_is_already_gone_and_apply_uses_the_field_manager() {
+        let (svc, mut handle): (_, Handle) = tower_test::mock::pair();
+        let d = deployer(svc);
+        let server = tokio::spawn(async move {
+            let (_, send) = handle.next_request().await.unwrap();
+            send.send_response(reply(404, json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"})));
+            // apply_rendered: ConfigMap then FlinkDeployment, both server-side apply.
+            for kind in ["configmaps", "flinkdeployments"] {
+                let (req, send) = handle.next_request().await.unwrap();
+                assert_eq!(req.method(), http::Method::PATCH);
+                assert!(
+                    req.uri().path().starts_with(&format!("/api"))
+                        && req
+                            .uri()
+                            .path()
+                            .contains(&format!("/namespaces/ns/{kind}/sp-j-")),
+                    "{}",
+                    req.uri()
+                );
+                let q = req.uri().query().unwrap_or("").to_string();
+                assert!(
+                    q.contains("fieldManager=streampark-rs") && q.contains("force=true"),
+                    "{q}"
+                );
+                assert_eq!(
+                    req.headers()["content-type"],
+                    "application/apply-patch+yaml"
+                );
+                let body: serde_json::Value =
+                    serde_json::from_slice(&req.into_body().collect_bytes().await.unwrap())
+                        .unwrap();
+                send.send_response(reply(200, body));
+            }
+        });
+        let out = d
+            .stop(&DeploymentId::new("sp-j-a1"), StopOptions::cancel())
+            .await
+            .unwrap();
+        assert_eq!(out, StopOutcome::AlreadyGone);
+        let req = DeployRequest::new(
+            streampark_core::JobSpec::sql("j", "INSERT INTO k SELECT 1").unwrap(),
+            1,
+        );
+        let rendered = render(&req, &d.inner.settings).unwrap();
+        d.apply_rendered(&rendered).await.unwrap();
+        server.await.unwrap();
+    }
+}

@@ -174,3 +174,174 @@ pub(crate) async fn release(api: &Api<ConfigMap>, job: &JobId) -> Result<(), Err
         Err(e) => Err(kube_err("delete the job fence", e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! kube's documented seam: a `tower-test` mock service scripts the API server.
+    use super::*;
+    use http::{Request, Response};
+    use kube::client::Body;
+    use serde_json::json;
+
+    type Handle = tower_test::mock::Handle<Request<Body>, Response<Body>>;
+
+    fn reply(code: u16, v: serde_json::Value) -> Response<Body> {
+        Response::builder()
+            .status(code)
+            .body(Body::from(serde_json::to_vec(&v).unwrap()))
+            .unwrap()
+    }
+
+    fn status(code: u16, reason: &str) -> serde_json::Value {
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": reason, "code": code, "message": reason})
+    }
+
+    async fn body_json(req: Request<Body>) -> serde_json::Value {
+        let bytes = req.into_body().collect_bytes().await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    fn fence_cm(attempt: u64, rv: &str) -> serde_json::Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "f", "namespace": "ns", "resourceVersion": rv},
+            "data": {"attempt": attempt.to_string(), "since_ms": "0"}})
+    }
+
+    #[tokio::test]
+    async fn a_lost_race_on_the_fence_ends_fenced_by_the_winner() {
+        let (svc, mut handle): (_, Handle) = tower_test::mock::pair();
+        let client = kube::Client::new(svc, "ns");
+        let api: Api<ConfigMap> = Api::namespaced(client, "ns");
+        let job = JobId::new("orders").unwrap();
+        let name = fence_name(&job);
+        let server = tokio::spawn(async move {
+            // 1. No fence yet.
+            let (req, send) = handle.next_request().await.unwrap();
+            assert_eq!(req.method(), http::Method::GET);
+            assert_eq!(
+                req.uri().path(),
+                format!("/api/v1/namespaces/ns/configmaps/{name}")
+            );
+            send.send_response(reply(404, status(404, "NotFound")));
+            // 2. Create it: another host was faster.
+            let (req, send) = handle.next_request().await.unwrap();
+            assert_eq!(req.method(), http::Method::POST);
+            let body = body_json(req).await;
+            assert_eq!(body["data"]["attempt"], "2");
+            send.send_response(reply(409, status(409, "AlreadyExists")));
+            // 3. Re-read: the winner holds attempt 2.
+            let (_, send) = handle.next_request().await.unwrap();
+            send.send_response(reply(200, fence_cm(2, "7")));
+        });
+        let mut calls = 0;
+        let e = acquire(&api, &job, 2, Duration::from_secs(60), || {
+            calls += 1;
+            // The winner's resource exists on the second look.
+            let found = if calls == 1 {
+                vec![]
+            } else {
+                vec![Existing {
+                    attempt: 2,
+                    live: true,
+                }]
+            };
+            async move { Ok(found) }
+        })
+        .await
+        .unwrap_err();
+        server.await.unwrap();
+        assert!(
+            matches!(
+                e,
+                Error::Fenced {
+                    attempt: 2,
+                    live_attempt: 2,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn moving_the_fence_sends_the_version_it_read() {
+        let (svc, mut handle): (_, Handle) = tower_test::mock::pair();
+        let api: Api<ConfigMap> = Api::namespaced(kube::Client::new(svc, "ns"), "ns");
+        let job = JobId::new("orders").unwrap();
+        let server = tokio::spawn(async move {
+            let (_, send) = handle.next_request().await.unwrap();
+            send.send_response(reply(200, fence_cm(1, "41")));
+            let (req, send) = handle.next_request().await.unwrap();
+            assert_eq!(req.method(), http::Method::PUT);
+            let body = body_json(req).await;
+            assert_eq!(
+                body["metadata"]["resourceVersion"], "41",
+                "compare-and-swap on the read version"
+            );
+            assert_eq!(body["data"]["attempt"], "2");
+            send.send_response(reply(200, fence_cm(2, "42")));
+        });
+        // Attempt 1 is over (terminal): attempt 2 may go.
+        acquire(&api, &job, 2, Duration::from_secs(60), || async {
+            Ok(vec![Existing {
+                attempt: 1,
+                live: false,
+            }])
+        })
+        .await
+        .unwrap();
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_fence_whose_resource_never_came_blocks_only_while_fresh() {
+        let (svc, mut handle): (_, Handle) = tower_test::mock::pair();
+        let api: Api<ConfigMap> = Api::namespaced(kube::Client::new(svc, "ns"), "ns");
+        let job = JobId::new("orders").unwrap();
+        let server = tokio::spawn(async move {
+            let mut fresh = fence_cm(3, "5");
+            fresh["data"]["since_ms"] = now_ms().to_string().into();
+            let (_, send) = handle.next_request().await.unwrap();
+            send.send_response(reply(200, fresh));
+        });
+        let e = acquire(&api, &job, 4, Duration::from_secs(60), || async {
+            Ok(vec![])
+        })
+        .await
+        .unwrap_err();
+        server.await.unwrap();
+        assert!(
+            matches!(
+                e,
+                Error::Fenced {
+                    attempt: 4,
+                    live_attempt: 3,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn api_errors_map_to_categories() {
+        let st = |code: u16, reason: &str| {
+            kube::Error::Api(Box::new(
+                serde_json::from_value(status(code, reason)).unwrap(),
+            ))
+        };
+        assert!(kube_err("x", st(404, "NotFound")).is_not_found());
+        assert!(matches!(
+            kube_err("x", st(403, "Forbidden")),
+            Error::PermissionDenied { .. }
+        ));
+        assert!(matches!(
+            kube_err("x", st(422, "Invalid")),
+            Error::Rejected { .. }
+        ));
+        assert!(matches!(
+            kube_err("x", st(500, "InternalError")),
+            Error::Unavailable { .. }
+        ));
+    }
+}
