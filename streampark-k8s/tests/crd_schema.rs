@@ -123,3 +123,48 @@ fn the_schema_catches_a_bad_resource() {
         .unwrap();
     assert!(msg.contains("sometimes") && msg.contains("two"), "{msg}");
 }
+
+#[test]
+fn dry_run_yaml_stream_parses_and_validates() {
+    // What `k8s_deploy --dry-run` prints: `OperatorDeployerBuilder::dry_run(..).to_yaml_stream()`.
+    let spec = JobSpec::sql(
+        "orders",
+        "CREATE TABLE s (v INT) WITH ('connector'='datagen');\nINSERT INTO k SELECT v FROM s;\n",
+    )
+    .unwrap()
+    .with_name("orders");
+    let stream = streampark_k8s::OperatorDeployer::builder()
+        .with_namespace("flink")
+        .with_flink_version("1.19")
+        .with_image("registry.example/flink:1.19-sp")
+        .dry_run(&DeployRequest::new(spec, 1))
+        .unwrap()
+        .to_yaml_stream()
+        .unwrap();
+    assert!(stream.starts_with("---\n"));
+    let docs: Vec<serde_json::Value> = serde_yaml_ng::Deserializer::from_str(&stream)
+        .map(|d| <serde_json::Value as serde::Deserialize>::deserialize(d).unwrap())
+        .collect();
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["ConfigMap", "FlinkDeployment"]);
+    for d in &docs {
+        validate(d);
+        assert_eq!(d["metadata"]["namespace"], "flink");
+        assert_eq!(d["metadata"]["labels"]["streampark.job"], "orders");
+    }
+    assert_eq!(docs[1]["spec"]["flinkVersion"], "v1_19");
+    assert_eq!(docs[1]["spec"]["image"], "registry.example/flink:1.19-sp");
+    // The ConfigMap carries the script the job runs.
+    assert!(
+        docs[0]["data"]["script.sql"]
+            .as_str()
+            .unwrap()
+            .contains("INSERT INTO k")
+    );
+    // A bad setting is refused before anything is printed.
+    let e = streampark_k8s::OperatorDeployer::builder()
+        .with_namespace("Bad_NS")
+        .dry_run(&DeployRequest::new(JobSpec::sql("j", "x").unwrap(), 1))
+        .unwrap_err();
+    assert!(e.to_string().contains("namespace"), "{e}");
+}

@@ -516,7 +516,12 @@ pub struct Logs {
 impl Logs {
     /// Logs read from `name`, one of `files` (for backends outside this crate; the struct is
     /// `#[non_exhaustive]`).
-    pub fn new(files: Vec<LogFile>, name: impl Into<String>, content: String, truncated: bool) -> Self {
+    pub fn new(
+        files: Vec<LogFile>,
+        name: impl Into<String>,
+        content: String,
+        truncated: bool,
+    ) -> Self {
         Logs {
             files,
             name: name.into(),
