@@ -206,13 +206,13 @@ impl OperatorDeployerBuilder {
             ("job_manager_resources", &self.job_manager),
             ("task_manager_resources", &self.task_manager),
         ] {
-            if let Some((mem, cpu)) = r {
-                if *cpu <= 0.0 || !cpu.is_finite() || mem.trim().is_empty() {
-                    return Err(bad(
-                        key,
-                        format!("memory `{mem}` and cpu {cpu} must be positive"),
-                    ));
-                }
+            if let Some((mem, cpu)) = r
+                && (*cpu <= 0.0 || !cpu.is_finite() || mem.trim().is_empty())
+            {
+                return Err(bad(
+                    key,
+                    format!("memory `{mem}` and cpu {cpu} must be positive"),
+                ));
             }
         }
         let defaults = Settings::default();

@@ -992,7 +992,7 @@ mod tests {
                 let (req, send) = handle.next_request().await.unwrap();
                 assert_eq!(req.method(), http::Method::PATCH);
                 assert!(
-                    req.uri().path().starts_with(&format!("/api"))
+                    req.uri().path().starts_with(&"/api".to_string())
                         && req
                             .uri()
                             .path()

@@ -205,15 +205,16 @@ fn ms(s: &Option<String>) -> Option<i64> {
 pub(crate) fn snapshot(v: &View, pods: &[&Pod]) -> Option<JobSnapshot> {
     let (job, attempt) = v.tag()?;
     let (mut state, mut reason) = resource_state(v);
-    if !state.is_terminal() && state != JobState::Cancelling {
-        if let Some(p) = pod_problem(pods) {
-            // A pod problem explains a job that is not running (yet); a running job with one
-            // crashed TaskManager keeps RUNNING but carries the reason.
-            if state != JobState::Running {
-                state = p.state;
-            }
-            reason = Some(p.reason);
+    if !state.is_terminal()
+        && state != JobState::Cancelling
+        && let Some(p) = pod_problem(pods)
+    {
+        // A pod problem explains a job that is not running (yet); a running job with one
+        // crashed TaskManager keeps RUNNING but carries the reason.
+        if state != JobState::Running {
+            state = p.state;
         }
+        reason = Some(p.reason);
     }
     let mut s = JobSnapshot::new(deployment_id(&v.name), job, attempt, state);
     let js = v

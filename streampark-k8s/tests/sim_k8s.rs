@@ -43,10 +43,10 @@ async fn deploy(d: &OperatorDeployer, job: &str, attempt: u64) -> DeploymentId {
 async fn wait_reason(d: &OperatorDeployer, id: &DeploymentId, needle: &str) -> (JobState, String) {
     let start = tokio::time::Instant::now();
     loop {
-        if let Some(s) = d.status(id).await.unwrap() {
-            if let Some(r) = s.reason.as_deref().filter(|r| r.contains(needle)) {
-                return (s.state, r.to_string());
-            }
+        if let Some(s) = d.status(id).await.unwrap()
+            && let Some(r) = s.reason.as_deref().filter(|r| r.contains(needle))
+        {
+            return (s.state, r.to_string());
         }
         assert!(
             start.elapsed() < WAIT,

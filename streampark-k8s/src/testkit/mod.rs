@@ -58,6 +58,9 @@ pub enum PodFault {
     Unschedulable,
 }
 
+/// `(namespace, pod, container)` -> (current log, previous container's log).
+pub(crate) type LogBook = HashMap<(String, String, String), (String, String)>;
+
 pub(crate) struct Shared {
     store: Mutex<Store>,
     pub(crate) snapshot_crd: AtomicBool,
@@ -66,7 +69,7 @@ pub(crate) struct Shared {
     pub(crate) open_watches: std::sync::atomic::AtomicUsize,
     faults: Mutex<Vec<(String, PodFault)>>,
     /// `(namespace, pod, container)` -> (current log, previous container's log).
-    pub(crate) logs: Mutex<HashMap<(String, String, String), (String, String)>>,
+    pub(crate) logs: Mutex<LogBook>,
 }
 
 impl Shared {
@@ -76,9 +79,7 @@ impl Shared {
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
     }
-    pub(crate) fn logs(
-        &self,
-    ) -> MutexGuard<'_, HashMap<(String, String, String), (String, String)>> {
+    pub(crate) fn logs(&self) -> MutexGuard<'_, LogBook> {
         self.logs.lock().unwrap_or_else(|p| p.into_inner())
     }
     pub(crate) fn fault_for(&self, job: &str) -> Option<PodFault> {

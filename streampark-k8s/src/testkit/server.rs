@@ -1,4 +1,6 @@
 //! HTTP side of the simulated API server: the REST paths kube-rs calls.
+// Handlers return a ready `Response` as their error: boxing it would only add noise here.
+#![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -177,10 +179,10 @@ fn create(shared: &Shared, t: &Target, body: &Bytes) -> Response {
     }
     let mut obj = obj;
     obj["metadata"]["generation"] = 1.into();
-    if has_status_subresource(&t.plural) {
-        if let Some(m) = obj.as_object_mut() {
-            m.remove("status");
-        }
+    if has_status_subresource(&t.plural)
+        && let Some(m) = obj.as_object_mut()
+    {
+        m.remove("status");
     }
     let out = s.commit(&k, obj, "ADDED");
     (StatusCode::CREATED, axum::Json(out)).into_response()
@@ -214,10 +216,10 @@ fn finish_write(plural: &str, current: &Value, mut new: Value, status_write: boo
             new["status"] = st;
         } else {
             new["status"] = current["status"].clone();
-            if new["status"].is_null() {
-                if let Some(m) = new.as_object_mut() {
-                    m.remove("status");
-                }
+            if new["status"].is_null()
+                && let Some(m) = new.as_object_mut()
+            {
+                m.remove("status");
             }
         }
     }
@@ -277,10 +279,10 @@ fn patch(
                 );
             };
             let force = q.get("force").is_some_and(|f| f == "true");
-            if let Some(cur) = &current {
-                if let Err(r) = precondition(cur, &incoming, name, &t.plural) {
-                    return r;
-                }
+            if let Some(cur) = &current
+                && let Err(r) = precondition(cur, &incoming, name, &t.plural)
+            {
+                return r;
             }
             let mut owners = s.owners.get(&k).cloned().unwrap_or_default();
             match apply(current.as_ref(), &mut owners, &incoming, manager, force) {
@@ -440,7 +442,7 @@ async fn watch(shared: Arc<Shared>, t: Target, q: HashMap<String, String>) -> Re
                         return; // dropped mid-stream
                     }
                     ticks += 1;
-                    if bookmarks && ticks % 20 == 0 {
+                    if bookmarks && ticks.is_multiple_of(20) {
                         // The last version this stream delivered: never past an event it has not sent.
                         let bm = json!({"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": last.to_string()}});
                         if tx.send(Ok(line("BOOKMARK", &bm))).await.is_err() {

@@ -238,10 +238,11 @@ pub(crate) fn apply(
     let mut conflicts = Vec::new();
     if let Some(cur) = current {
         for (path, value) in &new_fields {
-            if let Some(owner) = owners.get(path) {
-                if owner != manager && get_path(cur, path) != Some(value) {
-                    conflicts.push((path.clone(), owner.clone()));
-                }
+            if let Some(owner) = owners.get(path)
+                && owner != manager
+                && get_path(cur, path) != Some(value)
+            {
+                conflicts.push((path.clone(), owner.clone()));
             }
         }
     }
