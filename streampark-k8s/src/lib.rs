@@ -8,6 +8,8 @@
 //!   kept by watch streams; pod logs.
 //! - [`crd`]: typed `flink.apache.org/v1beta1` resources.
 //! - [`resources`]: what one job attempt becomes (names, labels, program `ConfigMap`).
+//! - [`native`]: native Kubernetes mode, submission through the Flink CLI (`run-application -t
+//!   kubernetes-application`, `kubernetes-session.sh`).
 //! - `testkit` (feature `testkit`): a simulated API server with an operator-like reconciler.
 //!
 //! See `docs/k8s.md` for the mechanisms and for which paths were verified only against the
@@ -18,6 +20,7 @@ mod cache;
 pub mod crd;
 mod deployer;
 mod fence;
+pub mod native;
 pub mod resources;
 mod status;
 #[cfg(feature = "testkit")]
