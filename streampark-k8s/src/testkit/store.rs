@@ -296,7 +296,7 @@ mod tests {
         // alice re-applies without `job`: the field she owned is removed.
         let a2 = json!({"spec": {"image": "flink:1.20"}});
         let after = apply(Some(&forced), &mut owners, &a2, "alice", true).unwrap();
-        assert!(after["spec"].get("job").is_none(), "{after}");
+        assert!(after["spec"]["job"].get("state").is_none(), "{after}");
     }
 
     #[test]
