@@ -102,7 +102,8 @@ impl YarnDeployerBuilder {
         self.submitter = Some(s);
         self
     }
-    /// Application (default), per-job or session target.
+    /// Application (default) or per-job target (a session target is refused in `build()`:
+    /// use a `RemoteDeployer` on the session's JobManager).
     pub fn with_target(mut self, t: YarnTarget) -> Self {
         self.target = Some(t);
         self
@@ -140,6 +141,13 @@ impl YarnDeployerBuilder {
         let submitter = self.submitter.ok_or_else(|| {
             Error::invalid_config(BACKEND, "with_submitter", "no submitter given")
         })?;
+        if let Some(YarnTarget::Session { .. }) = &self.target {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "with_target",
+                "a YARN session cluster holds many jobs in one application: deploy to it with a RemoteDeployer on the session's JobManager (`amRPCAddress`), start it with CliSubmitter::start_session and stop it with ResourceManagerClient::kill",
+            ));
+        }
         let workspace = self.workspace.unwrap_or_else(|| "/streampark".into());
         if !workspace.starts_with('/') || workspace.split('/').any(|s| s == "..") {
             return Err(Error::invalid_config(
@@ -191,5 +199,60 @@ impl YarnDeployerBuilder {
                 poll: self.poll.unwrap_or(Duration::from_millis(500)),
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::submit::YarnSubmission;
+
+    #[derive(Debug)]
+    struct Never;
+
+    #[async_trait::async_trait]
+    impl Submitter for Never {
+        async fn submit(&self, _: &YarnSubmission) -> Result<String> {
+            Err(Error::Unsupported {
+                backend: "test",
+                operation: "submit".into(),
+            })
+        }
+    }
+
+    fn base() -> YarnDeployerBuilder {
+        YarnDeployerBuilder::default()
+            .with_rm_urls(vec!["http://rm:8088".parse().unwrap()])
+            .with_submitter(Arc::new(Never))
+    }
+
+    #[test]
+    fn build_names_the_setter_at_fault() {
+        assert!(base().build().is_ok());
+        let key = |e: Error| match e {
+            Error::InvalidConfig { key, .. } => key,
+            e => panic!("{e:?}"),
+        };
+        assert_eq!(
+            key(base().with_workspace("relative").build().unwrap_err()),
+            "with_workspace"
+        );
+        assert_eq!(
+            key(base().with_default_fs("nn:8020").build().unwrap_err()),
+            "with_default_fs"
+        );
+        assert_eq!(
+            key(base()
+                .with_target(YarnTarget::Session {
+                    application_id: "application_1_1".into()
+                })
+                .build()
+                .unwrap_err()),
+            "with_target"
+        );
+        assert_eq!(
+            key(YarnDeployerBuilder::default().build().unwrap_err()),
+            "with_submitter"
+        );
     }
 }

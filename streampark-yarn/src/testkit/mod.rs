@@ -50,6 +50,7 @@ pub(crate) struct Shared {
     pub(crate) nn_addr: SocketAddr,
     pub(crate) dn_addr: SocketAddr,
     pub(crate) nm_addr: SocketAddr,
+    pub(crate) nn_url: Url,
     pub(crate) http: reqwest::Client,
 }
 
@@ -223,11 +224,18 @@ impl SimYarnBuilder {
         for l in &rm_listeners {
             rm_addrs.push(addr(l)?);
         }
+        let nn_addr = addr(&nn)?;
+        let nn_url = Url::parse(&format!("http://{nn_addr}")).map_err(|e| Error::Other {
+            backend: "yarn-sim",
+            message: format!("NameNode URL for {nn_addr}"),
+            source: Some(Box::new(e)),
+        })?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             clock: self.clock.unwrap_or_default(),
             rm_addrs,
-            nn_addr: addr(&nn)?,
+            nn_addr,
+            nn_url,
             dn_addr: addr(&dn)?,
             nm_addr: addr(&nm)?,
             http: streampark_core::spi::http_client(Duration::from_secs(30))?,
@@ -307,8 +315,7 @@ impl SimYarn {
 
     /// The WebHDFS (NameNode) address.
     pub fn webhdfs_url(&self) -> Url {
-        let a = self.shared.nn_addr;
-        Url::parse(&format!("http://{a}")).unwrap_or_else(|_| unreachable_url())
+        self.shared.nn_url.clone()
     }
 
     /// Makes RM `index` the active one (the others turn standby).
@@ -417,11 +424,6 @@ impl SimYarn {
     pub fn stats(&self) -> SimYarnStats {
         self.lock().stats
     }
-}
-
-fn unreachable_url() -> Url {
-    // `http://127.0.0.1/` always parses; used only if formatting a socket address failed.
-    Url::parse("http://127.0.0.1/").unwrap_or_else(|_| unreachable!())
 }
 
 pub(crate) fn container_id(app_id: &str, attempt: u32) -> String {
