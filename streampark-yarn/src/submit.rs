@@ -75,7 +75,7 @@ pub trait Submitter: fmt::Debug + Send + Sync + 'static {
 /// use std::collections::BTreeMap;
 /// use streampark_core::JobId;
 /// use streampark_yarn::submit::{YarnSubmission, YarnTarget, cli_args};
-/// # fn demo(mut s: YarnSubmission) -> streampark_core::Result<()> {
+/// # fn demo(s: YarnSubmission) -> streampark_core::Result<()> {
 /// let args = cli_args(&s, 1)?;
 /// assert_eq!(&args[..3], ["run-application", "-t", "yarn-application"]);
 /// # Ok(()) }
