@@ -389,3 +389,42 @@ async fn workspace_sync_uploads_missing_and_reports_differences() {
         Some(&10)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_refuses_post_and_cancel_falls_back_to_an_rm_kill() {
+    let f = fx().await;
+    let d = f
+        .yarn
+        .deploy(DeployRequest::new(sql("proxy"), 1))
+        .await
+        .unwrap();
+    let proxy = rm(&f.sim, Some("flink"))
+        .proxy_url(d.id.as_str())
+        .await
+        .unwrap();
+    let http = streampark_core::spi::http_client(Duration::from_secs(5)).unwrap();
+    let post = http
+        .post(proxy.join("v1/jobs/x/savepoints").unwrap())
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        post.status().as_u16(),
+        405,
+        "the RM proxy forwards only GET and PUT"
+    );
+    let get = http
+        .get(proxy.join("v1/jobs/overview").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(get.status().is_success());
+    assert_eq!(f.sim.stats().proxy_refused, 1);
+    // The JobManager's host is lost: cancel cannot reach Flink and kills through the RM.
+    assert!(f.sim.am_unreachable(d.id.as_str()));
+    let out = f.yarn.stop(&d.id, StopOptions::cancel()).await.unwrap();
+    assert_eq!(out, StopOutcome::Stopped { savepoint: None });
+    assert_eq!(f.sim.app_state(d.id.as_str()), Some(AppState::Killed));
+    assert_eq!(f.sim.stats().kills, 1);
+}

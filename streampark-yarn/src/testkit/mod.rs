@@ -391,6 +391,17 @@ impl SimYarn {
         Ok(addr)
     }
 
+    /// The application master stops answering (its host is lost) without a new attempt yet.
+    pub fn am_unreachable(&self, app_id: &str) -> bool {
+        match self.lock().apps.get(app_id).and_then(|a| a.current()) {
+            Some(a) => {
+                a.server.abort();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The state of an application, `None` when the RM does not know it.
     pub fn app_state(&self, app_id: &str) -> Option<AppState> {
         self.lock().apps.get(app_id).map(|a| a.state)
