@@ -5,12 +5,16 @@
 //! - domain types: [`JobId`], [`JobSpec`], [`FlinkVersion`], [`JobState`], [`JobSnapshot`], …
 //! - the [`Deployer`] trait (where jobs run), held as `Arc<dyn Deployer>`;
 //! - [`flink`]: a typed Flink REST client with timeouts;
+//! - [`flink_home`]: [`FlinkHome`] discovery (version, vendor, conf dir, lib/plugins) without
+//!   Java, [`FlinkEnvs`] for several homes; [`flink_cli`]: [`FlinkCli`] runs `bin/flink`;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
 //! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
 //! - [`config`]: the configuration center (files, Nacos with feature `nacos`, layering,
 //!   variables, secrets, live updates);
 //! - [`Supervisor`]: keeps jobs running (one list per cluster per tick, restart policies, at
 //!   most one live attempt per job) over a durable [`StateStore`] ([`store`]);
+//! - [`artifact`]: per-job jars (local, HTTP with checksum, Maven coordinates) resolved into a
+//!   content-addressed cache;
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
 //! - [`sql`]: [`FlinkSqlChecker`], Flink SQL checked in-process, agreeing with Flink's parser;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
@@ -38,10 +42,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod alert;
+pub mod artifact;
 pub mod config;
 pub mod deploy;
 mod error;
 pub mod flink;
+pub mod flink_cli;
+pub mod flink_home;
 mod model;
 pub mod runner;
 pub mod spi;
@@ -59,6 +66,8 @@ pub use deploy::{
     StopMode, StopOptions, StopOutcome, remote::RemoteDeployer,
 };
 pub use error::{BoxError, Error, Result};
+pub use flink_cli::{CliOutput, FlinkCli};
+pub use flink_home::{FlinkEnvs, FlinkHome};
 pub use model::*;
 pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};
 pub use store::{MemoryStore, SqliteStore, StateStore};

@@ -66,6 +66,43 @@ impl fmt::Debug for YarnDeployerBuilder {
 }
 
 impl YarnDeployerBuilder {
+    /// Takes the RM web addresses (every HA id), the WebHDFS address and `fs.defaultFS` from a
+    /// Hadoop client configuration.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the configuration enables Kerberos (SPNEGO is not
+    /// implemented); [`Error::InvalidConfig`] when it names no ResourceManager.
+    pub fn from_hadoop_conf(conf: &crate::conf::HadoopConf) -> Result<Self> {
+        if conf.kerberos() {
+            return Err(Error::Unsupported {
+                backend: BACKEND,
+                operation: format!(
+                    "Kerberos (hadoop.security.authentication=kerberos in {}): SPNEGO is not implemented",
+                    conf.conf_dir().display()
+                ),
+            });
+        }
+        let urls = conf.resource_manager_urls();
+        if urls.is_empty() {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "yarn.resourcemanager.webapp.address",
+                format!(
+                    "no ResourceManager address in {}",
+                    conf.conf_dir().display()
+                ),
+            ));
+        }
+        let mut b = Self::default().with_rm_urls(urls);
+        if let Some(u) = conf.webhdfs_url() {
+            b = b.with_webhdfs_url(u);
+        }
+        if let Some(fs) = conf.default_fs().filter(|f| f.starts_with("hdfs://")) {
+            b = b.with_default_fs(fs);
+        }
+        Ok(b)
+    }
+
     /// The ResourceManager web addresses (one per HA id).
     pub fn with_rm_urls(mut self, urls: Vec<Url>) -> Self {
         self.rm_urls = urls;

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use streampark_core::{Error, FlinkCli, Result};
 
-use crate::submit::{Submitter, YarnSubmission, cli_args, parse_application_id, session_start_args, stderr_tail};
+use crate::submit::{
+    Submitter, YarnSubmission, cli_args, parse_application_id, session_start_args, stderr_tail,
+};
 
 /// A [`Submitter`] running `<flink home>/bin/flink` (`run-application -t yarn-application`,
 /// `run -t yarn-per-job --detached` on Flink < 2, `run -t yarn-session`), and
@@ -31,7 +33,13 @@ impl CliSubmitter {
     ///
     /// # Errors
     /// The CLI's errors (stderr tail); [`Error::Protocol`] when no application id is printed.
-    pub async fn start_session(&self, name: &str, queue: Option<&str>, tags: &[String], extra: &BTreeMap<String, String>) -> Result<String> {
+    pub async fn start_session(
+        &self,
+        name: &str,
+        queue: Option<&str>,
+        tags: &[String],
+        extra: &BTreeMap<String, String>,
+    ) -> Result<String> {
         let args = session_start_args(name, queue, tags, extra);
         let out = self.cli.run_script("yarn-session.sh", &args).await?;
         app_id(&out.stdout, &out.stderr, "yarn-session.sh -d")
@@ -44,7 +52,10 @@ fn app_id(stdout: &str, stderr: &str, op: &str) -> Result<String> {
         .ok_or_else(|| Error::Protocol {
             backend: crate::BACKEND,
             endpoint: op.to_string(),
-            reason: format!("no YARN application id in the output; last lines: {}", stderr_tail(&format!("{stdout}\n{stderr}"), 5)),
+            reason: format!(
+                "no YARN application id in the output; last lines: {}",
+                stderr_tail(&format!("{stdout}\n{stderr}"), 5)
+            ),
             source: None,
         })
 }

@@ -156,6 +156,35 @@ impl YarnDeployer {
         &self.inner.workspace
     }
 
+    /// Builder from a Hadoop client configuration (see
+    /// [`YarnDeployerBuilder::from_hadoop_conf`]).
+    ///
+    /// # Errors
+    /// As [`YarnDeployerBuilder::from_hadoop_conf`].
+    pub fn from_hadoop_conf(conf: &crate::conf::HadoopConf) -> Result<YarnDeployerBuilder> {
+        YarnDeployerBuilder::from_hadoop_conf(conf)
+    }
+
+    /// Makes `<workspace>/flink/<version>/{lib,plugins}` match `home` (names and sizes) and
+    /// reports what differs (see [`crate::workspace::sync_flink_dist`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] without a WebHDFS address; WebHDFS errors.
+    pub async fn sync_workspace(
+        &self,
+        home: &streampark_core::FlinkHome,
+        overwrite: bool,
+    ) -> Result<crate::workspace::WorkspaceReport> {
+        let Some(hdfs) = &self.inner.hdfs else {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "with_webhdfs_url",
+                "the workspace needs a WebHDFS address",
+            ));
+        };
+        crate::workspace::sync_home(hdfs, &self.inner.workspace, home, overwrite).await
+    }
+
     /// Kills the application through the RM (no savepoint) and returns the state it ended in
     /// (an application that finished on its own meanwhile reports `FINISHED`).
     pub async fn kill(&self, id: &DeploymentId) -> Result<AppState> {

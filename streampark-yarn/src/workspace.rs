@@ -157,3 +157,29 @@ pub async fn sync_flink_dist(
     }
     Ok(report)
 }
+
+/// [`sync_flink_dist`] for a detected Flink home, under its version (`1.14.0-csa1.6.0.0`).
+///
+/// # Errors
+/// As [`sync_flink_dist`].
+pub async fn sync_home(
+    hdfs: &WebHdfsClient,
+    workspace: &str,
+    home: &streampark_core::FlinkHome,
+    overwrite: bool,
+) -> Result<WorkspaceReport> {
+    let conv = |v: &[streampark_core::flink_home::LocalFile]| -> Vec<LocalEntry> {
+        v.iter()
+            .map(|f| LocalEntry::new(f.relative.clone(), f.path.clone(), f.size))
+            .collect()
+    };
+    sync_flink_dist(
+        hdfs,
+        workspace,
+        &home.version().to_string(),
+        &conv(home.lib()),
+        &conv(home.plugins()),
+        overwrite,
+    )
+    .await
+}
