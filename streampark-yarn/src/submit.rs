@@ -49,6 +49,30 @@ pub struct YarnSubmission {
     pub config: BTreeMap<String, String>,
 }
 
+impl YarnSubmission {
+    /// A submission with no options, arguments or entry class.
+    pub fn new(
+        job: JobId,
+        attempt: u64,
+        target: YarnTarget,
+        name: impl Into<String>,
+        user_jar: impl Into<String>,
+    ) -> Self {
+        YarnSubmission {
+            job,
+            attempt,
+            target,
+            name: name.into(),
+            tags: Vec::new(),
+            user_jar: user_jar.into(),
+            entry_class: None,
+            args: Vec::new(),
+            sql: None,
+            config: BTreeMap::new(),
+        }
+    }
+}
+
 /// Starts an application on YARN and answers its application id. Hosts hold it as
 /// `Arc<dyn Submitter>`; `CliSubmitter` (Flink CLI) and the testkit's `SimSubmitter` implement it.
 ///
