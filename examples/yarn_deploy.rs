@@ -8,16 +8,19 @@
 //! yarn_deploy --sim [--sql FILE | --jar FILE --class C]     # embedded simulated YARN, no Java
 //! ```
 //!
-//! Real clusters need the Flink CLI submitter (`streampark_yarn::CliSubmitter`, built on the
-//! core `FlinkCli`); `--sim` needs nothing and runs in CI.
+//! Real clusters go through the Flink CLI of `--flink-home` (`CliSubmitter`); with a WebHDFS
+//! address (from the Hadoop conf or `--webhdfs`) the home's lib/ and plugins/ are synced to
+//! `<workspace>/flink/<version>` first. `--sim` needs nothing and runs in CI.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use streampark::yarn::YarnDeployer;
+use streampark::yarn::conf::HadoopConf;
 use streampark::yarn::testkit::{SimSubmitter, SimYarn};
+use streampark::yarn::{CliSubmitter, YarnDeployer};
 use streampark::{
-    DeployRequest, Deployer, DeployerExt, JobSpec, JobState, SavepointOptions, StopOptions,
+    DeployRequest, Deployer, DeployerExt, FlinkCli, FlinkHome, JobSpec, JobState, SavepointOptions,
+    StopOptions,
 };
 
 #[derive(Debug, Default)]
@@ -154,6 +157,59 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     real(args, spec).await
 }
 
-async fn real(_args: Args, _spec: JobSpec) -> Result<(), Box<dyn std::error::Error>> {
-    Err("deploying to a real YARN cluster needs the Flink CLI submitter, which is not built in this release: use --sim".into())
+async fn real(a: Args, spec: JobSpec) -> Result<(), Box<dyn std::error::Error>> {
+    let home = a
+        .flink_home
+        .as_deref()
+        .ok_or("--flink-home PATH is required (or --sim)")?;
+    let home = FlinkHome::detect(home)?;
+    let mut builder = match &a.hadoop_conf {
+        Some(dir) => YarnDeployer::from_hadoop_conf(&HadoopConf::load(dir)?)?,
+        None if !a.rms.is_empty() => YarnDeployer::builder(),
+        None => YarnDeployer::from_hadoop_conf(&HadoopConf::discover()?)?,
+    };
+    if !a.rms.is_empty() {
+        let urls = a
+            .rms
+            .iter()
+            .map(|u| u.parse())
+            .collect::<Result<Vec<url::Url>, _>>()?;
+        builder = builder.with_rm_urls(urls);
+    }
+    if let Some(u) = &a.webhdfs {
+        builder = builder.with_webhdfs_url(u.parse()?);
+    }
+    if let Some(fs) = &a.default_fs {
+        builder = builder.with_default_fs(fs.clone());
+    }
+    if let Some(q) = &a.queue {
+        builder = builder.with_queue(q.clone());
+    }
+    let user = a
+        .user
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "flink".into());
+    let mut cli = FlinkCli::new(home.clone()).with_timeout(Duration::from_secs(300));
+    if let Some(dir) = &a.hadoop_conf {
+        cli = cli.with_env("HADOOP_CONF_DIR", dir.clone());
+    }
+    let yarn = builder
+        .with_user(user)
+        .with_workspace(a.workspace.clone().unwrap_or_else(|| "/streampark".into()))
+        .with_flink_version(home.version().to_string())
+        .with_submitter(Arc::new(CliSubmitter::new(cli)))
+        .build()?;
+    if yarn.webhdfs().is_some() {
+        let report = yarn.sync_workspace(&home, false).await?;
+        println!(
+            "workspace {}: uploaded {}, differ {:?}, extra {}, unchanged {}",
+            report.root,
+            report.uploaded.len(),
+            report.differ,
+            report.extra.len(),
+            report.unchanged
+        );
+    }
+    run(yarn, spec).await
 }
