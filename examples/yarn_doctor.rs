@@ -36,7 +36,9 @@ async fn main() -> ExitCode {
         };
         let step = match a.as_str() {
             "--flink-home" => value("--flink-home").map(|v| doctor.clone().with_flink_home(v)),
-            "--hadoop-conf" => value("--hadoop-conf").map(|v| doctor.clone().with_hadoop_conf_dir(v)),
+            "--hadoop-conf" => {
+                value("--hadoop-conf").map(|v| doctor.clone().with_hadoop_conf_dir(v))
+            }
             "--workspace" => value("--workspace").map(|v| doctor.clone().with_workspace(v)),
             "--user" => value("--user").map(|v| doctor.clone().with_user(v)),
             "--json" => {
