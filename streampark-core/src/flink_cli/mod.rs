@@ -65,9 +65,9 @@ impl std::fmt::Debug for FlinkCli {
     }
 }
 
-/// What a finished CLI run printed.
+/// What a finished CLI run printed. Plain fields (contract C1), so other crates' tests can
+/// build one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct CliOutput {
     /// The process's exit code (`-1` when killed by a signal).
     pub exit_code: i32,
