@@ -8,6 +8,8 @@
 //!   types, kill, attempts and containers (simple auth; Kerberos not implemented).
 //! - [`conf::HadoopConf`]: Hadoop client configuration discovery and loading (`${var}`,
 //!   `final`, RM HA web addresses, WebHDFS addresses, Kerberos).
+//! - [`doctor::Doctor`]: one report for Flink home(s) + a Hadoop configuration, every problem
+//!   with a stable code, a message and a fix (static checks, then live RM / HDFS checks).
 //! - [`hdfs::WebHdfsClient`]: MKDIRS, two-step CREATE, LISTSTATUS, GETFILESTATUS, DELETE.
 //! - [`YarnDeployer`]: Flink on YARN as a `Deployer`, submitting through a [`Submitter`].
 //! - [`workspace`]: keep `<workspace>/flink/<version>/{lib,plugins}` in step with a local Flink home.
@@ -19,6 +21,7 @@ mod deployer;
 mod http;
 
 pub mod conf;
+pub mod doctor;
 pub mod hdfs;
 pub mod rm;
 pub mod submit;
