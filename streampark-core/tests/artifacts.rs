@@ -552,3 +552,89 @@ async fn traversal_in_coordinates_never_reaches_the_server() {
     );
     assert!(repo.requests().is_empty());
 }
+
+// ---------------------------------------------------------------- shipping on the simulator
+
+mod sim {
+    use super::*;
+    use streampark_core::testkit::SimDeployer;
+    use streampark_core::{DeployRequest, Deployer, JobSpec, Selector};
+
+    const SQL: &str = "CREATE TEMPORARY FUNCTION shout AS 'io.streampark.it.udf.Shout';\n\
+        CREATE TABLE s (a STRING) WITH ('connector'='datagen');\n\
+        CREATE TABLE k (a STRING) WITH ('connector'='blackhole');\n\
+        INSERT INTO k SELECT shout(a) FROM s;";
+
+    /// What a platform does: resolve the job's artifacts, then deploy with their cache paths.
+    async fn deploy_with(
+        store: &ArtifactStore,
+        sim: &SimDeployer,
+        refs: &[ArtifactRef],
+    ) -> streampark_core::Result<streampark_core::Deployment> {
+        let mut spec = JobSpec::sql("udf-job", SQL)?;
+        for a in store.resolve_all(refs).await? {
+            spec = spec.with_jar(a.path.display().to_string());
+        }
+        sim.deploy(DeployRequest::new(spec, 1)).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn resolved_artifacts_are_shipped_with_the_job() {
+        let repo = Repo::start().await;
+        repo.publish("com/example/udf/1.0/udf-1.0.jar", &udf_jar("udf"));
+        let cache = tempfile::tempdir().unwrap();
+        let store = repo.store(cache.path());
+        let sim = SimDeployer::new();
+        let refs = [ArtifactRef::maven("com.example:udf:1.0").unwrap()];
+        let dep = deploy_with(&store, &sim, &refs).await.unwrap();
+        let shipped = sim.shipped_jars(&dep.id).unwrap();
+        assert_eq!(shipped.len(), 1);
+        assert!(shipped[0].starts_with(&cache.path().display().to_string()));
+        assert_eq!(std::fs::read(&shipped[0]).unwrap(), udf_jar("udf"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_checksum_mismatch_fails_before_deploy() {
+        let repo = Repo::start().await;
+        repo.publish("com/example/udf/1.0/udf-1.0.jar", &udf_jar("udf"));
+        let cache = tempfile::tempdir().unwrap();
+        let store = repo.store(cache.path());
+        let sim = SimDeployer::new();
+        let refs = [ArtifactRef::maven("com.example:udf:1.0")
+            .unwrap()
+            .with_sha256("11".repeat(32))];
+        let e = deploy_with(&store, &sim, &refs).await.unwrap_err();
+        assert!(e.to_string().contains("com.example:udf:1.0"), "{e}");
+        assert_eq!(sim.stats().deploys, 0);
+        assert!(sim.list(&Selector::All).await.unwrap().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_missing_jar_fails_the_deploy_naming_it_and_starts_nothing() {
+        let sim = SimDeployer::new();
+        let spec = JobSpec::sql("udf-job", SQL)
+            .unwrap()
+            .with_jar("hdfs:///flink/libs/kafka.jar")
+            .with_jar("/nowhere/missing-udf.jar");
+        let e = sim.deploy(DeployRequest::new(spec, 1)).await.unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+        assert!(e.to_string().contains("/nowhere/missing-udf.jar"), "{e}");
+        assert!(sim.list(&Selector::All).await.unwrap().is_empty());
+        // the same attempt can still be deployed once the jar is there
+        let dir = tempfile::tempdir().unwrap();
+        let jar = dir.path().join("udf.jar");
+        std::fs::write(&jar, udf_jar("x")).unwrap();
+        let spec = JobSpec::sql("udf-job", SQL)
+            .unwrap()
+            .with_jar("hdfs:///flink/libs/kafka.jar")
+            .with_jar(jar.display().to_string());
+        let dep = sim.deploy(DeployRequest::new(spec, 1)).await.unwrap();
+        assert_eq!(
+            sim.shipped_jars(&dep.id).unwrap(),
+            [
+                "hdfs:///flink/libs/kafka.jar".to_string(),
+                jar.display().to_string()
+            ]
+        );
+    }
+}
