@@ -181,3 +181,56 @@ async fn a_missing_extra_jar_fails_before_anything_starts() {
         .unwrap();
     assert!(jobs.is_empty(), "{jobs:?}");
 }
+
+/// A jar program (here the SQL runner itself, run as a plain jar, so nothing calls ADD JAR)
+/// gets the extra jar through the program jar's `lib/` folder.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jar_program_gets_the_extra_jar_on_its_class_path() {
+    let Some(env) = env("a_jar_program_gets_the_extra_jar_on_its_class_path") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("runner-as-program.jar");
+    std::fs::write(&program, streampark_core::runner::SQL_RUNNER_JAR).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let job = unique("jarudf");
+    let name = streampark_core::deploy::tag::job_name(&job.parse().unwrap(), 1, &job);
+    let spec = JobSpec::jar(
+        &job,
+        program.display().to_string(),
+        Some(streampark_core::runner::SQL_RUNNER_MAIN_CLASS),
+        streampark_core::runner::program_args(&script(out.path()), Some(&name)),
+    )
+    .unwrap()
+    .with_jar(&env.udf_jar);
+    let dep = env.flink.deploy(DeployRequest::new(spec, 1)).await.unwrap();
+    let mut state = JobState::Unknown;
+    let mut rows = Vec::new();
+    for _ in 0..180 {
+        if let Some(s) = env.flink.status(&dep.id).await.unwrap() {
+            state = s.state;
+        }
+        rows = committed_rows(out.path());
+        if state == JobState::Running && !rows.is_empty() || state.is_terminal() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let _ = env
+        .flink
+        .stop(
+            &dep.id,
+            StopOptions::cancel().with_timeout(Duration::from_secs(60)),
+        )
+        .await;
+    assert_eq!(state, JobState::Running, "job did not run");
+    assert!(
+        rows.iter().all(|r| r.starts_with("shout:")) && !rows.is_empty(),
+        "{rows:?}"
+    );
+    eprintln!(
+        "jar program {} ran with lib/ udf: {} rows",
+        dep.id,
+        rows.len()
+    );
+}

@@ -50,7 +50,7 @@ pub fn jar_bytes(entries: &[(&str, &[u8])]) -> Vec<u8> {
         central.extend_from_slice(&CENTRAL_HEADER);
         central.extend_from_slice(&20u16.to_le_bytes()); // version made by
         central.extend_from_slice(&common);
-        central.extend_from_slice(&[0u8; 8]); // comment len, disk, int attrs, ...
+        central.extend_from_slice(&[0u8; 6]); // comment length, disk, internal attributes
         central.extend_from_slice(&0u32.to_le_bytes()); // ext attrs
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name.as_bytes());

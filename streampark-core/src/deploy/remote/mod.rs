@@ -11,12 +11,15 @@
 //!   on the JobManager, where web-submitted programs run) with `ADD JAR` before the script runs,
 //!   so UDF and connector classes resolve in the planner and the jar ships with the job to the
 //!   TaskManagers (Flink 1.16+). URIs are passed to `ADD JAR` as they are (`local:///p` becomes
-//!   the JobManager path `/p`). Jar programs with extra jars are not supported yet.
+//!   the JobManager path `/p`). For jar programs, the local extra jars are stored under `lib/`
+//!   in a copy of the program jar (Flink puts a program jar's `lib/*.jar` on its class path
+//!   and ships them); URIs cannot be bundled and are refused before anything starts.
 //! - `list` costs one `GET /jobs/overview` per call.
 //! - Jar programs must not hard-code their job name (call `env.execute()` without a name): the
 //!   tag travels as `pipeline.name`.
 
 mod builder;
+mod bundle;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -117,7 +120,11 @@ impl RemoteDeployer {
 
     /// The jar id for a program (uploading it when not cached) and what to upload again if
     /// the cluster has lost it.
-    async fn jar_for(&self, program: &Program) -> Result<(String, JarUpload)> {
+    async fn jar_for(
+        &self,
+        program: &Program,
+        extras: &[JarLocation],
+    ) -> Result<(String, JarUpload)> {
         let jar = match program {
             Program::Sql { .. } => {
                 if let Some(id) = self.inner.runner_jar.lock().await.clone() {
@@ -135,9 +142,39 @@ impl RemoteDeployer {
                         ),
                     });
                 }
-                let bytes = tokio::fs::read(path).await.map_err(|e| {
+                let mut bytes = tokio::fs::read(path).await.map_err(|e| {
                     Error::invalid_input(BACKEND, "jar artifact", path, format!("cannot read: {e}"))
                 })?;
+                let mut libs = Vec::new();
+                for extra in extras {
+                    if let JarLocation::Local(p) = extra {
+                        let shown = p.display().to_string();
+                        let b = tokio::fs::read(p).await.map_err(|e| {
+                            Error::invalid_input(
+                                BACKEND,
+                                "extra jar",
+                                &shown,
+                                format!("cannot read: {e}"),
+                            )
+                        })?;
+                        let name = p
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or("extra.jar")
+                            .to_string();
+                        libs.push((name, b));
+                    }
+                }
+                if !libs.is_empty() {
+                    bytes = bundle::with_libs(&bytes, &libs).map_err(|reason| {
+                        Error::invalid_input(
+                            BACKEND,
+                            "jar artifact",
+                            path,
+                            format!("cannot add the extra jars to its lib/: {reason}"),
+                        )
+                    })?;
+                }
                 let key = format!(
                     "{path}#{}#{}",
                     bytes.len(),
@@ -341,12 +378,18 @@ impl Deployer for RemoteDeployer {
             ));
         }
         let jars = check_jars(BACKEND, &req.spec.jars).await?;
-        if !jars.is_empty() && matches!(req.spec.program, Program::Jar { .. }) {
+        let is_jar_program = matches!(req.spec.program, Program::Jar { .. });
+        if is_jar_program
+            && let Some(JarLocation::Uri(uri)) =
+                jars.iter().find(|j| matches!(j, JarLocation::Uri(_)))
+        {
             return Err(Error::Unsupported {
                 backend: BACKEND,
-                operation: "extra jars with a jar program on a session cluster (bundle them in \
-                            the program jar's lib/ folder)"
-                    .into(),
+                operation: format!(
+                    "extra jar `{}` with a jar program on a session cluster: only local jars \
+                     can be bundled (resolve it with the ArtifactStore first)",
+                    crate::spi::redact_url(uri)
+                ),
             });
         }
         let job = req.spec.id.clone();
@@ -368,9 +411,13 @@ impl Deployer for RemoteDeployer {
             });
         }
         let name = tag::job_name(&job, req.attempt, req.spec.display_name());
-        let extra = self.ship_jars(&jars).await?;
+        let extra = if is_jar_program {
+            Vec::new()
+        } else {
+            self.ship_jars(&jars).await?
+        };
         let mut run = self.run_request(&req, &name, &extra);
-        let (jar_id, jar) = self.jar_for(&req.spec.program).await?;
+        let (jar_id, jar) = self.jar_for(&req.spec.program, &jars).await?;
         let mut result = self.client.run_jar(&jar_id, &run).await;
         // An uploaded extra jar the cluster has lost (restart, cleanup): upload again, once.
         let lost: Vec<String> = match &result {
