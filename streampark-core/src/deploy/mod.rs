@@ -514,8 +514,7 @@ pub struct Logs {
 }
 
 impl Logs {
-    /// Logs read from `name`, one of `files` (for backends outside this crate; the struct is
-    /// `#[non_exhaustive]`).
+    /// Logs read from `name`, with every file the backend offers (for backends outside core).
     pub fn new(
         files: Vec<LogFile>,
         name: impl Into<String>,
