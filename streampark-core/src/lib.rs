@@ -43,6 +43,7 @@ pub mod deploy;
 mod error;
 pub mod flink;
 mod model;
+pub mod platform;
 pub mod runner;
 pub mod spi;
 pub mod sql;
@@ -60,6 +61,7 @@ pub use deploy::{
 };
 pub use error::{BoxError, Error, Result};
 pub use model::*;
+pub use platform::{Platform, Principal};
 pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};
 pub use store::{MemoryStore, SqliteStore, StateStore};
 pub use supervisor::{JobEvent, JobEventKind, Supervisor};
