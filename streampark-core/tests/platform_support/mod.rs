@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use streampark_core::platform::{Member, Permission, Platform, PlatformStore, Principal, Role, Team, User};
+use streampark_core::platform::{
+    Member, Permission, Platform, PlatformStore, Principal, Role, Team, User,
+};
 use streampark_core::testkit::SimDeployer;
 use streampark_core::{
     Capabilities, DeployRequest, Deployer, Deployment, DeploymentId, JobDetails, JobSnapshot,
@@ -28,12 +30,19 @@ pub struct Recording {
 impl Recording {
     pub fn new() -> Self {
         Recording {
-            inner: SimDeployer::builder().with_startup_delay(Duration::ZERO).build(),
+            inner: SimDeployer::builder()
+                .with_startup_delay(Duration::ZERO)
+                .build(),
             requests: Arc::default(),
         }
     }
     pub fn last(&self) -> DeployRequest {
-        self.requests.lock().unwrap().last().cloned().expect("a deploy happened")
+        self.requests
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("a deploy happened")
     }
 }
 
@@ -99,20 +108,49 @@ pub async fn fixture(store: Arc<dyn PlatformStore>) -> Fixture {
         platform.put_team(&root, Team::new(t)).await.unwrap();
     }
     platform
-        .put_role(&root, Role::new("deployer", [Permission::JobView, Permission::JobDeploy, Permission::JobStop]))
+        .put_role(
+            &root,
+            Role::new(
+                "deployer",
+                [
+                    Permission::JobView,
+                    Permission::JobDeploy,
+                    Permission::JobStop,
+                ],
+            ),
+        )
         .await
         .unwrap();
     platform
-        .put_role(&root, Role::new("auditor", [Permission::AuditRead, Permission::ConfigRead]))
+        .put_role(
+            &root,
+            Role::new("auditor", [Permission::AuditRead, Permission::ConfigRead]),
+        )
         .await
         .unwrap();
-    for role in ["admin", "developer", "operator", "viewer", "deployer", "auditor"] {
+    for role in [
+        "admin",
+        "developer",
+        "operator",
+        "viewer",
+        "deployer",
+        "auditor",
+    ] {
         let user = format!("a-{role}");
         platform.put_user(&root, User::new(&user)).await.unwrap();
-        platform.put_member(&root, Member::new("a", &user, role)).await.unwrap();
+        platform
+            .put_member(&root, Member::new("a", &user, role))
+            .await
+            .unwrap();
     }
-    platform.put_user(&root, User::new("b-developer")).await.unwrap();
-    platform.put_member(&root, Member::new("b", "b-developer", "developer")).await.unwrap();
+    platform
+        .put_user(&root, User::new("b-developer"))
+        .await
+        .unwrap();
+    platform
+        .put_member(&root, Member::new("b", "b-developer", "developer"))
+        .await
+        .unwrap();
     platform.put_user(&root, User::new("nobody")).await.unwrap();
     Fixture {
         platform,
