@@ -33,7 +33,7 @@ async fn main() -> BoxResult<()> {
         Err(_) => Arc::new(MemoryPlatformStore::new()),
     };
     let platform = Platform::builder()
-        .with_deployer(Arc::new(SimDeployer::new()))
+        .with_deployer(Arc::new(SimDeployer::builder().with_startup_delay(std::time::Duration::ZERO).build()))
         .with_store(store)
         .with_admin(&admin)
         .build()

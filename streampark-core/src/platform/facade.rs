@@ -284,9 +284,6 @@ impl Platform {
                 category: category(e).into(),
             },
         };
-        if result.is_err() {
-            ctx.changes.clear();
-        }
         let record = AuditRecord {
             seq: 0,
             ts_ms: self.now(),

@@ -559,14 +559,17 @@ impl Platform {
         .await
     }
 
-    async fn redeploy(&self, p: &Principal, m: ManagedJob, ctx: &AuditCtx) -> Result<DeployRecord> {
-        let out = self.stop_inner(m, StopHow::Savepoint).await?;
-        let restore = match out {
-            StopOutcome::Stopped {
-                savepoint: Some(sp),
-            } => Some(sp.path),
+    /// Stops the running deployment with a savepoint (when the backend can); the savepoint
+    /// to restore from.
+    async fn stop_for_redeploy(&self, m: ManagedJob) -> Result<Option<String>> {
+        Ok(match self.stop_inner(m, StopHow::Savepoint).await? {
+            StopOutcome::Stopped { savepoint: Some(sp) } => Some(sp.path),
             _ => None,
-        };
+        })
+    }
+
+    async fn redeploy(&self, p: &Principal, m: ManagedJob, ctx: &AuditCtx) -> Result<DeployRecord> {
+        let restore = self.stop_for_redeploy(m).await?;
         let job = ctx.job_id().unwrap_or_default();
         let m: ManagedJob = load(&*self.store, DocKind::Job, &job, "")
             .await?
@@ -597,6 +600,8 @@ impl Platform {
                 self.job_with(p, Permission::JobStop, job, ctx).await?;
             }
             let old = self.version_of(job, to).await?;
+            // Stop first: if the savepoint cannot be taken, nothing has changed yet.
+            let restore = if redeploy { Some(self.stop_for_redeploy(m.clone()).await?) } else { None };
             ctx.set_changes(spec_changes(Some(&m.current.spec), &old.spec));
             let team = m.team.clone();
             let msg = if message.is_empty() {
@@ -605,13 +610,14 @@ impl Platform {
                 message.to_string()
             };
             let v = self.add_version(p, &team, Some(m), old.spec, &msg).await?;
-            let deployed = if redeploy {
-                let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
-                    .await?
-                    .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
-                Some(self.redeploy(p, m, ctx).await?)
-            } else {
-                None
+            let deployed = match restore {
+                Some(restore) => {
+                    let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
+                        .await?
+                        .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
+                    Some(self.deploy_version(p, m, &v, restore, ctx).await?)
+                }
+                None => None,
             };
             ctx.set_note(format!("version {} = version {to}", v.version));
             Ok((v, deployed))
