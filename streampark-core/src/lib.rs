@@ -11,6 +11,8 @@
 //!   variables, secrets, live updates);
 //! - [`Supervisor`]: keeps jobs running (one list per cluster per tick, restart policies, at
 //!   most one live attempt per job) over a durable [`StateStore`] ([`store`]);
+//! - [`artifact`]: per-job jars (local, HTTP with checksum, Maven coordinates) resolved into a
+//!   content-addressed cache;
 //! - [`runner`]: the embedded SQL runner jar that runs Flink SQL scripts on every backend;
 //! - [`sql`]: [`FlinkSqlChecker`], Flink SQL checked in-process, agreeing with Flink's parser;
 //! - [`testkit`]: [`testkit::SimDeployer`], a deterministic simulator with a virtual clock and
@@ -38,6 +40,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod alert;
+pub mod artifact;
 pub mod config;
 pub mod deploy;
 mod error;

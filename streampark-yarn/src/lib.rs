@@ -4,9 +4,14 @@
 //! HA-aware ResourceManager REST client, submission through the Flink CLI (application, per-job,
 //! session) and an HDFS workspace.
 //!
-//! **Status:** this crate is a placeholder in this release; the YARN backend is tracked as its own
-//! work item. It builds and depends only on `streampark-core`, so hosts can already enable the
-//! `yarn` feature of the `streampark` facade without breaking later.
+//! - [`rm::ResourceManagerClient`]: cluster info and HA state, applications by tags / states /
+//!   types, kill, attempts and containers (simple auth; Kerberos not implemented).
+//! - [`hdfs::WebHdfsClient`]: MKDIRS, two-step CREATE, LISTSTATUS, GETFILESTATUS, DELETE.
+
+mod http;
+
+pub mod hdfs;
+pub mod rm;
 
 /// The name this backend reports in errors and tracing spans.
 pub const BACKEND: &str = "yarn";

@@ -276,7 +276,7 @@ impl Platform {
         call: impl Future<Output = Result<T>>,
     ) -> Result<T> {
         let result = call.await;
-        let mut ctx = std::mem::take(&mut *ctx.lock());
+        let ctx = std::mem::take(&mut *ctx.lock());
         let outcome = match &result {
             Ok(_) => AuditOutcome::Ok,
             Err(Error::PermissionDenied { .. }) => AuditOutcome::Denied,

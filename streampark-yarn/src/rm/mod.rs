@@ -1,0 +1,533 @@
+//! An HA-aware client for the YARN ResourceManager REST API (`/ws/v1/cluster`).
+//!
+//! - **HA**: a standby RM redirects (307) every `/ws/v1` path except `/ws/v1/cluster/info`.
+//!   The client probes `haState` on each configured RM, caches the active one, and on a 307 or
+//!   a connection error probes again (failover) and retries the call once per RM. It never
+//!   follows a `Location` blindly (a redirect to an unknown host is not trusted).
+//! - **Auth**: simple auth only (`user.name` query parameter on every request). Kerberos
+//!   (SPNEGO) is not implemented: asking for it is [`Error::Unsupported`].
+//! - Every call has a timeout and a `yarn.http` debug span; URLs in errors are redacted.
+
+mod types;
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use streampark_core::spi::redact_url;
+use streampark_core::{Error, Result};
+use url::Url;
+
+use crate::http::{self, Answer, Body};
+use types::*;
+pub use types::{
+    App, AppAttempt, AppQuery, AppState, ClusterInfo, Container, FinalStatus, HaState,
+};
+
+const BACKEND: &str = crate::BACKEND;
+
+/// Builder of [`ResourceManagerClient`].
+#[derive(Clone, Default)]
+#[must_use]
+pub struct ResourceManagerClientBuilder {
+    urls: Vec<Url>,
+    user: Option<String>,
+    timeout: Option<Duration>,
+    kerberos: bool,
+}
+
+impl fmt::Debug for ResourceManagerClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls: Vec<String> = self.urls.iter().map(|u| redact_url(u.as_str())).collect();
+        f.debug_struct("ResourceManagerClientBuilder")
+            .field("urls", &urls)
+            .field("user", &self.user)
+            .field("timeout", &self.timeout)
+            .field("kerberos", &self.kerberos)
+            .finish()
+    }
+}
+
+impl ResourceManagerClientBuilder {
+    /// The RM web addresses (`http://rm1:8088`), one per HA id.
+    pub fn with_urls(mut self, urls: Vec<Url>) -> Self {
+        self.urls = urls;
+        self
+    }
+    /// Adds one RM address.
+    pub fn with_url(mut self, url: Url) -> Self {
+        self.urls.push(url);
+        self
+    }
+    /// The `user.name` for simple auth (`None`: no user; write calls then fail with 403/401).
+    pub fn with_user(mut self, user: Option<String>) -> Self {
+        self.user = user;
+        self
+    }
+    /// Per-request timeout (default 10 s).
+    pub fn with_timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+    /// Asks for Kerberos (SPNEGO). Not implemented: `build()` then fails with
+    /// [`Error::Unsupported`].
+    pub fn with_kerberos(mut self, yes: bool) -> Self {
+        self.kerberos = yes;
+        self
+    }
+    /// Validates and builds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for no URL or a URL that is not http(s);
+    /// [`Error::Unsupported`] when Kerberos was asked for.
+    pub fn build(self) -> Result<ResourceManagerClient> {
+        if self.kerberos {
+            return Err(Error::Unsupported {
+                backend: BACKEND,
+                operation: "Kerberos (SPNEGO) authentication to the ResourceManager".into(),
+            });
+        }
+        if self.urls.is_empty() {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "resource manager urls",
+                "no URL given",
+            ));
+        }
+        let mut urls = Vec::with_capacity(self.urls.len());
+        for u in self.urls {
+            if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+                return Err(Error::invalid_config(
+                    BACKEND,
+                    "resource manager urls",
+                    format!("`{}` is not an http(s) URL", redact_url(u.as_str())),
+                ));
+            }
+            urls.push(base(u));
+        }
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(10));
+        Ok(ResourceManagerClient {
+            inner: Arc::new(Inner {
+                http: http::no_redirect_client(BACKEND, timeout)?,
+                urls,
+                user: self.user,
+                timeout,
+                active: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+/// The URL with a trailing slash so that `join` keeps any path prefix.
+fn base(mut u: Url) -> Url {
+    if !u.path().ends_with('/') {
+        let p = format!("{}/", u.path());
+        u.set_path(&p);
+    }
+    u.set_query(None);
+    u
+}
+
+/// A client for one YARN cluster (one or several RMs in HA). Cheap to clone; `Send + Sync`.
+///
+/// ```
+/// use streampark_yarn::rm::ResourceManagerClient;
+/// let rm = ResourceManagerClient::builder()
+///     .with_urls(vec!["http://rm1:8088".parse()?, "http://rm2:8088".parse()?])
+///     .with_user(Some("flink".into()))
+///     .build()?;
+/// assert_eq!(rm.urls().len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct ResourceManagerClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    urls: Vec<Url>,
+    user: Option<String>,
+    timeout: Duration,
+    /// Index of the RM last seen active.
+    active: Mutex<Option<usize>>,
+}
+
+impl fmt::Debug for ResourceManagerClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls: Vec<String> = self
+            .inner
+            .urls
+            .iter()
+            .map(|u| redact_url(u.as_str()))
+            .collect();
+        f.debug_struct("ResourceManagerClient")
+            .field("urls", &urls)
+            .field("user", &self.inner.user)
+            .field("timeout", &self.inner.timeout)
+            .finish()
+    }
+}
+
+impl ResourceManagerClient {
+    /// A builder.
+    pub fn builder() -> ResourceManagerClientBuilder {
+        ResourceManagerClientBuilder::default()
+    }
+
+    /// The configured RM addresses.
+    pub fn urls(&self) -> &[Url] {
+        &self.inner.urls
+    }
+
+    /// The simple-auth user.
+    pub fn user(&self) -> Option<&str> {
+        self.inner.user.as_deref()
+    }
+
+    fn url(&self, base: &Url, path: &str, params: &[(&str, String)]) -> Result<Url> {
+        let mut u = base.join(path.trim_start_matches('/')).map_err(|e| {
+            Error::invalid_input(BACKEND, "ResourceManager path", path, e.to_string())
+        })?;
+        {
+            let mut q = u.query_pairs_mut();
+            for (k, v) in params {
+                q.append_pair(k, v);
+            }
+            if let Some(user) = &self.inner.user {
+                q.append_pair("user.name", user);
+            }
+        }
+        if u.query() == Some("") {
+            u.set_query(None);
+        }
+        Ok(u)
+    }
+
+    /// `GET /ws/v1/cluster/info` of one RM (never redirected, even by a standby).
+    async fn probe(&self, base: &Url) -> Result<ClusterInfo> {
+        let url = self.url(base, "ws/v1/cluster/info", &[])?;
+        let endpoint = format!("GET {}", redact_url(url.as_str()));
+        let a = http::send(
+            BACKEND,
+            &self.inner.http,
+            self.inner.timeout,
+            Method::GET,
+            &url,
+            Body::None,
+        )
+        .await?;
+        if !a.status.is_success() {
+            return Err(http::status_error(BACKEND, &endpoint, "cluster info", &a));
+        }
+        Ok(http::decode::<ClusterInfoWrapper>(BACKEND, &endpoint, &a.body)?.cluster_info)
+    }
+
+    /// One probe of `/ws/v1/cluster/info` per RM; never fails as a whole.
+    pub async fn cluster_infos(&self) -> Vec<(Url, Result<ClusterInfo>)> {
+        let probes = self
+            .inner
+            .urls
+            .iter()
+            .map(|u| async move { (u.clone(), self.probe(u).await) });
+        futures::future::join_all(probes).await
+    }
+
+    /// The RM whose `haState` is `ACTIVE` (or the only one configured), probing every RM.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when no RM is active, listing what each one answered.
+    pub async fn active(&self) -> Result<Url> {
+        Ok(self.inner.urls[self.find_active().await?].clone())
+    }
+
+    async fn find_active(&self) -> Result<usize> {
+        if self.inner.urls.len() == 1 {
+            return Ok(0);
+        }
+        let infos = self.cluster_infos().await;
+        let mut seen = Vec::new();
+        for (i, (u, r)) in infos.iter().enumerate() {
+            match r {
+                Ok(info) if info.ha_state == Some(HaState::Active) || info.ha_state.is_none() => {
+                    self.set_active(Some(i));
+                    return Ok(i);
+                }
+                Ok(info) => seen.push(format!("{} is {:?}", redact_url(u.as_str()), info.ha_state)),
+                Err(e) => seen.push(format!("{}: {e}", redact_url(u.as_str()))),
+            }
+        }
+        self.set_active(None);
+        Err(Error::Unavailable {
+            backend: BACKEND,
+            what: format!("active ResourceManager ({})", seen.join("; ")),
+            retry_after: None,
+            source: None,
+        })
+    }
+
+    fn set_active(&self, i: Option<usize>) {
+        if let Ok(mut g) = self.inner.active.lock() {
+            *g = i;
+        }
+    }
+
+    fn cached_active(&self) -> Option<usize> {
+        self.inner.active.lock().ok().and_then(|g| *g)
+    }
+
+    /// Sends to the active RM; on a redirect (standby) or a connection error it re-probes and
+    /// tries again, at most once per configured RM.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        params: &[(&str, String)],
+        body: Option<serde_json::Value>,
+    ) -> Result<(String, Answer)> {
+        let tries = self.inner.urls.len() + 1;
+        let mut last: Option<Error> = None;
+        for _ in 0..tries {
+            let idx = match self.cached_active() {
+                Some(i) => i,
+                None => match self.find_active().await {
+                    Ok(i) => i,
+                    Err(e) => return Err(last.unwrap_or(e)),
+                },
+            };
+            let url = self.url(&self.inner.urls[idx], path, params)?;
+            let endpoint = format!("{method} {}", redact_url(url.as_str()));
+            let b = body.clone().map(Body::Json).unwrap_or(Body::None);
+            match http::send(
+                BACKEND,
+                &self.inner.http,
+                self.inner.timeout,
+                method.clone(),
+                &url,
+                b,
+            )
+            .await
+            {
+                Ok(a) if a.status.is_redirection() => {
+                    tracing::info!(rm = %redact_url(self.inner.urls[idx].as_str()), "ResourceManager redirected (standby?); probing for the active one");
+                    self.set_active(None);
+                    last = Some(Error::Unavailable {
+                        backend: BACKEND,
+                        what: format!("{endpoint}: redirected by a standby ResourceManager"),
+                        retry_after: None,
+                        source: None,
+                    });
+                }
+                Ok(a) => return Ok((endpoint, a)),
+                Err(e @ Error::Unavailable { .. }) => {
+                    self.set_active(None);
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::Unavailable {
+            backend: BACKEND,
+            what: "ResourceManager".into(),
+            retry_after: None,
+            source: None,
+        }))
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &[(&str, String)],
+        what: &str,
+    ) -> Result<T> {
+        let (endpoint, a) = self.call(Method::GET, path, params, None).await?;
+        if !a.status.is_success() {
+            return Err(http::status_error(BACKEND, &endpoint, what, &a));
+        }
+        http::decode(BACKEND, &endpoint, &a.body)
+    }
+
+    /// Applications matching every filter of `query`, in one request. `{"apps": null}` (no
+    /// match) is an empty list.
+    pub async fn apps(&self, query: &AppQuery) -> Result<Vec<App>> {
+        let w: AppsWrapper = self
+            .get("ws/v1/cluster/apps", &query.params(), "applications")
+            .await?;
+        Ok(w.apps.map(|a| a.app).unwrap_or_default())
+    }
+
+    /// One application.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id.
+    pub async fn app(&self, id: &str) -> Result<App> {
+        let id = check_id(id)?;
+        let w: AppWrapper = self
+            .get(
+                &format!("ws/v1/cluster/apps/{id}"),
+                &[],
+                &format!("application {id}"),
+            )
+            .await?;
+        Ok(w.app)
+    }
+
+    /// The state of one application.
+    pub async fn app_state(&self, id: &str) -> Result<AppState> {
+        let id = check_id(id)?;
+        let w: StateBody = self
+            .get(
+                &format!("ws/v1/cluster/apps/{id}/state"),
+                &[],
+                &format!("application {id}"),
+            )
+            .await?;
+        Ok(w.state)
+    }
+
+    /// Kills an application (`PUT …/state {"state":"KILLED"}`) and waits (within the client
+    /// timeout) until the RM reports a terminal state; returns that state. An application that
+    /// already ended is left alone and its final state returned (kill races are not errors).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown id; [`Error::PermissionDenied`] without a user;
+    /// [`Error::Timeout`] when the kill is accepted but not done in time.
+    pub async fn kill(&self, id: &str) -> Result<AppState> {
+        let id = check_id(id)?;
+        let path = format!("ws/v1/cluster/apps/{id}/state");
+        let what = format!("application {id}");
+        let start = tokio::time::Instant::now();
+        loop {
+            let body = serde_json::json!({"state": "KILLED"});
+            let (endpoint, a) = self.call(Method::PUT, &path, &[], Some(body)).await?;
+            match a.status {
+                StatusCode::OK => {
+                    let s: StateBody = http::decode(BACKEND, &endpoint, &a.body)?;
+                    if s.state.is_terminal() {
+                        return Ok(s.state);
+                    }
+                }
+                StatusCode::ACCEPTED => {}
+                _ => return Err(http::status_error(BACKEND, &endpoint, &what, &a)),
+            }
+            if start.elapsed() >= self.inner.timeout {
+                return Err(Error::Timeout {
+                    backend: BACKEND,
+                    operation: format!("kill {what}"),
+                    after: self.inner.timeout,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The attempts of an application (one per application-master start).
+    pub async fn attempts(&self, id: &str) -> Result<Vec<AppAttempt>> {
+        let id = check_id(id)?;
+        let w: AttemptsWrapper = self
+            .get(
+                &format!("ws/v1/cluster/apps/{id}/appattempts"),
+                &[],
+                &format!("application {id}"),
+            )
+            .await?;
+        Ok(w.app_attempts.map(|a| a.app_attempt).unwrap_or_default())
+    }
+
+    /// The containers of one attempt (`attempt` is the full `appattempt_…` id).
+    pub async fn containers(&self, id: &str, attempt: &str) -> Result<Vec<Container>> {
+        let id = check_id(id)?;
+        let attempt = check_id(attempt)?;
+        let w: ContainersWrapper = self
+            .get(
+                &format!("ws/v1/cluster/apps/{id}/appattempts/{attempt}/containers"),
+                &[],
+                &format!("attempt {attempt}"),
+            )
+            .await?;
+        Ok(w.container.unwrap_or_default())
+    }
+
+    /// The RM proxy base for an application's web UI / REST (`<active rm>/proxy/<id>/`). The
+    /// proxy forwards only GET and PUT.
+    pub async fn proxy_url(&self, id: &str) -> Result<Url> {
+        let id = check_id(id)?;
+        let idx = match self.cached_active() {
+            Some(i) => i,
+            None => self.find_active().await?,
+        };
+        let mut u = self.inner.urls[idx]
+            .join(&format!("proxy/{id}/"))
+            .map_err(|e| Error::invalid_input(BACKEND, "application id", id, e.to_string()))?;
+        if let Some(user) = &self.inner.user {
+            u.query_pairs_mut().append_pair("user.name", user);
+        }
+        Ok(u)
+    }
+}
+
+/// Application, attempt and container ids are `[A-Za-z0-9_]+`.
+fn check_id(id: &str) -> Result<&str> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(id)
+    } else {
+        Err(Error::invalid_input(
+            BACKEND,
+            "application id",
+            id,
+            "expected application_<timestamp>_<n>",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kerberos_is_unsupported_and_urls_are_checked() {
+        let e = ResourceManagerClient::builder()
+            .with_url("http://rm:8088".parse().unwrap())
+            .with_kerberos(true)
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
+        let e = ResourceManagerClient::builder().build().unwrap_err();
+        assert!(matches!(e, Error::InvalidConfig { .. }));
+        let e = ResourceManagerClient::builder()
+            .with_url("ftp://rm:21".parse().unwrap())
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidConfig { .. }));
+    }
+
+    #[test]
+    fn query_parameters_go_in_one_request() {
+        let c = ResourceManagerClient::builder()
+            .with_url("http://rm:8088/prefix".parse().unwrap())
+            .with_user(Some("flink".into()))
+            .build()
+            .unwrap();
+        let q = AppQuery::new()
+            .with_tag("StreamPark")
+            .with_tag("job-a")
+            .with_state(AppState::Running)
+            .with_state(AppState::Accepted)
+            .with_type("Apache Flink");
+        let u = c
+            .url(&c.inner.urls[0], "ws/v1/cluster/apps", &q.params())
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "http://rm:8088/prefix/ws/v1/cluster/apps?applicationTags=streampark%2Cjob-a&states=RUNNING%2CACCEPTED&applicationTypes=Apache+Flink&user.name=flink"
+        );
+    }
+
+    #[test]
+    fn ids_are_checked_before_they_reach_a_path() {
+        assert!(check_id("application_1_2").is_ok());
+        assert!(check_id("../x").is_err());
+        assert!(check_id("").is_err());
+    }
+}
