@@ -33,7 +33,11 @@ async fn main() -> BoxResult<()> {
         Err(_) => Arc::new(MemoryPlatformStore::new()),
     };
     let platform = Platform::builder()
-        .with_deployer(Arc::new(SimDeployer::builder().with_startup_delay(std::time::Duration::ZERO).build()))
+        .with_deployer(Arc::new(
+            SimDeployer::builder()
+                .with_startup_delay(std::time::Duration::ZERO)
+                .build(),
+        ))
         .with_store(store)
         .with_admin(&admin)
         .build()
@@ -45,7 +49,9 @@ async fn main() -> BoxResult<()> {
             .with("ann-token", "ann")
             .with("vic-token", "vic"),
         Err(_) => {
-            return Err("set STREAMPARK_PLATFORM_TOKENS=token=user,... (or run with --demo)".into());
+            return Err(
+                "set STREAMPARK_PLATFORM_TOKENS=token=user,... (or run with --demo)".into(),
+            );
         }
     };
     let addr = if demo {

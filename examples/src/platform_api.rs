@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use streampark::artifact::ArtifactRef;
 use streampark::platform::{
     AuditQuery, Member, Platform, Principal, StopHow, Team, TeamVariable, User,
 };
@@ -138,6 +139,8 @@ struct Edit {
     spec: JobSpec,
     #[serde(default)]
     message: String,
+    /// Connector/UDF jars; on update, absent keeps the current ones.
+    artifacts: Option<Vec<ArtifactRef>>,
 }
 
 async fn list(State(s): State<AppState>, h: HeaderMap) -> ApiResult {
@@ -147,7 +150,12 @@ async fn list(State(s): State<AppState>, h: HeaderMap) -> ApiResult {
 
 async fn create(State(s): State<AppState>, h: HeaderMap, Json(e): Json<Edit>) -> ApiResult {
     let p = who(&s, &h)?;
-    to_json(&s.platform.create_job(&p, e.spec, &e.message).await?)
+    let artifacts = e.artifacts.unwrap_or_default();
+    to_json(
+        &s.platform
+            .create_job_with_artifacts(&p, e.spec, artifacts, &e.message)
+            .await?,
+    )
 }
 
 async fn show(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
@@ -165,7 +173,11 @@ async fn update(
     if e.spec.id.as_str() != id {
         return Err(bad("the spec's id differs from the URL's"));
     }
-    to_json(&s.platform.update_job(&p, e.spec, &e.message).await?)
+    to_json(
+        &s.platform
+            .update_job_with_artifacts(&p, e.spec, e.artifacts, &e.message)
+            .await?,
+    )
 }
 
 async fn delete(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {

@@ -8,6 +8,7 @@ use super::audit::{AuditOutcome, AuditRecord, Change};
 use super::auth::{Authorizer, Permission, Principal, Resource, TeamPolicy, User};
 use super::store::{DocKind, PlatformStore, load, save};
 use super::version::ManagedJob;
+use crate::artifact::ArtifactStore;
 use crate::{Deployer, Error, FlinkSqlChecker, JobId, Result, SqlChecker};
 
 /// The clock the platform stamps records with: ms since the epoch.
@@ -56,6 +57,7 @@ pub struct Platform {
     pub(super) authorizer: Arc<dyn Authorizer>,
     pub(super) checker: Arc<dyn SqlChecker>,
     pub(super) clock: Clock,
+    pub(super) artifacts: Option<ArtifactStore>,
 }
 
 impl fmt::Debug for Platform {
@@ -78,6 +80,7 @@ pub struct PlatformBuilder {
     checker: Option<Arc<dyn SqlChecker>>,
     clock: Option<Clock>,
     admins: Vec<String>,
+    artifacts: Option<ArtifactStore>,
 }
 
 impl fmt::Debug for PlatformBuilder {
@@ -114,6 +117,12 @@ impl PlatformBuilder {
     /// The clock (default: system time).
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
+        self
+    }
+    /// Resolves the jobs' artifacts (connector and UDF jars) at deploy time; without it, a
+    /// job version with artifacts cannot be deployed.
+    pub fn with_artifact_store(mut self, store: ArtifactStore) -> Self {
+        self.artifacts = Some(store);
         self
     }
     /// Makes sure `user` exists and is a platform administrator when the platform is built (the
@@ -153,6 +162,7 @@ impl PlatformBuilder {
                 .checker
                 .unwrap_or_else(|| Arc::new(FlinkSqlChecker::new())),
             clock: self.clock.unwrap_or_else(|| Arc::new(system_ms)),
+            artifacts: self.artifacts,
         })
     }
 }

@@ -6,8 +6,10 @@ use super::auth::{Permission, Principal, Resource};
 use super::facade::{AuditCtx, Platform};
 use super::store::{DocKind, load, load_all, num_key, save, to_json};
 use super::version::{
-    DeployRecord, JobVersion, MASK, ManagedJob, TeamVariable, VersionDiff, diff, spec_changes,
+    DeployRecord, JobVersion, MASK, ManagedJob, TeamVariable, VersionDiff, artifact_changes, diff,
+    spec_changes,
 };
+use crate::artifact::ArtifactRef;
 use crate::config::Variables;
 use crate::{
     DeployRequest, DeployerExt, Error, JobId, JobSnapshot, JobSpec, LogOptions, Logs, Program,
@@ -109,6 +111,7 @@ impl Platform {
         team: &str,
         old: Option<ManagedJob>,
         spec: JobSpec,
+        artifacts: Vec<ArtifactRef>,
         message: &str,
     ) -> Result<JobVersion> {
         let next = old.as_ref().map_or(1, |m| m.current.version + 1);
@@ -118,6 +121,7 @@ impl Platform {
             created_ms: self.now(),
             message: message.to_string(),
             spec,
+            artifacts,
         };
         let id = v.spec.id.as_str();
         if !self
@@ -164,6 +168,22 @@ impl Platform {
         spec: JobSpec,
         message: &str,
     ) -> Result<JobVersion> {
+        self.create_job_with_artifacts(p, spec, Vec::new(), message)
+            .await
+    }
+
+    /// [`Platform::create_job`] with artifacts (connector, CDC, UDF jars) that every deploy
+    /// resolves and ships with the job.
+    ///
+    /// # Errors
+    /// As [`Platform::create_job`].
+    pub async fn create_job_with_artifacts(
+        &self,
+        p: &Principal,
+        spec: JobSpec,
+        artifacts: Vec<ArtifactRef>,
+        message: &str,
+    ) -> Result<JobVersion> {
         let team = spec.owner.team.clone();
         let ctx = AuditCtx::job(&spec.id).with_team(Some(team.clone()));
         let ctx = &ctx;
@@ -196,8 +216,12 @@ impl Platform {
                 ));
             }
             self.check_sql(&spec)?;
-            ctx.set_changes(spec_changes(None, &spec));
-            let v = self.add_version(p, &team, None, spec, message).await?;
+            let mut changes = spec_changes(None, &spec);
+            changes.extend(artifact_changes(&[], &artifacts));
+            ctx.set_changes(changes);
+            let v = self
+                .add_version(p, &team, None, spec, artifacts, message)
+                .await?;
             ctx.set_note(format!("version {}", v.version));
             Ok(v)
         })
@@ -214,6 +238,20 @@ impl Platform {
         &self,
         p: &Principal,
         spec: JobSpec,
+        message: &str,
+    ) -> Result<JobVersion> {
+        self.update_job_with_artifacts(p, spec, None, message).await
+    }
+
+    /// [`Platform::update_job`] that also sets the job's artifacts (`None` keeps them).
+    ///
+    /// # Errors
+    /// As [`Platform::update_job`].
+    pub async fn update_job_with_artifacts(
+        &self,
+        p: &Principal,
+        spec: JobSpec,
+        artifacts: Option<Vec<ArtifactRef>>,
         message: &str,
     ) -> Result<JobVersion> {
         let ctx = &AuditCtx::job(&spec.id);
@@ -239,14 +277,19 @@ impl Platform {
                 self.authorize(p, Some(Permission::AlertRouteEdit), &res)
                     .await?;
             }
-            if spec == m.current.spec {
+            let artifacts = artifacts.unwrap_or_else(|| m.current.artifacts.clone());
+            if spec == m.current.spec && artifacts == m.current.artifacts {
                 ctx.set_note(format!("unchanged, version {}", m.current.version));
                 return Ok(m.current);
             }
             self.check_sql(&spec)?;
-            ctx.set_changes(spec_changes(Some(&m.current.spec), &spec));
+            let mut changes = spec_changes(Some(&m.current.spec), &spec);
+            changes.extend(artifact_changes(&m.current.artifacts, &artifacts));
+            ctx.set_changes(changes);
             let team = m.team.clone();
-            let v = self.add_version(p, &team, Some(m), spec, message).await?;
+            let v = self
+                .add_version(p, &team, Some(m), spec, artifacts, message)
+                .await?;
             ctx.set_note(format!("version {}", v.version));
             Ok(v)
         })
@@ -415,9 +458,9 @@ impl Platform {
         }
         let (real_vars, masked_vars) = self.team_vars(&m.team).await?;
         // Errors come from the masked expansion, so they can never carry a secret value.
-        let masked = expand_spec(&v.spec, &masked_vars, &m.team)?;
+        let mut masked = expand_spec(&v.spec, &masked_vars, &m.team)?;
         let mut real = expand_spec(&v.spec, &real_vars, &m.team)?;
-        self.resolve_artifacts(&mut real).await?;
+        self.resolve_artifacts(v, &mut real, &mut masked).await?;
         let restore = restore.or(match &real.restore {
             Restore::Latest => m.last_savepoint.clone(),
             _ => None,
@@ -452,8 +495,45 @@ impl Platform {
         Ok(rec)
     }
 
-    /// Placeholder until the artifact store lands: extra jars stay as written.
-    async fn resolve_artifacts(&self, _spec: &mut JobSpec) -> Result<()> {
+    /// Resolves the version's artifacts (download, checksum, cache) and appends their cached
+    /// paths to the spec's jars; any failure names the artifact and nothing is deployed.
+    async fn resolve_artifacts(
+        &self,
+        v: &JobVersion,
+        real: &mut JobSpec,
+        masked: &mut JobSpec,
+    ) -> Result<()> {
+        if v.artifacts.is_empty() {
+            return Ok(());
+        }
+        let Some(store) = &self.artifacts else {
+            return Err(Error::invalid_config(
+                "platform",
+                "artifact store",
+                format!(
+                    "job `{}` version {} has {} artifact(s) but the platform has no artifact store",
+                    v.spec.id,
+                    v.version,
+                    v.artifacts.len()
+                ),
+            ));
+        };
+        for r in &v.artifacts {
+            let resolved = store.resolve(r).await.map_err(|e| match e {
+                // A repository's 401/403 is not the caller's permission: keep audit outcomes
+                // meaning "the policy said no".
+                Error::PermissionDenied { reason, .. } => Error::Rejected {
+                    backend: "platform",
+                    operation: format!("resolve artifact {}", r.display()),
+                    message: reason,
+                    source: None,
+                },
+                other => other,
+            })?;
+            let path = resolved.path.display().to_string();
+            real.jars.push(path.clone());
+            masked.jars.push(path);
+        }
         Ok(())
     }
 
@@ -563,7 +643,9 @@ impl Platform {
     /// to restore from.
     async fn stop_for_redeploy(&self, m: ManagedJob) -> Result<Option<String>> {
         Ok(match self.stop_inner(m, StopHow::Savepoint).await? {
-            StopOutcome::Stopped { savepoint: Some(sp) } => Some(sp.path),
+            StopOutcome::Stopped {
+                savepoint: Some(sp),
+            } => Some(sp.path),
             _ => None,
         })
     }
@@ -601,20 +683,29 @@ impl Platform {
             }
             let old = self.version_of(job, to).await?;
             // Stop first: if the savepoint cannot be taken, nothing has changed yet.
-            let restore = if redeploy { Some(self.stop_for_redeploy(m.clone()).await?) } else { None };
-            ctx.set_changes(spec_changes(Some(&m.current.spec), &old.spec));
+            let restore = if redeploy {
+                Some(self.stop_for_redeploy(m.clone()).await?)
+            } else {
+                None
+            };
+            let mut changes = spec_changes(Some(&m.current.spec), &old.spec);
+            changes.extend(artifact_changes(&m.current.artifacts, &old.artifacts));
+            ctx.set_changes(changes);
             let team = m.team.clone();
             let msg = if message.is_empty() {
                 format!("rollback to version {to}")
             } else {
                 message.to_string()
             };
-            let v = self.add_version(p, &team, Some(m), old.spec, &msg).await?;
+            let v = self
+                .add_version(p, &team, Some(m), old.spec, old.artifacts, &msg)
+                .await?;
             let deployed = match restore {
                 Some(restore) => {
-                    let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
-                        .await?
-                        .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
+                    let m: ManagedJob =
+                        load(&*self.store, DocKind::Job, job.as_str(), "")
+                            .await?
+                            .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
                     Some(self.deploy_version(p, m, &v, restore, ctx).await?)
                 }
                 None => None,

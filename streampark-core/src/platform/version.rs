@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::audit::Change;
+use crate::artifact::ArtifactRef;
 use crate::{JobSpec, Program};
 
 /// Shown instead of a secret value.
@@ -25,6 +26,10 @@ pub struct JobVersion {
     pub message: String,
     /// The spec as written (with `${variables}` unresolved).
     pub spec: JobSpec,
+    /// Extra jars (connectors, CDC, UDFs), resolved by the artifact store at deploy time and
+    /// added to [`JobSpec::jars`] of the deployed spec.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<ArtifactRef>,
 }
 
 /// A managed job: its team, its current version and what runs on the cluster.
@@ -210,6 +215,20 @@ pub(crate) fn spec_changes(old: Option<&JobSpec>, new: &JobSpec) -> Vec<Change> 
     out
 }
 
+/// Key-level changes of the artifact list: `artifacts[i]` by position.
+pub(crate) fn artifact_changes(a: &[ArtifactRef], b: &[ArtifactRef]) -> Vec<Change> {
+    (0..a.len().max(b.len()))
+        .filter(|&i| a.get(i) != b.get(i))
+        .map(|i| {
+            Change::new(
+                format!("artifacts[{i}]"),
+                a.get(i).map(ArtifactRef::display),
+                b.get(i).map(ArtifactRef::display),
+            )
+        })
+        .collect()
+}
+
 /// Diff of two versions.
 pub(crate) fn diff(a: &JobVersion, b: &JobVersion) -> VersionDiff {
     let (sa, sb) = (script(&a.spec).unwrap_or(""), script(&b.spec).unwrap_or(""));
@@ -221,10 +240,11 @@ pub(crate) fn diff(a: &JobVersion, b: &JobVersion) -> VersionDiff {
             .header(&format!("v{}", a.version), &format!("v{}", b.version))
             .to_string()
     };
-    let changes = spec_changes(Some(&a.spec), &b.spec)
+    let mut changes: Vec<Change> = spec_changes(Some(&a.spec), &b.spec)
         .into_iter()
         .filter(|c| c.key != "program.script")
         .collect();
+    changes.extend(artifact_changes(&a.artifacts, &b.artifacts));
     VersionDiff {
         from: a.version,
         to: b.version,
@@ -244,6 +264,7 @@ mod tests {
             created_ms: 0,
             message: String::new(),
             spec,
+            artifacts: Vec::new(),
         }
     }
 
