@@ -154,7 +154,7 @@ impl Platform {
     /// # Errors
     /// [`Error::PermissionDenied`]; [`Error::NotFound`] when not a member.
     pub async fn remove_member(&self, p: &Principal, team: &str, user: &str) -> Result<()> {
-        let ctx = AuditCtx::team(team).with_target(&user.to_string());
+        let ctx = AuditCtx::team(team).with_target(user);
         let ctx = &ctx;
         self.audited(p, "member.remove", ctx, async move {
             self.authorize(
@@ -276,7 +276,7 @@ impl Platform {
     /// # Errors
     /// [`Error::PermissionDenied`]; [`Error::NotFound`].
     pub async fn delete_variable(&self, p: &Principal, team: &str, name: &str) -> Result<()> {
-        let ctx = AuditCtx::team(team).with_target(&name.to_string());
+        let ctx = AuditCtx::team(team).with_target(name);
         let ctx = &ctx;
         self.audited(p, "variable.delete", ctx, async move {
             let res = Resource::Team(team.into());
