@@ -380,12 +380,3 @@ impl Platform {
         .await
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::version::MASK;
-    #[test]
-    fn mask_is_stars() {
-        assert_eq!(MASK, "******");
-    }
-}

@@ -442,7 +442,7 @@ impl Platform {
     pub(super) async fn deploy_version(
         &self,
         p: &Principal,
-        mut m: ManagedJob,
+        m: ManagedJob,
         v: &JobVersion,
         restore: Option<String>,
         ctx: &AuditCtx,
@@ -489,8 +489,8 @@ impl Platform {
             &rec,
         )
         .await?;
-        m.deployed = Some(rec.clone());
-        save(&*self.store, DocKind::Job, v.spec.id.as_str(), "", &m).await?;
+        let rec2 = rec.clone();
+        self.touch_job(m, move |j| j.deployed = Some(rec2)).await?;
         ctx.set_note(format!("version {} attempt {attempt}", v.version));
         Ok(rec)
     }
@@ -537,6 +537,17 @@ impl Platform {
         Ok(())
     }
 
+    /// Changes one field of the stored job, re-read just before writing so that a concurrent
+    /// edit's new version is kept (`m` is the fallback when the job vanished meanwhile).
+    async fn touch_job(&self, m: ManagedJob, change: impl FnOnce(&mut ManagedJob)) -> Result<()> {
+        let id = m.current.spec.id.to_string();
+        let mut fresh = load::<ManagedJob>(&*self.store, DocKind::Job, &id, "")
+            .await?
+            .unwrap_or(m);
+        change(&mut fresh);
+        save(&*self.store, DocKind::Job, &id, "", &fresh).await
+    }
+
     /// Deploys the job's current version (variables resolved at this moment). A job already
     /// running is refused (use [`Platform::restart`]).
     ///
@@ -553,7 +564,7 @@ impl Platform {
         .await
     }
 
-    pub(super) async fn stop_inner(&self, mut m: ManagedJob, how: StopHow) -> Result<StopOutcome> {
+    pub(super) async fn stop_inner(&self, m: ManagedJob, how: StopHow) -> Result<StopOutcome> {
         let Some(d) = &m.deployed else {
             return Ok(StopOutcome::AlreadyGone);
         };
@@ -571,15 +582,9 @@ impl Platform {
             savepoint: Some(sp),
         } = &out
         {
-            m.last_savepoint = Some(sp.path.clone());
-            save(
-                &*self.store,
-                DocKind::Job,
-                m.current.spec.id.as_str(),
-                "",
-                &m,
-            )
-            .await?;
+            let path = sp.path.clone();
+            self.touch_job(m, move |j| j.last_savepoint = Some(path))
+                .await?;
         }
         Ok(out)
     }
@@ -605,7 +610,7 @@ impl Platform {
     pub async fn savepoint(&self, p: &Principal, job: &JobId) -> Result<SavepointRef> {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.savepoint", ctx, async move {
-            let mut m = self.job_with(p, Permission::JobSavepoint, job, ctx).await?;
+            let m = self.job_with(p, Permission::JobSavepoint, job, ctx).await?;
             let d = m.deployed.as_ref().ok_or_else(|| {
                 Error::not_found("platform", format!("a deployment of job `{job}`"))
             })?;
@@ -616,8 +621,9 @@ impl Platform {
                     SavepointOptions::default(),
                 )
                 .await?;
-            m.last_savepoint = Some(sp.path.clone());
-            save(&*self.store, DocKind::Job, job.as_str(), "", &m).await?;
+            let path = sp.path.clone();
+            self.touch_job(m, move |j| j.last_savepoint = Some(path))
+                .await?;
             ctx.set_note(sp.path.clone());
             Ok(sp)
         })
