@@ -268,11 +268,6 @@ impl Platform {
         PlatformBuilder::default()
     }
 
-    /// The store (for hosts that back it up or inspect it; writes bypass the checks).
-    pub fn store(&self) -> &Arc<dyn PlatformStore> {
-        &self.store
-    }
-
     pub(super) fn now(&self) -> i64 {
         (self.clock)()
     }
