@@ -5,6 +5,8 @@
 //! - domain types: [`JobId`], [`JobSpec`], [`FlinkVersion`], [`JobState`], [`JobSnapshot`], …
 //! - the [`Deployer`] trait (where jobs run), held as `Arc<dyn Deployer>`;
 //! - [`flink`]: a typed Flink REST client with timeouts;
+//! - [`flink_home`]: [`FlinkHome`] discovery (version, vendor, conf dir, lib/plugins) without
+//!   Java, [`FlinkEnvs`] for several homes; [`flink_cli`]: [`FlinkCli`] runs `bin/flink`;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
 //! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
 //! - [`config`]: the configuration center (files, Nacos with feature `nacos`, layering,
@@ -45,6 +47,8 @@ pub mod config;
 pub mod deploy;
 mod error;
 pub mod flink;
+pub mod flink_cli;
+pub mod flink_home;
 mod model;
 pub mod platform;
 pub mod runner;
@@ -63,6 +67,8 @@ pub use deploy::{
     StopMode, StopOptions, StopOutcome, remote::RemoteDeployer,
 };
 pub use error::{BoxError, Error, Result};
+pub use flink_cli::{CliOutput, FlinkCli};
+pub use flink_home::{FlinkEnvs, FlinkHome};
 pub use model::*;
 pub use platform::{Platform, Principal};
 pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};

@@ -6,10 +6,13 @@
 //!
 //! - [`rm::ResourceManagerClient`]: cluster info and HA state, applications by tags / states /
 //!   types, kill, attempts and containers (simple auth; Kerberos not implemented).
+//! - [`conf::HadoopConf`]: Hadoop client configuration discovery and loading (`${var}`,
+//!   `final`, RM HA web addresses, WebHDFS addresses, Kerberos).
 //! - [`hdfs::WebHdfsClient`]: MKDIRS, two-step CREATE, LISTSTATUS, GETFILESTATUS, DELETE.
 
 mod http;
 
+pub mod conf;
 pub mod hdfs;
 pub mod rm;
 

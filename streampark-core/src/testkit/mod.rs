@@ -6,8 +6,11 @@
 //! - `conformance` (feature `testkit`): one async function per behaviour of the
 //!   [`crate::Deployer`] contract and the [`crate::conformance_tests!`] macro that turns them
 //!   into one `#[tokio::test]` each. Not semver-stable.
+//! - [`FakeFlinkHome`]: Flink distribution layouts (Apache 1.x/2.x, Cloudera parcels) built in a
+//!   directory, with real zip jars and manifests, for tests of [`crate::FlinkHome`] and doctors.
 
 mod clock;
+mod fake_flink;
 mod faults;
 mod script;
 mod sim;
@@ -17,5 +20,6 @@ mod sim;
 pub mod conformance;
 
 pub use clock::VirtualClock;
+pub use fake_flink::{FakeFlinkHome, write_jar};
 pub use faults::{FaultPlan, SimError};
 pub use sim::{SimDeployer, SimDeployerBuilder, SimStats};
