@@ -8,13 +8,31 @@
 //!   types, kill, attempts and containers (simple auth; Kerberos not implemented).
 //! - [`conf::HadoopConf`]: Hadoop client configuration discovery and loading (`${var}`,
 //!   `final`, RM HA web addresses, WebHDFS addresses, Kerberos).
+//! - [`doctor::Doctor`]: one report for Flink home(s) + a Hadoop configuration, every problem
+//!   with a stable code, a message and a fix (static checks, then live RM / HDFS checks).
 //! - [`hdfs::WebHdfsClient`]: MKDIRS, two-step CREATE, LISTSTATUS, GETFILESTATUS, DELETE.
+//! - [`YarnDeployer`]: Flink on YARN as a `Deployer`, submitting through a [`Submitter`].
+//! - [`workspace`]: keep `<workspace>/flink/<version>/{lib,plugins}` in step with a local Flink home.
+//! - `testkit` (feature): a simulated YARN cluster (RMs in HA, proxy, JobManagers, WebHDFS).
 
+mod builder;
+mod cli;
+mod deployer;
 mod http;
 
 pub mod conf;
+pub mod doctor;
 pub mod hdfs;
 pub mod rm;
+pub mod submit;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod workspace;
+
+pub use builder::YarnDeployerBuilder;
+pub use cli::CliSubmitter;
+pub use deployer::{FLINK_APPLICATION_TYPE, MANAGED_TAG, YarnDeployer, job_state, yarn_tags};
+pub use submit::{Submitter, YarnSubmission, YarnTarget};
 
 /// The name this backend reports in errors and tracing spans.
 pub const BACKEND: &str = "yarn";

@@ -513,6 +513,23 @@ pub struct Logs {
     pub truncated: bool,
 }
 
+impl Logs {
+    /// Logs read from `name`, with every file the backend offers (for backends outside core).
+    pub fn new(
+        files: Vec<LogFile>,
+        name: impl Into<String>,
+        content: String,
+        truncated: bool,
+    ) -> Self {
+        Logs {
+            files,
+            name: name.into(),
+            content,
+            truncated,
+        }
+    }
+}
+
 /// Where Flink jobs run. Hosts hold it as `Arc<dyn Deployer>`.
 ///
 /// # Contract

@@ -65,9 +65,9 @@ impl std::fmt::Debug for FlinkCli {
     }
 }
 
-/// What a finished CLI run printed.
+/// What a finished CLI run printed. Plain fields (contract C1), so other crates' tests can
+/// build one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct CliOutput {
     /// The process's exit code (`-1` when killed by a signal).
     pub exit_code: i32,
@@ -256,14 +256,25 @@ impl FlinkCli {
 }
 
 /// The redacted last [`TAIL_CHARS`] characters of stderr (stdout when stderr is empty; the
-/// Flink CLI prints its errors to stdout in some versions).
+/// Flink CLI prints its errors to stdout in some versions). Java stack frames (`\tat …`,
+/// `... N more`) and blank lines are left out so exception messages and `Caused by:` fit.
 fn tail(stderr: &str, stdout: &str) -> String {
     let text = if stderr.trim().is_empty() {
         stdout
     } else {
         stderr
     };
-    let text = text.trim_end();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            let frame = l.starts_with(char::is_whitespace)
+                && (t.starts_with("at ") || (t.starts_with("... ") && t.ends_with(" more")));
+            !frame && !t.is_empty()
+        })
+        .collect();
+    let joined = kept.join("\n");
+    let text = joined.trim_end();
     let start = text
         .char_indices()
         .rev()
@@ -274,3 +285,27 @@ fn tail(stderr: &str, stdout: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tail_tests {
+    #[test]
+    fn tail_keeps_exception_lines_not_stack_frames() {
+        let mut err = String::from(
+            "\n------\n The program finished with the following exception:\n\norg.apache.flink.client.program.ProgramInvocationException: entry point class 'x.Y' was not found\n",
+        );
+        for i in 0..200 {
+            err.push_str(&format!(
+                "\tat org.apache.flink.Frame{i}.call(Frame.java:{i})\n"
+            ));
+        }
+        err.push_str("Caused by: java.lang.ClassNotFoundException: x.Y\n\t... 12 more\n");
+        let t = super::tail(&err, "");
+        assert!(t.contains("entry point class 'x.Y' was not found"), "{t}");
+        assert!(
+            t.contains("Caused by: java.lang.ClassNotFoundException: x.Y"),
+            "{t}"
+        );
+        assert!(!t.contains("Frame1"), "{t}");
+        assert_eq!(super::tail("", "only stdout\n"), "only stdout");
+    }
+}

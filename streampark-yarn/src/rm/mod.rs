@@ -446,7 +446,10 @@ impl ResourceManagerClient {
                 &format!("attempt {attempt}"),
             )
             .await?;
-        Ok(w.container.unwrap_or_default())
+        Ok(w.containers
+            .map(|c| c.container)
+            .or(w.container)
+            .unwrap_or_default())
     }
 
     /// The RM proxy base for an application's web UI / REST (`<active rm>/proxy/<id>/`). The

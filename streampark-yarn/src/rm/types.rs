@@ -297,9 +297,19 @@ pub struct Container {
     pub log_url: String,
 }
 
+/// Hadoop 3 answers `{"containers": {"container": [...]}}`; some releases drop the root.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ContainersWrapper {
+    #[serde(default)]
+    pub(crate) containers: Option<ContainerList>,
+    #[serde(default)]
     pub(crate) container: Option<Vec<Container>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ContainerList {
+    #[serde(default)]
+    pub(crate) container: Vec<Container>,
 }
 
 /// Filters for [`super::ResourceManagerClient::apps`]; all of them go into one request.

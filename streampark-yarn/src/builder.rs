@@ -1,0 +1,295 @@
+//! [`YarnDeployerBuilder`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use streampark_core::{Error, Result};
+use url::Url;
+
+use crate::deployer::{Inner, YarnDeployer};
+use crate::hdfs::WebHdfsClient;
+use crate::rm::ResourceManagerClient;
+use crate::submit::{Submitter, YarnTarget};
+
+const BACKEND: &str = crate::BACKEND;
+
+/// Builder of [`YarnDeployer`]; every check happens in [`build`](Self::build).
+///
+/// ```
+/// # use std::sync::Arc;
+/// # fn demo(submitter: Arc<dyn streampark_yarn::Submitter>) -> streampark_core::Result<()> {
+/// use streampark_yarn::YarnDeployer;
+/// let yarn = YarnDeployer::builder()
+///     .with_rm_urls(vec!["http://rm1:8088".parse().unwrap(), "http://rm2:8088".parse().unwrap()])
+///     .with_user("flink")
+///     .with_queue("streaming")
+///     .with_webhdfs_url("http://nn:9870".parse().unwrap())
+///     .with_default_fs("hdfs://nn:8020")
+///     .with_workspace("/streampark")
+///     .with_submitter(submitter)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+#[must_use]
+pub struct YarnDeployerBuilder {
+    rm_urls: Vec<Url>,
+    user: Option<String>,
+    queue: Option<String>,
+    webhdfs: Option<Url>,
+    default_fs: Option<String>,
+    workspace: Option<String>,
+    submitter: Option<Arc<dyn Submitter>>,
+    target: Option<YarnTarget>,
+    flink_version: Option<String>,
+    request_timeout: Option<Duration>,
+    deploy_timeout: Option<Duration>,
+    poll: Option<Duration>,
+}
+
+impl fmt::Debug for YarnDeployerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls: Vec<String> = self
+            .rm_urls
+            .iter()
+            .map(|u| streampark_core::spi::redact_url(u.as_str()))
+            .collect();
+        f.debug_struct("YarnDeployerBuilder")
+            .field("rm_urls", &urls)
+            .field("user", &self.user)
+            .field("queue", &self.queue)
+            .field("workspace", &self.workspace)
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl YarnDeployerBuilder {
+    /// Takes the RM web addresses (every HA id), the WebHDFS address and `fs.defaultFS` from a
+    /// Hadoop client configuration.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the configuration enables Kerberos (SPNEGO is not
+    /// implemented); [`Error::InvalidConfig`] when it names no ResourceManager.
+    pub fn from_hadoop_conf(conf: &crate::conf::HadoopConf) -> Result<Self> {
+        if conf.kerberos() {
+            return Err(Error::Unsupported {
+                backend: BACKEND,
+                operation: format!(
+                    "Kerberos (hadoop.security.authentication=kerberos in {}): SPNEGO is not implemented",
+                    conf.conf_dir().display()
+                ),
+            });
+        }
+        let urls = conf.resource_manager_urls();
+        if urls.is_empty() {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "yarn.resourcemanager.webapp.address",
+                format!(
+                    "no ResourceManager address in {}",
+                    conf.conf_dir().display()
+                ),
+            ));
+        }
+        let mut b = Self::default().with_rm_urls(urls);
+        if let Some(u) = conf.webhdfs_url() {
+            b = b.with_webhdfs_url(u);
+        }
+        if let Some(fs) = conf.default_fs().filter(|f| f.starts_with("hdfs://")) {
+            b = b.with_default_fs(fs);
+        }
+        Ok(b)
+    }
+
+    /// The ResourceManager web addresses (one per HA id).
+    pub fn with_rm_urls(mut self, urls: Vec<Url>) -> Self {
+        self.rm_urls = urls;
+        self
+    }
+    /// The user for simple auth (`user.name`), also the owner of uploaded files.
+    pub fn with_user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+    /// The YARN queue (`yarn.application.queue`).
+    pub fn with_queue(mut self, queue: impl Into<String>) -> Self {
+        self.queue = Some(queue.into());
+        self
+    }
+    /// The WebHDFS address of the NameNode (`http://nn:9870`); without it nothing is uploaded
+    /// and the Flink client ships local files itself.
+    pub fn with_webhdfs_url(mut self, url: Url) -> Self {
+        self.webhdfs = Some(url);
+        self
+    }
+    /// `fs.defaultFS` (`hdfs://nn:8020`), prefixed to workspace paths handed to Flink.
+    pub fn with_default_fs(mut self, fs: impl Into<String>) -> Self {
+        self.default_fs = Some(fs.into());
+        self
+    }
+    /// The HDFS workspace root (absolute; default `/streampark`).
+    pub fn with_workspace(mut self, path: impl Into<String>) -> Self {
+        self.workspace = Some(path.into());
+        self
+    }
+    /// How applications are started (required).
+    pub fn with_submitter(mut self, s: Arc<dyn Submitter>) -> Self {
+        self.submitter = Some(s);
+        self
+    }
+    /// Application (default) or per-job target (a session target is refused in `build()`:
+    /// use a `RemoteDeployer` on the session's JobManager).
+    pub fn with_target(mut self, t: YarnTarget) -> Self {
+        self.target = Some(t);
+        self
+    }
+    /// The Flink version whose `lib/` and `plugins/` sit under `<workspace>/flink/<version>`
+    /// (sets `yarn.provided.lib.dirs`).
+    pub fn with_flink_version(mut self, v: impl Into<String>) -> Self {
+        self.flink_version = Some(v.into());
+        self
+    }
+    /// Timeout of each REST call (default 10 s).
+    pub fn with_request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = Some(d);
+        self
+    }
+    /// How long a deploy waits for the application to run (default 180 s); past it the
+    /// application is killed.
+    pub fn with_deploy_timeout(mut self, d: Duration) -> Self {
+        self.deploy_timeout = Some(d);
+        self
+    }
+    /// Poll interval while waiting (default 500 ms).
+    pub fn with_poll_interval(mut self, d: Duration) -> Self {
+        self.poll = Some(d);
+        self
+    }
+
+    /// Validates and builds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the setter: no RM URL, no submitter, a relative
+    /// workspace, a `default_fs` without scheme; errors of the RM / WebHDFS client builders.
+    pub fn build(self) -> Result<YarnDeployer> {
+        let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(10));
+        let submitter = self.submitter.ok_or_else(|| {
+            Error::invalid_config(BACKEND, "with_submitter", "no submitter given")
+        })?;
+        if let Some(YarnTarget::Session { .. }) = &self.target {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "with_target",
+                "a YARN session cluster holds many jobs in one application: deploy to it with a RemoteDeployer on the session's JobManager (`amRPCAddress`), start it with CliSubmitter::start_session and stop it with ResourceManagerClient::kill",
+            ));
+        }
+        let workspace = self.workspace.unwrap_or_else(|| "/streampark".into());
+        if !workspace.starts_with('/') || workspace.split('/').any(|s| s == "..") {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "with_workspace",
+                format!("`{workspace}` must be an absolute HDFS path"),
+            ));
+        }
+        let workspace = workspace.trim_end_matches('/').to_string();
+        let default_fs = self
+            .default_fs
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string();
+        if !default_fs.is_empty() && !default_fs.contains("://") {
+            return Err(Error::invalid_config(
+                BACKEND,
+                "with_default_fs",
+                format!("`{default_fs}` is not a URI (hdfs://nn:8020)"),
+            ));
+        }
+        let rm = ResourceManagerClient::builder()
+            .with_urls(self.rm_urls)
+            .with_user(self.user.clone())
+            .with_timeout(request_timeout)
+            .build()?;
+        let hdfs = match self.webhdfs {
+            Some(u) => Some(
+                WebHdfsClient::builder()
+                    .with_url(u)
+                    .with_user(self.user)
+                    .with_timeout(request_timeout.max(Duration::from_secs(60)))
+                    .build()?,
+            ),
+            None => None,
+        };
+        Ok(YarnDeployer {
+            inner: Arc::new(Inner {
+                rm,
+                hdfs,
+                default_fs,
+                workspace,
+                submitter,
+                queue: self.queue,
+                target: self.target.unwrap_or(YarnTarget::Application),
+                flink_version: self.flink_version,
+                request_timeout,
+                deploy_timeout: self.deploy_timeout.unwrap_or(Duration::from_secs(180)),
+                poll: self.poll.unwrap_or(Duration::from_millis(500)),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::submit::YarnSubmission;
+
+    #[derive(Debug)]
+    struct Never;
+
+    #[async_trait::async_trait]
+    impl Submitter for Never {
+        async fn submit(&self, _: &YarnSubmission) -> Result<String> {
+            Err(Error::Unsupported {
+                backend: "test",
+                operation: "submit".into(),
+            })
+        }
+    }
+
+    fn base() -> YarnDeployerBuilder {
+        YarnDeployerBuilder::default()
+            .with_rm_urls(vec!["http://rm:8088".parse().unwrap()])
+            .with_submitter(Arc::new(Never))
+    }
+
+    #[test]
+    fn build_names_the_setter_at_fault() {
+        assert!(base().build().is_ok());
+        let key = |e: Error| match e {
+            Error::InvalidConfig { key, .. } => key,
+            e => panic!("{e:?}"),
+        };
+        assert_eq!(
+            key(base().with_workspace("relative").build().unwrap_err()),
+            "with_workspace"
+        );
+        assert_eq!(
+            key(base().with_default_fs("nn:8020").build().unwrap_err()),
+            "with_default_fs"
+        );
+        assert_eq!(
+            key(base()
+                .with_target(YarnTarget::Session {
+                    application_id: "application_1_1".into()
+                })
+                .build()
+                .unwrap_err()),
+            "with_target"
+        );
+        assert_eq!(
+            key(YarnDeployerBuilder::default().build().unwrap_err()),
+            "with_submitter"
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! [`SimSubmitter`]: "submits" to the simulated RM what the Flink CLI would, so the conformance
+//! suite runs end to end without Java.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use streampark_core::deploy::tag;
+use streampark_core::{Error, Result};
+
+use super::flink::SimJob;
+use super::{SimApp, SimAttempt, SimYarn, bind, container_id, serve};
+use crate::rm::{AppState, FinalStatus};
+use crate::submit::{Submitter, YarnSubmission, YarnTarget};
+
+/// A [`Submitter`] that creates the application in a [`SimYarn`]: name, queue and tags from the
+/// submission's `-D` options (tags lower-cased as YARN does), one JobManager per attempt.
+///
+/// SQL scripts are checked like the runner would (a statement that is not DDL/DML/SET is
+/// rejected with `SQL parse failed`); `-- sim: fail-after <n>s` makes the job fail after `n`
+/// seconds; a local user jar that does not contain its entry class name is rejected.
+#[derive(Clone, Debug)]
+pub struct SimSubmitter {
+    sim: SimYarn,
+    timeouts: Arc<AtomicU32>,
+    delay_ms: u64,
+}
+
+impl SimSubmitter {
+    /// A submitter for `sim`.
+    pub fn new(sim: SimYarn) -> Self {
+        SimSubmitter {
+            sim,
+            timeouts: Arc::new(AtomicU32::new(0)),
+            delay_ms: 0,
+        }
+    }
+
+    /// The next `n` submissions start the application but answer [`Error::Timeout`], as a CLI
+    /// killed on timeout after YARN accepted the application.
+    pub fn time_out_after_submitting(&self, n: u32) {
+        self.timeouts.store(n, Ordering::SeqCst);
+    }
+}
+
+fn check_sql(script: &str) -> std::result::Result<(), String> {
+    const KEYWORDS: [&str; 10] = [
+        "CREATE", "INSERT", "SET", "RESET", "USE", "ALTER", "DROP", "EXECUTE", "BEGIN", "END",
+    ];
+    let mut line = 1;
+    let mut n = 0;
+    for stmt in script.split(';') {
+        let body: String = stmt
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let lead = stmt.len() - stmt.trim_start().len();
+        let start_line = line + stmt[..lead].matches('\n').count();
+        line += stmt.matches('\n').count();
+        let t = body.trim();
+        if t.is_empty() {
+            continue;
+        }
+        n += 1;
+        let first = t.split_whitespace().next().unwrap_or("").to_uppercase();
+        if !KEYWORDS.contains(&first.as_str()) {
+            return Err(format!(
+                "SQL statement {n} (line {start_line}): SQL parse failed. Encountered \"{}\" at line 1, column 1.",
+                t.split_whitespace().next().unwrap_or("")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn fail_after(script: &str) -> Option<Duration> {
+    script.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("-- sim: fail-after")?.trim();
+        let secs: u64 = rest.strip_suffix('s')?.trim().parse().ok()?;
+        Some(Duration::from_secs(secs))
+    })
+}
+
+#[async_trait::async_trait]
+impl Submitter for SimSubmitter {
+    async fn submit(&self, s: &YarnSubmission) -> Result<String> {
+        if self.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
+        }
+        if let YarnTarget::Session { .. } = s.target {
+            return Err(Error::Unsupported {
+                backend: "yarn-sim",
+                operation: "session clusters in the simulator".into(),
+            });
+        }
+        if let Some(sql) = &s.sql
+            && let Err(msg) = check_sql(sql)
+        {
+            return Err(Error::Rejected {
+                backend: crate::BACKEND,
+                operation: "flink run-application".into(),
+                message: format!(
+                    "org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: {msg}"
+                ),
+                source: None,
+            });
+        }
+        if s.sql.is_none()
+            && let Some(class) = &s.entry_class
+        {
+            // The CLI reads the jar: from the local disk, or from the simulated HDFS.
+            let bytes = match s.user_jar.split_once("://") {
+                Some((_, rest)) => {
+                    let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+                    self.sim
+                        .lock()
+                        .files
+                        .get(path)
+                        .map(|f| f.data.clone())
+                        .unwrap_or_default()
+                }
+                None => tokio::fs::read(&s.user_jar).await.unwrap_or_default(),
+            };
+            let needle = class.replace('.', "/");
+            if !bytes
+                .windows(needle.len().max(1))
+                .any(|w| w == needle.as_bytes())
+            {
+                return Err(Error::Rejected {
+                    backend: crate::BACKEND,
+                    operation: "flink run-application".into(),
+                    message: format!("java.lang.ClassNotFoundException: {class}"),
+                    source: None,
+                });
+            }
+        }
+        let listener = bind().await?;
+        let addr = listener.local_addr().map_err(|e| Error::Unavailable {
+            backend: "yarn-sim",
+            what: "local address".into(),
+            retry_after: None,
+            source: Some(Box::new(e)),
+        })?;
+        let now = self.sim.now();
+        let cfg = |k: &str| s.config.get(k).cloned();
+        let tags: Vec<String> = cfg("yarn.tags")
+            .unwrap_or_default()
+            .split(',')
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let name = cfg("yarn.application.name").unwrap_or_else(|| s.name.clone());
+        let jid = cfg("$internal.pipeline.job-id")
+            .unwrap_or_else(|| tag::flink_job_id(&s.job, s.attempt));
+        let id = {
+            let mut g = self.sim.lock();
+            g.next_app += 1;
+            let cluster = self.sim.clock().at_ms(Duration::ZERO);
+            let id = format!("application_{cluster}_{:04}", g.next_app);
+            let server = serve(listener, super::flink::router(self.sim.clone(), id.clone()));
+            let container = container_id(&id, 1);
+            g.container_logs.insert(
+                container.clone(),
+                format!("{now} INFO  YarnApplicationClusterEntryPoint started for {id}\n"),
+            );
+            let job = SimJob {
+                jid,
+                name: cfg("pipeline.name").unwrap_or_else(|| name.clone()),
+                state: "RUNNING",
+                start: now,
+                fail_at: s
+                    .sql
+                    .as_deref()
+                    .and_then(fail_after)
+                    .map(|d| now + i64::try_from(d.as_millis()).unwrap_or(0)),
+                failure: None,
+                restored_from: cfg("execution.savepoint.path"),
+                checkpoint_dir: cfg("state.checkpoints.dir")
+                    .unwrap_or_else(|| "hdfs://sim-nn:8020/flink/checkpoints".into()),
+                savepoint_dir: cfg("state.savepoints.dir")
+                    .unwrap_or_else(|| "hdfs://sim-nn:8020/flink/savepoints".into()),
+                savepoints: Vec::new(),
+                triggers: Default::default(),
+                now,
+            };
+            g.apps.insert(
+                id.clone(),
+                SimApp {
+                    id: id.clone(),
+                    name,
+                    queue: cfg("yarn.application.queue").unwrap_or_else(|| "default".into()),
+                    user: "flink".into(),
+                    tags,
+                    state: AppState::Running,
+                    final_status: FinalStatus::Undefined,
+                    diagnostics: String::new(),
+                    started: now,
+                    finished: 0,
+                    attempts: vec![SimAttempt {
+                        n: 1,
+                        jm_addr: addr,
+                        server,
+                        container,
+                        start: now,
+                    }],
+                    job,
+                    ends_at: None,
+                    kill_requested: false,
+                    finish_on_kill: false,
+                },
+            );
+            id
+        };
+        let left = self.timeouts.load(Ordering::SeqCst);
+        if left > 0 {
+            self.timeouts.store(left - 1, Ordering::SeqCst);
+            return Err(Error::Timeout {
+                backend: crate::BACKEND,
+                operation: "flink run-application".into(),
+                after: Duration::from_secs(120),
+            });
+        }
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_is_checked_like_the_runner() {
+        assert!(check_sql("CREATE TABLE a (v INT);\nINSERT INTO b SELECT * FROM a;\n").is_ok());
+        let e = check_sql(
+            "CREATE TABLE src (v INT) WITH ('connector' = 'datagen');\nSELEC v FROM src;\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("statement 2 (line 2)") && e.contains("SQL parse failed"),
+            "{e}"
+        );
+        assert_eq!(
+            fail_after("-- sim: fail-after 3s\nINSERT"),
+            Some(Duration::from_secs(3))
+        );
+    }
+}
