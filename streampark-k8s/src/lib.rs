@@ -8,6 +8,8 @@
 //!   kept by watch streams; pod logs.
 //! - [`crd`]: typed `flink.apache.org/v1beta1` resources.
 //! - [`resources`]: what one job attempt becomes (names, labels, program `ConfigMap`).
+//! - [`NativeDeployer`]: native Kubernetes application mode (no operator), one Flink
+//!   application cluster per attempt started through the Flink CLI.
 //! - [`native`]: native Kubernetes mode, submission through the Flink CLI (`run-application -t
 //!   kubernetes-application`, `kubernetes-session.sh`).
 //! - `testkit` (feature `testkit`): a simulated API server with an operator-like reconciler.
@@ -21,6 +23,7 @@ pub mod crd;
 mod deployer;
 mod fence;
 pub mod native;
+mod native_deployer;
 pub mod resources;
 mod status;
 #[cfg(feature = "testkit")]
@@ -29,6 +32,9 @@ pub mod testkit;
 pub use builder::OperatorDeployerBuilder;
 pub use cache::WatchStats;
 pub use deployer::{FIELD_MANAGER, OperatorDeployer};
+pub use native_deployer::{
+    NATIVE_BACKEND, NATIVE_TYPE_LABEL, NativeDeployer, NativeSubmit, RestResolver, ServiceDnsResolver,
+};
 
 /// The name the operator backend reports in errors and tracing spans.
 pub const BACKEND: &str = "k8s-operator";

@@ -30,6 +30,7 @@
 //! ```
 
 mod logs;
+mod native;
 mod operator;
 mod server;
 mod store;
@@ -42,6 +43,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
+pub use native::SimNativeSubmitter;
 use store::Store;
 
 /// A pod failure the simulated cluster injects into a job's pods.

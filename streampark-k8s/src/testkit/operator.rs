@@ -88,12 +88,12 @@ fn pod_labels(fd: &Value, name: &str, component: &str) -> Value {
     labels
 }
 
-fn container(image: &str, state: Value, last: Value, restarts: i64, ready: bool) -> Value {
+pub(crate) fn container(image: &str, state: Value, last: Value, restarts: i64, ready: bool) -> Value {
     json!({"name": "flink-main-container", "image": image, "imageID": "", "ready": ready,
         "restartCount": restarts, "state": state, "lastState": last})
 }
 
-fn put_pod(shared: &Shared, ns: &str, pod: &str, labels: Value, status: Value) {
+pub(crate) fn put_pod(shared: &Shared, ns: &str, pod: &str, labels: Value, status: Value) {
     let mut s = shared.lock();
     let key = ("pods".to_string(), ns.to_string(), pod.to_string());
     let obj = match s.objects.get(&key) {
@@ -130,7 +130,7 @@ fn append_log(shared: &Shared, ns: &str, pod: &str, line: &str) {
     e.0.push('\n');
 }
 
-fn set_previous_log(shared: &Shared, ns: &str, pod: &str, text: &str) {
+pub(crate) fn set_previous_log(shared: &Shared, ns: &str, pod: &str, text: &str) {
     let mut logs = shared.logs();
     let e = logs
         .entry((
@@ -437,33 +437,7 @@ fn reconcile_job(
             let fault = shared.fault_for(&job_label).filter(|_| is_fd);
             if let Some(f) = fault {
                 sim.phase = Phase::Faulted;
-                let (pod_status, previous) = match f {
-                    PodFault::ImagePullBackOff => (
-                        json!({"phase": "Pending", "containerStatuses": [container(&image, json!({"waiting": {"reason": "ImagePullBackOff", "message": format!("Back-off pulling image \"{image}\"")}}), json!({}), 0, false)]}),
-                        None,
-                    ),
-                    PodFault::Unschedulable => (
-                        json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                            "message": "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."}]}),
-                        None,
-                    ),
-                    PodFault::CrashLoopBackOff => (
-                        json!({"phase": "Running", "containerStatuses": [container(&image,
-                            json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s restarting failed container"}}),
-                            json!({"terminated": {"exitCode": 1, "reason": "Error"}}), 4, false)]}),
-                        Some(
-                            "ERROR org.apache.flink.runtime.entrypoint.ClusterEntrypoint - Could not start cluster entrypoint KubernetesApplicationClusterEntrypoint.\norg.apache.flink.runtime.entrypoint.ClusterEntrypointException: Failed to initialize the cluster entrypoint KubernetesApplicationClusterEntrypoint.\n",
-                        ),
-                    ),
-                    PodFault::OomKilled => (
-                        json!({"phase": "Running", "containerStatuses": [container(&image,
-                            json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 20s restarting failed container"}}),
-                            json!({"terminated": {"exitCode": 137, "reason": "OOMKilled"}}), 2, false)]}),
-                        Some(
-                            "INFO  org.apache.flink.runtime.entrypoint.ClusterEntrypoint - Starting KubernetesApplicationClusterEntrypoint\n",
-                        ),
-                    ),
-                };
+                let (pod_status, previous) = fault_pod_status(f, &image);
                 put_pod(
                     shared,
                     ns,
@@ -671,6 +645,37 @@ fn reconcile_snapshots(shared: &Arc<Shared>, sims: &HashMap<Key, Sim>, counter: 
     }
 }
 
+/// The pod status (and the previous container log) a fault gives a JobManager pod.
+pub(crate) fn fault_pod_status(f: PodFault, image: &str) -> (Value, Option<&'static str>) {
+    match f {
+        PodFault::ImagePullBackOff => (
+            json!({"phase": "Pending", "containerStatuses": [container(image, json!({"waiting": {"reason": "ImagePullBackOff", "message": format!("Back-off pulling image \"{image}\"")}}), json!({}), 0, false)]}),
+            None,
+        ),
+        PodFault::Unschedulable => (
+            json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."}]}),
+            None,
+        ),
+        PodFault::CrashLoopBackOff => (
+            json!({"phase": "Running", "containerStatuses": [container(image,
+                json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s restarting failed container"}}),
+                json!({"terminated": {"exitCode": 1, "reason": "Error"}}), 4, false)]}),
+            Some(
+                "ERROR org.apache.flink.runtime.entrypoint.ClusterEntrypoint - Could not start cluster entrypoint KubernetesApplicationClusterEntrypoint.\norg.apache.flink.runtime.entrypoint.ClusterEntrypointException: Failed to initialize the cluster entrypoint KubernetesApplicationClusterEntrypoint.\n",
+            ),
+        ),
+        PodFault::OomKilled => (
+            json!({"phase": "Running", "containerStatuses": [container(image,
+                json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 20s restarting failed container"}}),
+                json!({"terminated": {"exitCode": 137, "reason": "OOMKilled"}}), 2, false)]}),
+            Some(
+                "INFO  org.apache.flink.runtime.entrypoint.ClusterEntrypoint - Starting KubernetesApplicationClusterEntrypoint\n",
+            ),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -698,3 +703,4 @@ mod tests {
         assert_eq!(directive_secs("X", "fail-after"), None);
     }
 }
+

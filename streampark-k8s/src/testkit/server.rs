@@ -41,6 +41,7 @@ fn parse(path: &str) -> Option<Target> {
     let rest = match segs.as_slice() {
         ["api", "v1", rest @ ..] => rest,
         ["apis", "flink.apache.org", "v1beta1", rest @ ..] => rest,
+        ["apis", "apps", "v1", rest @ ..] => rest,
         _ => return None,
     };
     match rest {

@@ -24,6 +24,8 @@ pub(crate) fn kind_of(plural: &str) -> Option<(&'static str, &'static str)> {
         "configmaps" => ("ConfigMap", "v1"),
         "pods" => ("Pod", "v1"),
         "events" => ("Event", "v1"),
+        "services" => ("Service", "v1"),
+        "deployments" => ("Deployment", "apps/v1"),
         "flinkdeployments" => ("FlinkDeployment", "flink.apache.org/v1beta1"),
         "flinksessionjobs" => ("FlinkSessionJob", "flink.apache.org/v1beta1"),
         "flinkstatesnapshots" => ("FlinkStateSnapshot", "flink.apache.org/v1beta1"),

@@ -1,0 +1,533 @@
+//! [`NativeDeployer`]: native Kubernetes application mode (no operator) as a `Deployer`.
+//!
+//! One attempt = one Flink application cluster named [`NativeSubmitter::cluster_id`] (derived
+//! from job id + attempt, so a retried deploy cannot start a second cluster). Flink's client
+//! creates the JobManager `Deployment` named after the cluster id, labelled
+//! `app=<cluster-id>, type=flink-native-kubernetes` plus the tag labels this crate passes in
+//! `kubernetes.jobmanager.labels`. State comes from that `Deployment`, its pods (pod problems
+//! such as `ImagePullBackOff`, `CrashLoopBackOff`, `OOMKilled`, `Unschedulable`) and the
+//! JobManager's REST API (job state, savepoints, stop, cancel), reached through a
+//! [`RestResolver`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use k8s_openapi::api::apps::v1::Deployment as K8sDeployment;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::{DeleteParams, ListParams};
+use streampark_core::deploy::{
+    Capabilities, DeployRequest, Deployer, Deployment, DeploymentId, JobDetails, JobSnapshot,
+    LogOptions, Logs, SavepointOptions, SavepointRef, Selector, StopMode, StopOptions,
+    StopOutcome, tag,
+};
+use streampark_core::flink::FlinkClient;
+use streampark_core::{Error, JobId, JobState, Result};
+use tracing::instrument;
+
+use crate::native::NativeSubmitter;
+use crate::resources::{ATTEMPT_LABEL, JOB_LABEL, MANAGED_LABEL, MANAGED_VALUE};
+use crate::status::pod_problem;
+
+/// The name the native backend reports in errors and spans.
+pub const NATIVE_BACKEND: &str = "k8s-native";
+
+/// The label Flink's native mode puts on every resource it creates.
+pub const NATIVE_TYPE_LABEL: &str = "type=flink-native-kubernetes";
+
+/// Starts a native application cluster for one attempt.
+#[async_trait]
+pub trait NativeSubmit: fmt::Debug + Send + Sync {
+    /// Starts the cluster `cluster_id` running `req`; returns the cluster id the client
+    /// reported (normally `cluster_id`).
+    async fn submit(&self, req: &DeployRequest, cluster_id: &str) -> Result<String>;
+}
+
+#[async_trait]
+impl NativeSubmit for NativeSubmitter {
+    async fn submit(&self, req: &DeployRequest, _cluster_id: &str) -> Result<String> {
+        NativeSubmitter::submit(self, req).await
+    }
+}
+
+/// Where the REST API of a native cluster's JobManager is.
+pub trait RestResolver: fmt::Debug + Send + Sync {
+    /// The base URL of the JobManager REST API of `cluster_id` in `namespace`.
+    fn rest_url(&self, namespace: &str, cluster_id: &str) -> String;
+}
+
+/// The in-cluster DNS name of Flink's `<cluster-id>-rest` Service (needs the caller to run in
+/// the cluster or to resolve cluster DNS): `http://<cluster-id>-rest.<namespace>:<port>`.
+#[derive(Clone, Debug)]
+pub struct ServiceDnsResolver {
+    port: u16,
+}
+
+impl Default for ServiceDnsResolver {
+    fn default() -> Self {
+        ServiceDnsResolver { port: 8081 }
+    }
+}
+
+impl ServiceDnsResolver {
+    /// A resolver for `rest.port` `port` (default 8081).
+    pub fn with_port(port: u16) -> Self {
+        ServiceDnsResolver { port }
+    }
+}
+
+impl RestResolver for ServiceDnsResolver {
+    fn rest_url(&self, namespace: &str, cluster_id: &str) -> String {
+        format!("http://{cluster_id}-rest.{namespace}:{}", self.port)
+    }
+}
+
+/// Native Kubernetes application mode: one Flink application cluster per job attempt,
+/// submitted through [`NativeSubmit`] (the Flink CLI in production).
+#[derive(Clone)]
+pub struct NativeDeployer {
+    client: kube::Client,
+    namespace: String,
+    submitter: Arc<dyn NativeSubmit>,
+    resolver: Arc<dyn RestResolver>,
+    timeout: Duration,
+    delete_on_stop: bool,
+}
+
+impl fmt::Debug for NativeDeployer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NativeDeployer")
+            .field("namespace", &self.namespace)
+            .field("submitter", &self.submitter)
+            .field("resolver", &self.resolver)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A JobManager `Deployment` with its tag.
+struct Cluster {
+    name: String,
+    job: JobId,
+    attempt: u64,
+    created_ms: Option<i64>,
+}
+
+impl NativeDeployer {
+    /// A deployer for `namespace` using `client` for the API server and `submitter` to start
+    /// clusters; the REST API is found through [`ServiceDnsResolver`].
+    pub fn new(
+        client: kube::Client,
+        namespace: impl Into<String>,
+        submitter: Arc<dyn NativeSubmit>,
+    ) -> Self {
+        NativeDeployer {
+            client,
+            namespace: namespace.into(),
+            submitter,
+            resolver: Arc::new(ServiceDnsResolver::default()),
+            timeout: Duration::from_secs(10),
+            delete_on_stop: false,
+        }
+    }
+
+    /// How to reach a cluster's JobManager REST API.
+    #[must_use]
+    pub fn with_rest_resolver(mut self, resolver: Arc<dyn RestResolver>) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// Timeout of each API server and REST call (default 10 s).
+    #[must_use]
+    pub fn with_request_timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// Delete the cluster's `Deployment` as soon as `stop` has seen the job end (default
+    /// `false`: the finished cluster stays, so its final state remains visible to `list`, until
+    /// the next attempt of the job or [`delete`](Self::delete)).
+    #[must_use]
+    pub fn with_delete_on_stop(mut self, yes: bool) -> Self {
+        self.delete_on_stop = yes;
+        self
+    }
+
+    /// The namespace the clusters live in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn deployments(&self) -> Api<K8sDeployment> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    fn pods(&self) -> Api<Pod> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    fn unavailable(&self, what: &str, e: kube::Error) -> Error {
+        Error::Unavailable {
+            backend: NATIVE_BACKEND,
+            what: format!("Kubernetes API ({what} in namespace {})", self.namespace),
+            retry_after: None,
+            source: Some(Box::new(e)),
+        }
+    }
+
+    async fn timed<T>(
+        &self,
+        what: &str,
+        f: impl Future<Output = std::result::Result<T, kube::Error>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(self.timeout, f).await {
+            Ok(r) => r.map_err(|e| self.unavailable(what, e)),
+            Err(_) => Err(Error::Timeout {
+                backend: NATIVE_BACKEND,
+                operation: format!("{what} in namespace {}", self.namespace),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    fn rest(&self, cluster: &str) -> Result<FlinkClient> {
+        FlinkClient::builder()
+            .with_url(self.resolver.rest_url(&self.namespace, cluster))
+            .with_timeout(self.timeout)
+            .build()
+    }
+
+    async fn clusters(&self, job: Option<&JobId>) -> Result<Vec<Cluster>> {
+        let mut sel = format!("{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE}");
+        if let Some(j) = job {
+            sel.push_str(&format!(",{JOB_LABEL}={j}"));
+        }
+        let list = self
+            .timed(
+                "list Deployments",
+                self.deployments().list(&ListParams::default().labels(&sel)),
+            )
+            .await?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter(|d| d.metadata.deletion_timestamp.is_none())
+            .filter_map(|d| {
+                let labels = d.metadata.labels.as_ref()?;
+                let job = JobId::new(labels.get(JOB_LABEL)?.as_str()).ok()?;
+                let attempt: u64 = labels.get(ATTEMPT_LABEL)?.parse().ok()?;
+                Some(Cluster {
+                    name: d.metadata.name.clone()?,
+                    job,
+                    attempt,
+                    created_ms: d
+                        .metadata
+                        .creation_timestamp
+                        .as_ref()
+                        .map(|t| t.0.as_millisecond()),
+                })
+            })
+            .collect())
+    }
+
+    async fn cluster(&self, id: &DeploymentId) -> Result<Option<Cluster>> {
+        let name = id.as_str();
+        Ok(self
+            .clusters(None)
+            .await?
+            .into_iter()
+            .find(|c| c.name == name))
+    }
+
+    async fn snapshot(&self, c: &Cluster, pods: &[Pod]) -> JobSnapshot {
+        let jid = tag::flink_job_id(&c.job, c.attempt);
+        let mut snap = JobSnapshot::new(
+            DeploymentId::new(c.name.clone()),
+            c.job.clone(),
+            c.attempt,
+            JobState::Deploying,
+        );
+        snap.name = c.name.clone();
+        snap.start_time_ms = c.created_ms;
+        let rest = match self.rest(&c.name) {
+            Ok(r) => r.job(&jid).await,
+            Err(e) => Err(e),
+        };
+        match rest {
+            Ok(info) => {
+                snap.state = info.job_state();
+                if !info.name.is_empty() {
+                    snap.name = info.name.clone();
+                }
+                if info.start_time > 0 {
+                    snap.start_time_ms = Some(info.start_time);
+                }
+                if info.end_time > 0 {
+                    snap.end_time_ms = Some(info.end_time);
+                }
+            }
+            Err(e) => {
+                tracing::debug!(cluster = %c.name, error = %e, "JobManager REST not answering (yet)");
+            }
+        }
+        let mine: Vec<&Pod> = pods
+            .iter()
+            .filter(|p| {
+                p.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get("app"))
+                    .is_some_and(|a| a == &c.name)
+            })
+            .collect();
+        if !snap.state.is_terminal()
+            && snap.state != JobState::Cancelling
+            && let Some(p) = pod_problem(&mine)
+        {
+            if snap.state != JobState::Running {
+                snap.state = p.state;
+            }
+            snap.reason = Some(p.reason);
+        }
+        snap
+    }
+
+    async fn all_pods(&self) -> Result<Vec<Pod>> {
+        let sel = format!("{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE}");
+        Ok(self
+            .timed(
+                "list pods",
+                self.pods().list(&ListParams::default().labels(&sel)),
+            )
+            .await?
+            .items)
+    }
+
+    /// Deletes the JobManager `Deployment` of `id` (Kubernetes garbage-collects the rest of
+    /// the cluster through owner references). Missing is fine.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Timeout` from the API server.
+    pub async fn delete(&self, id: &DeploymentId) -> Result<()> {
+        match tokio::time::timeout(
+            self.timeout,
+            self.deployments()
+                .delete(id.as_str(), &DeleteParams::background()),
+        )
+        .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
+            Ok(Err(e)) => Err(self.unavailable("delete Deployment", e)),
+            Err(_) => Err(Error::Timeout {
+                backend: NATIVE_BACKEND,
+                operation: format!("delete Deployment {id}"),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    async fn live_state(&self, id: &DeploymentId) -> Result<(Cluster, JobSnapshot)> {
+        let c = self
+            .cluster(id)
+            .await?
+            .ok_or_else(|| Error::not_found(NATIVE_BACKEND, format!("native cluster {id}")))?;
+        let pods = self.all_pods().await?;
+        let s = self.snapshot(&c, &pods).await;
+        Ok((c, s))
+    }
+
+    async fn wait_terminal(&self, c: &Cluster, timeout: Duration) -> Result<JobState> {
+        let rest = self.rest(&c.name)?;
+        let jid = tag::flink_job_id(&c.job, c.attempt);
+        let start = tokio::time::Instant::now();
+        loop {
+            let st = rest.job(&jid).await?.job_state();
+            if st.is_terminal() {
+                return Ok(st);
+            }
+            if start.elapsed() >= timeout {
+                return Err(Error::Timeout {
+                    backend: NATIVE_BACKEND,
+                    operation: format!("stop of {}", c.name),
+                    after: timeout,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+#[async_trait]
+impl Deployer for NativeDeployer {
+    fn backend(&self) -> &'static str {
+        NATIVE_BACKEND
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+            .with_savepoint(true)
+            .with_stop_with_savepoint(true)
+            .with_drain(true)
+            .with_sql_programs(true)
+            .with_jar_programs(true)
+            .with_checkpoints(true)
+            .with_restore(true)
+    }
+
+    #[instrument(name = "deployer.deploy", skip_all, fields(backend = NATIVE_BACKEND, job = %req.spec.id, attempt = req.attempt), err(level = tracing::Level::WARN))]
+    async fn deploy(&self, req: DeployRequest) -> Result<Deployment> {
+        let cluster = NativeSubmitter::cluster_id(&req);
+        let existing = self.clusters(Some(&req.spec.id)).await?;
+        let pods = self.all_pods().await?;
+        let mut finished = Vec::new();
+        for c in &existing {
+            if c.attempt == req.attempt || c.name == cluster {
+                return Err(Error::Fenced {
+                    backend: NATIVE_BACKEND,
+                    job: req.spec.id.to_string(),
+                    attempt: req.attempt,
+                    live_attempt: c.attempt,
+                });
+            }
+            let s = self.snapshot(c, &pods).await;
+            if !s.state.is_terminal() {
+                return Err(Error::Fenced {
+                    backend: NATIVE_BACKEND,
+                    job: req.spec.id.to_string(),
+                    attempt: req.attempt,
+                    live_attempt: c.attempt,
+                });
+            }
+            finished.push(s.deployment);
+        }
+        for id in &finished {
+            self.delete(id).await?;
+        }
+        let job = req.spec.id.clone();
+        let attempt = req.attempt;
+        let reported = self.submitter.submit(&req, &cluster).await?;
+        if reported != cluster {
+            tracing::warn!(%reported, expected = %cluster, "Flink reported another cluster id");
+        }
+        Ok(Deployment::new(DeploymentId::new(reported.clone()), job, attempt)
+            .with_web_url(self.resolver.rest_url(&self.namespace, &reported)))
+    }
+
+    #[instrument(name = "deployer.list", skip_all, fields(backend = NATIVE_BACKEND), err(level = tracing::Level::WARN))]
+    async fn list(&self, selector: &Selector) -> Result<Vec<JobSnapshot>> {
+        let job = match selector {
+            Selector::Job(j) => Some(j),
+            _ => None,
+        };
+        let clusters = self.clusters(job).await?;
+        let pods = self.all_pods().await?;
+        let mut out = Vec::new();
+        for c in clusters.iter().filter(|c| selector.matches(&c.job)) {
+            out.push(self.snapshot(c, &pods).await);
+        }
+        Ok(out)
+    }
+
+    #[instrument(name = "deployer.inspect", skip_all, fields(backend = NATIVE_BACKEND, deployment = %id), err(level = tracing::Level::WARN))]
+    async fn inspect(&self, id: &DeploymentId) -> Result<JobDetails> {
+        let (c, snap) = self.live_state(id).await?;
+        let mut d = JobDetails::new(snap);
+        let jid = tag::flink_job_id(&c.job, c.attempt);
+        if let Ok(rest) = self.rest(&c.name)
+            && let Ok(cp) = rest.checkpoints(&jid).await
+        {
+            d.checkpoints_completed = cp.counts.completed;
+            d.checkpoints_failed = cp.counts.failed;
+            d.latest_checkpoint = cp.latest_completed_path().map(SavepointRef::checkpoint);
+            d.latest_savepoint = cp
+                .latest
+                .savepoint
+                .as_ref()
+                .and_then(|s| s.external_path.clone())
+                .map(SavepointRef::savepoint);
+            d.restored_from = cp
+                .latest
+                .restored
+                .as_ref()
+                .and_then(|r| r.external_path.clone());
+        }
+        if d.snapshot.state == JobState::Failed
+            && let Ok(rest) = self.rest(&c.name)
+            && let Ok(ex) = rest.exceptions(&jid, 5).await
+        {
+            d.failure = ex.latest_summary();
+        }
+        Ok(d)
+    }
+
+    #[instrument(name = "deployer.savepoint", skip_all, fields(backend = NATIVE_BACKEND, deployment = %id), err(level = tracing::Level::WARN))]
+    async fn savepoint(&self, id: &DeploymentId, opts: SavepointOptions) -> Result<SavepointRef> {
+        let (c, _) = self.live_state(id).await?;
+        let rest = self.rest(&c.name)?;
+        let jid = tag::flink_job_id(&c.job, c.attempt);
+        let trigger = rest
+            .trigger_savepoint(&jid, opts.target_dir.as_deref(), false)
+            .await?;
+        let path = rest.wait_savepoint(&jid, &trigger, opts.timeout).await?;
+        Ok(SavepointRef::savepoint(path))
+    }
+
+    #[instrument(name = "deployer.stop", skip_all, fields(backend = NATIVE_BACKEND, deployment = %id), err(level = tracing::Level::WARN))]
+    async fn stop(&self, id: &DeploymentId, opts: StopOptions) -> Result<StopOutcome> {
+        let (c, snap) = match self.live_state(id).await {
+            Ok(x) => x,
+            Err(e) if e.is_not_found() => return Ok(StopOutcome::AlreadyGone),
+            Err(e) => return Err(e),
+        };
+        if snap.state.is_terminal() {
+            if self.delete_on_stop {
+                self.delete(id).await?;
+            }
+            return Ok(StopOutcome::AlreadyGone);
+        }
+        let rest = self.rest(&c.name)?;
+        let jid = tag::flink_job_id(&c.job, c.attempt);
+        let savepoint = match &opts.mode {
+            StopMode::Cancel => {
+                if let Err(e) = rest.cancel(&jid).await {
+                    if !e.is_not_found() {
+                        return Err(e);
+                    }
+                    // The JobManager has no such job: nothing runs in this cluster.
+                    self.delete(id).await?;
+                    return Ok(StopOutcome::AlreadyGone);
+                }
+                None
+            }
+            StopMode::Savepoint { target_dir, drain } => {
+                let t = rest
+                    .stop_with_savepoint(&jid, target_dir.as_deref(), *drain)
+                    .await?;
+                Some(SavepointRef::savepoint(
+                    rest.wait_savepoint(&jid, &t, opts.timeout).await?,
+                ))
+            }
+            _ => {
+                return Err(Error::Unsupported {
+                    backend: NATIVE_BACKEND,
+                    operation: "this stop mode".into(),
+                });
+            }
+        };
+        self.wait_terminal(&c, opts.timeout).await?;
+        if self.delete_on_stop {
+            self.delete(id).await?;
+        }
+        Ok(StopOutcome::Stopped { savepoint })
+    }
+
+    async fn logs(&self, id: &DeploymentId, _opts: LogOptions) -> Result<Logs> {
+        Err(Error::Unsupported {
+            backend: NATIVE_BACKEND,
+            operation: format!("logs of native cluster {id} (not implemented yet)"),
+        })
+    }
+}
