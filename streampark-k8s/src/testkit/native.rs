@@ -175,7 +175,7 @@ async fn exceptions(State(j): State<JobRef>, Path(id): Path<String>) -> Response
     let entries: Vec<Value> = j
         .failure
         .iter()
-        .map(|f| json!({"exceptionName": "org.apache.flink.table.api.ValidationException", "stacktrace": f, "timestamp": j.end}))
+        .map(|f| json!({"exceptionName": "java.lang.ArithmeticException", "stacktrace": f, "timestamp": j.end}))
         .collect();
     Json(json!({"root-exception": j.failure, "exceptionHistory": {"entries": entries, "truncated": false}}))
         .into_response()
@@ -267,7 +267,7 @@ impl NativeSubmit for SimNativeSubmitter {
             Program::Sql { script } => (
                 "flink:1.20".to_string(),
                 script.contains("-- sim: fail").then(|| {
-                    "org.apache.flink.table.api.ValidationException: Object 'missing' not found"
+                    "java.lang.ArithmeticException: / by zero"
                         .to_string()
                 }),
             ),
@@ -356,12 +356,12 @@ impl NativeSubmit for SimNativeSubmitter {
             n: 0,
         }));
         let app = axum::Router::new()
-            .route("/jobs/{id}", get(job_get).patch(job_patch))
-            .route("/jobs/{id}/savepoints", post(trigger))
-            .route("/jobs/{id}/stop", post(stop))
-            .route("/jobs/{id}/savepoints/{t}", get(status))
-            .route("/jobs/{id}/checkpoints", get(checkpoints))
-            .route("/jobs/{id}/exceptions", get(exceptions))
+            .route("/v1/jobs/{id}", get(job_get).patch(job_patch))
+            .route("/v1/jobs/{id}/savepoints", post(trigger))
+            .route("/v1/jobs/{id}/stop", post(stop))
+            .route("/v1/jobs/{id}/savepoints/{t}", get(status))
+            .route("/v1/jobs/{id}/checkpoints", get(checkpoints))
+            .route("/v1/jobs/{id}/exceptions", get(exceptions))
             .with_state(sim);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
