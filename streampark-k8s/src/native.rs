@@ -1,14 +1,16 @@
 //! Native Kubernetes mode (no operator): submission through the Flink CLI of a `FlinkHome`.
 //!
-//! [`NativeSubmitter::submit`] runs `flink run-application -t kubernetes-application` with the
+//! [`NativeSubmitter::submit`] runs `flink run-application -t kubernetes-application` (Flink 1.x;
+//! `flink run -t kubernetes-application` on Flink 2.x, which dropped `run-application`) with the
 //! attempt's cluster id, labels and program; [`NativeSubmitter::start_session`] runs
 //! `kubernetes-session.sh`. Flink's own client builds the JobManager `Deployment` and its
 //! `ConfigMap`s. The jar must already be in the image (`local://`): the CLI ships nothing into
 //! the pod, so SQL jobs need the SQL runner jar baked into the image (default
 //! [`DEFAULT_RUNNER_JAR`]) and pass the script inline (`--script-b64`).
 //!
-//! This is submission only: watching, stopping and logs of native clusters are not implemented
-//! (stop = delete the `Deployment` named after the cluster id).
+//! [`NativeDeployer`](crate::NativeDeployer) builds the `Deployer` on top: state from the
+//! JobManager `Deployment`, its pods and the JobManager REST API; savepoint and stop through
+//! that REST API.
 
 use streampark_core::deploy::{DeployRequest, tag};
 use streampark_core::flink_cli::{FlinkCli, parse};
@@ -81,8 +83,15 @@ impl NativeSubmitter {
             "{JOB_LABEL}:{job},{ATTEMPT_LABEL}:{},{MANAGED_LABEL}:{MANAGED_VALUE}",
             req.attempt
         );
+        // Flink 2.x removed the `run-application` action: application mode is `run -t
+        // kubernetes-application` there (found by running the 2.x CLI).
+        let action = if self.cli.home().version().major() >= 2 {
+            "run"
+        } else {
+            "run-application"
+        };
         let mut args: Vec<String> = vec![
-            "run-application".into(),
+            action.into(),
             "-t".into(),
             "kubernetes-application".into(),
         ];
@@ -96,6 +105,10 @@ impl NativeSubmitter {
         d("kubernetes.jobmanager.labels", &labels);
         d("kubernetes.taskmanager.labels", &labels);
         d("pipeline.name", &job_name);
+        // Keep the JobManager after the job ends (as the operator does) so its final state
+        // stays readable; `NativeDeployer` deletes the cluster on the next attempt, on
+        // `delete`, or at once with `with_delete_on_stop(true)`.
+        d("execution.shutdown-on-application-finish", "false");
         d(
             "$internal.pipeline.job-id",
             &tag::flink_job_id(job, req.attempt),
@@ -241,6 +254,15 @@ mod tests {
         assert!(args.contains(&"-Dkubernetes.namespace=flink".to_string()));
         assert!(args.contains(&"-Dkubernetes.jobmanager.labels=streampark.job:orders,streampark.attempt:3,app.kubernetes.io/managed-by:streampark-rs".to_string()));
         assert!(args.contains(&"-Duser.artifacts.artifact-list=s3://b/kafka.jar".to_string()));
+        assert!(args.contains(&"-Dkubernetes.container.image.ref=flink:1.20".to_string()));
+        assert!(args.contains(&format!(
+            "-D$internal.pipeline.job-id={}",
+            tag::flink_job_id(&req.spec.id, 3)
+        )));
+        assert!(args.contains(&"-Dexecution.shutdown-on-application-finish=false".to_string()));
+        // Deterministic per (job, attempt): a retry names the same cluster.
+        assert_eq!(cluster, NativeSubmitter::cluster_id(&DeployRequest::new(req.spec.clone(), 3)));
+        assert_ne!(cluster, NativeSubmitter::cluster_id(&DeployRequest::new(req.spec.clone(), 4)));
         let sp = args.iter().position(|a| a == "--fromSavepoint").unwrap();
         assert_eq!(args[sp + 1], "s3://sp/savepoint-1");
         let jar = args.iter().position(|a| a == DEFAULT_RUNNER_JAR).unwrap();
@@ -252,6 +274,23 @@ mod tests {
             ]
         );
         assert_eq!(args[jar + 1], "--script-b64");
+    }
+
+    #[test]
+    fn flink_2_uses_run_with_the_application_target() {
+        let dir = std::env::temp_dir().join(format!("sp-k8s-native2-{}", std::process::id()));
+        let home = FakeFlinkHome::new(dir.join("flink-2.1.0"))
+            .with_dist("flink-dist-2.1.0.jar")
+            .with_conf_file("config.yaml", "rest.port: 8081\n")
+            .write()
+            .unwrap();
+        let opts =
+            streampark_core::flink_home::DetectOptions::default().with_vendor_conf_dirs(vec![]);
+        let home = streampark_core::FlinkHome::detect_with(&home, &opts).unwrap();
+        let s = NativeSubmitter::new(FlinkCli::new(home), "flink", "flink:2.1");
+        let spec = JobSpec::sql("orders", "INSERT INTO k SELECT 1").unwrap();
+        let args = s.application_args(&DeployRequest::new(spec, 1)).unwrap();
+        assert_eq!(args[..3], ["run", "-t", "kubernetes-application"]);
     }
 
     #[test]
