@@ -33,7 +33,8 @@ pub use builder::OperatorDeployerBuilder;
 pub use cache::WatchStats;
 pub use deployer::{FIELD_MANAGER, OperatorDeployer};
 pub use native_deployer::{
-    NATIVE_BACKEND, NATIVE_TYPE_LABEL, NativeDeployer, NativeSubmit, RestResolver, ServiceDnsResolver,
+    NATIVE_BACKEND, NATIVE_TYPE_LABEL, NativeDeployer, NativeSubmit, RestResolver,
+    ServiceDnsResolver,
 };
 
 /// The name the operator backend reports in errors and tracing spans.

@@ -90,11 +90,8 @@ impl NativeSubmitter {
         } else {
             "run-application"
         };
-        let mut args: Vec<String> = vec![
-            action.into(),
-            "-t".into(),
-            "kubernetes-application".into(),
-        ];
+        let mut args: Vec<String> =
+            vec![action.into(), "-t".into(), "kubernetes-application".into()];
         let mut d = |k: &str, v: &str| {
             args.push(format!("-D{k}={v}"));
         };
@@ -261,8 +258,14 @@ mod tests {
         )));
         assert!(args.contains(&"-Dexecution.shutdown-on-application-finish=false".to_string()));
         // Deterministic per (job, attempt): a retry names the same cluster.
-        assert_eq!(cluster, NativeSubmitter::cluster_id(&DeployRequest::new(req.spec.clone(), 3)));
-        assert_ne!(cluster, NativeSubmitter::cluster_id(&DeployRequest::new(req.spec.clone(), 4)));
+        assert_eq!(
+            cluster,
+            NativeSubmitter::cluster_id(&DeployRequest::new(req.spec.clone(), 3))
+        );
+        assert_ne!(
+            cluster,
+            NativeSubmitter::cluster_id(&DeployRequest::new(req.spec.clone(), 4))
+        );
         let sp = args.iter().position(|a| a == "--fromSavepoint").unwrap();
         assert_eq!(args[sp + 1], "s3://sp/savepoint-1");
         let jar = args.iter().position(|a| a == DEFAULT_RUNNER_JAR).unwrap();

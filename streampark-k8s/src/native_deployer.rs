@@ -20,8 +20,8 @@ use kube::Api;
 use kube::api::{DeleteParams, ListParams};
 use streampark_core::deploy::{
     Capabilities, DeployRequest, Deployer, Deployment, DeploymentId, JobDetails, JobSnapshot,
-    LogOptions, Logs, SavepointOptions, SavepointRef, Selector, StopMode, StopOptions,
-    StopOutcome, tag,
+    LogOptions, Logs, SavepointOptions, SavepointRef, Selector, StopMode, StopOptions, StopOutcome,
+    tag,
 };
 use streampark_core::flink::FlinkClient;
 use streampark_core::{Error, JobId, JobState, Result};
@@ -412,8 +412,10 @@ impl Deployer for NativeDeployer {
         if reported != cluster {
             tracing::warn!(%reported, expected = %cluster, "Flink reported another cluster id");
         }
-        Ok(Deployment::new(DeploymentId::new(reported.clone()), job, attempt)
-            .with_web_url(self.resolver.rest_url(&self.namespace, &reported)))
+        Ok(
+            Deployment::new(DeploymentId::new(reported.clone()), job, attempt)
+                .with_web_url(self.resolver.rest_url(&self.namespace, &reported)),
+        )
     }
 
     #[instrument(name = "deployer.list", skip_all, fields(backend = NATIVE_BACKEND), err(level = tracing::Level::WARN))]

@@ -50,10 +50,30 @@ async fn pod_failures_of_a_native_cluster_are_reasons_not_initializing() {
     let sub = SimNativeSubmitter::new(&sim, NS);
     let d = deployer(&sim, &sub);
     let cases = [
-        ("nat-pull", PodFault::ImagePullBackOff, JobState::Deploying, "ImagePullBackOff"),
-        ("nat-crash", PodFault::CrashLoopBackOff, JobState::Restarting, "CrashLoopBackOff"),
-        ("nat-oom", PodFault::OomKilled, JobState::Restarting, "OOMKilled"),
-        ("nat-pending", PodFault::Unschedulable, JobState::Deploying, "Unschedulable"),
+        (
+            "nat-pull",
+            PodFault::ImagePullBackOff,
+            JobState::Deploying,
+            "ImagePullBackOff",
+        ),
+        (
+            "nat-crash",
+            PodFault::CrashLoopBackOff,
+            JobState::Restarting,
+            "CrashLoopBackOff",
+        ),
+        (
+            "nat-oom",
+            PodFault::OomKilled,
+            JobState::Restarting,
+            "OOMKilled",
+        ),
+        (
+            "nat-pending",
+            PodFault::Unschedulable,
+            JobState::Deploying,
+            "Unschedulable",
+        ),
     ];
     for (job, fault, state, reason) in cases {
         sim.inject(job, fault);

@@ -45,6 +45,9 @@ struct SimJob {
 
 type JobRef = Arc<Mutex<SimJob>>;
 
+/// Cluster id -> (REST base URL, server task).
+type Clusters = Arc<Mutex<HashMap<String, (String, JoinHandle<()>)>>>;
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -102,7 +105,12 @@ fn savepoint(j: &mut SimJob, dir: Option<&str>, terminal: Option<&'static str>) 
     let trigger = format!("{:032x}", j.n);
     let op = match dir {
         Some(d) => {
-            let path = format!("{}/savepoint-{}-{:012x}", d.trim_end_matches('/'), &j.jid[..6], j.n);
+            let path = format!(
+                "{}/savepoint-{}-{:012x}",
+                d.trim_end_matches('/'),
+                &j.jid[..6],
+                j.n
+            );
             j.latest_savepoint = Some(path.clone());
             if let Some(t) = terminal {
                 j.state = t;
@@ -117,7 +125,11 @@ fn savepoint(j: &mut SimJob, dir: Option<&str>, terminal: Option<&'static str>) 
     Json(json!({"request-id": trigger})).into_response()
 }
 
-async fn trigger(State(j): State<JobRef>, Path(id): Path<String>, Json(b): Json<Value>) -> Response {
+async fn trigger(
+    State(j): State<JobRef>,
+    Path(id): Path<String>,
+    Json(b): Json<Value>,
+) -> Response {
     let mut j = lock(&j);
     if id != j.jid {
         return not_found(&id);
@@ -157,10 +169,9 @@ async fn checkpoints(State(j): State<JobRef>, Path(id): Path<String>) -> Respons
         .restored
         .as_ref()
         .map(|p| json!({"id": 1, "restore_timestamp": j.start, "is_savepoint": true, "external_path": p}));
-    let sp = j
-        .latest_savepoint
-        .as_ref()
-        .map(|p| json!({"id": j.n, "status": "COMPLETED", "is_savepoint": true, "external_path": p}));
+    let sp = j.latest_savepoint.as_ref().map(
+        |p| json!({"id": j.n, "status": "COMPLETED", "is_savepoint": true, "external_path": p}),
+    );
     Json(json!({"counts": {"restored": u64::from(j.restored.is_some()), "total": 3, "in_progress": 0, "completed": 3, "failed": 0},
         "latest": {"completed": {"id": 3, "status": "COMPLETED", "is_savepoint": false, "external_path": format!("s3://sim/checkpoints/{}/chk-3", j.jid)},
             "savepoint": sp, "failed": null, "restored": restored}}))
@@ -186,7 +197,7 @@ async fn exceptions(State(j): State<JobRef>, Path(id): Path<String>) -> Response
 pub struct SimNativeSubmitter {
     shared: Arc<Shared>,
     namespace: String,
-    clusters: Arc<Mutex<HashMap<String, (String, JoinHandle<()>)>>>,
+    clusters: Clusters,
 }
 
 impl fmt::Debug for SimNativeSubmitter {
@@ -210,7 +221,7 @@ impl Drop for SimNativeSubmitter {
 
 /// Resolves cluster ids to the simulated JobManagers of a [`SimNativeSubmitter`].
 #[derive(Clone)]
-struct SimResolver(Arc<Mutex<HashMap<String, (String, JoinHandle<()>)>>>);
+struct SimResolver(Clusters);
 
 impl fmt::Debug for SimResolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -266,10 +277,9 @@ impl NativeSubmit for SimNativeSubmitter {
         let (image, failure) = match &req.spec.program {
             Program::Sql { script } => (
                 "flink:1.20".to_string(),
-                script.contains("-- sim: fail").then(|| {
-                    "java.lang.ArithmeticException: / by zero"
-                        .to_string()
-                }),
+                script
+                    .contains("-- sim: fail")
+                    .then(|| "java.lang.ArithmeticException: / by zero".to_string()),
             ),
             Program::Jar { artifact, .. } if artifact.contains("://") => {
                 ("flink:1.20".to_string(), None)
@@ -323,7 +333,13 @@ impl NativeSubmit for SimNativeSubmitter {
             return Ok(cluster_id.to_string());
         }
         let running = json!({"phase": "Running", "containerStatuses": [container(&image, json!({"running": {}}), json!({}), 0, true)]});
-        put_pod(&self.shared, &self.namespace, &jm, jm_labels, running.clone());
+        put_pod(
+            &self.shared,
+            &self.namespace,
+            &jm,
+            jm_labels,
+            running.clone(),
+        );
         let mut tm_labels = dl;
         tm_labels["component"] = "taskmanager".into();
         put_pod(

@@ -88,7 +88,13 @@ fn pod_labels(fd: &Value, name: &str, component: &str) -> Value {
     labels
 }
 
-pub(crate) fn container(image: &str, state: Value, last: Value, restarts: i64, ready: bool) -> Value {
+pub(crate) fn container(
+    image: &str,
+    state: Value,
+    last: Value,
+    restarts: i64,
+    ready: bool,
+) -> Value {
     json!({"name": "flink-main-container", "image": image, "imageID": "", "ready": ready,
         "restartCount": restarts, "state": state, "lastState": last})
 }
@@ -703,4 +709,3 @@ mod tests {
         assert_eq!(directive_secs("X", "fail-after"), None);
     }
 }
-
