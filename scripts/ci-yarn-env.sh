@@ -6,7 +6,8 @@
 # exports STREAMPARK_IT_FLINK_HOME / STREAMPARK_IT_FLINK_URL / STREAMPARK_IT_TEST_JAR and runs
 # streampark-core/tests/flink_cli_real.rs (detect the real home, `flink run -t remote --detached`,
 # job id parsed from real output, cancel, a rejected run, a timeout that kills the JVM's process
-# group), then the yarn_doctor example against the real home. Stops the cluster on exit.
+# group) and streampark-yarn/tests/cli_real.rs (CliSubmitter with the real CLI), then the
+# yarn_doctor example against the real home and against a Cloudera-style layout (JSON checked). Stops the cluster on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,9 @@ export STREAMPARK_IT_TEST_JAR
 say "Flink $FLINK_HOME on $FLINK_REST_URL (state $SP_FLINK_STATE), jar $STREAMPARK_IT_TEST_JAR"
 
 cargo test -p streampark-core --test flink_cli_real -- --nocapture --test-threads 2
+# CliSubmitter + the YARN argument builder against the real CLI (no Hadoop here: typed
+# rejections with Flink's own stderr, no process left behind; the builder's output with -t remote).
+cargo test -p streampark-yarn --test cli_real -- --nocapture --test-threads 2
 
 if [ -f examples/yarn_doctor.rs ]; then
   say "yarn_doctor on the real home (no Hadoop configuration here: problems expected, exit code ignored)"
