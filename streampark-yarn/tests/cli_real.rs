@@ -67,7 +67,7 @@ fn processes_with(needle: &str) -> Vec<(String, String)> {
 
 fn submission(target: YarnTarget, name: &str, jar: &str) -> YarnSubmission {
     // A job id of its own per run: the real cluster remembers ended jobs' ids.
-    let job = JobId::new(&format!(
+    let job = JobId::new(format!(
         "orders-{}",
         marker("job").replace("sp-it-job-", "")
     ))
