@@ -1,1 +1,3 @@
-//! Shared helpers for the examples (none yet).
+//! Shared helpers for the examples.
+
+pub mod platform_api;

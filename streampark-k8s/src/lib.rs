@@ -1,11 +1,34 @@
 //! # streampark-k8s
 //!
-//! Flink on Kubernetes for streampark-rs: the Flink Kubernetes Operator's custom resources
-//! (`FlinkDeployment`, `FlinkSessionJob`, `FlinkStateSnapshot`), native Kubernetes mode through the
-//! Flink CLI, pod logs and event-driven watching.
+//! Flink on Kubernetes for streampark-rs, through the Flink Kubernetes Operator's custom
+//! resources (`FlinkDeployment`, `FlinkSessionJob`, `FlinkStateSnapshot`).
 //!
-//! **Status:** this crate is a placeholder in this release; the Kubernetes backend is tracked as
-//! its own work item. It builds and depends only on `streampark-core`.
+//! - [`OperatorDeployer`]: a `Deployer`; one `FlinkDeployment` per job attempt (application
+//!   mode) or a `FlinkSessionJob` on a session cluster; state from the resources and their pods,
+//!   kept by watch streams; pod logs.
+//! - [`crd`]: typed `flink.apache.org/v1beta1` resources.
+//! - [`resources`]: what one job attempt becomes (names, labels, program `ConfigMap`).
+//! - [`native`]: native Kubernetes mode, submission through the Flink CLI (`run-application -t
+//!   kubernetes-application`, `kubernetes-session.sh`).
+//! - `testkit` (feature `testkit`): a simulated API server with an operator-like reconciler.
+//!
+//! See `docs/k8s.md` for the mechanisms and for which paths were verified only against the
+//! simulated API server (all of them).
+
+mod builder;
+mod cache;
+pub mod crd;
+mod deployer;
+mod fence;
+pub mod native;
+pub mod resources;
+mod status;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use builder::OperatorDeployerBuilder;
+pub use cache::WatchStats;
+pub use deployer::{FIELD_MANAGER, OperatorDeployer};
 
 /// The name the operator backend reports in errors and tracing spans.
 pub const BACKEND: &str = "k8s-operator";

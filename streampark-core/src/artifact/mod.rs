@@ -40,6 +40,8 @@ mod jar;
 mod reference;
 mod store;
 
+#[cfg(test)]
+pub(crate) use jar::check_file as check_jar_file;
 pub use reference::ArtifactRef;
 pub use store::{ArtifactStore, ArtifactStoreBuilder};
 

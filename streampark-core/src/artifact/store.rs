@@ -463,7 +463,7 @@ pub(super) fn io_error(doing: &str, path: &Path, e: std::io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::jar::tests::zip;
+    use crate::testkit::jar_bytes as zip;
 
     fn store(dir: &Path) -> ArtifactStore {
         ArtifactStore::builder()

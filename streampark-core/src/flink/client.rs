@@ -414,6 +414,12 @@ impl FlinkClient {
 
     /// `POST /jars/upload` (multipart field `jarfile`); returns the jar id.
     pub async fn upload_jar(&self, file_name: &str, bytes: Vec<u8>) -> Result<String> {
+        Ok(self.upload_jar_at(file_name, bytes).await?.0)
+    }
+
+    /// `POST /jars/upload`; returns the jar id and the file's path on the JobManager (the
+    /// response's `filename`), which a program run by that JobManager can read.
+    pub async fn upload_jar_at(&self, file_name: &str, bytes: Vec<u8>) -> Result<(String, String)> {
         let endpoint = "POST /jars/upload";
         let r: UploadResponse = self
             .json(
@@ -447,7 +453,7 @@ impl FlinkClient {
                 source: None,
             });
         }
-        Ok(id)
+        Ok((id, r.filename))
     }
 
     /// `POST /jars/:jarid/run`; returns the Flink job id. A program that fails in `main()`

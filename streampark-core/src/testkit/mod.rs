@@ -3,6 +3,7 @@
 //! - [`SimDeployer`]: a deterministic in-process Flink cluster implementing
 //!   [`crate::Deployer`], driven by a [`VirtualClock`] and a [`FaultPlan`]. Always built, so a
 //!   host can unit-test its own deployment logic without a cluster.
+//! - [`jar_bytes`]: the bytes of a small valid jar, for artifact tests.
 //! - `conformance` (feature `testkit`): one async function per behaviour of the
 //!   [`crate::Deployer`] contract and the [`crate::conformance_tests!`] macro that turns them
 //!   into one `#[tokio::test]` each. Not semver-stable.
@@ -12,6 +13,7 @@
 mod clock;
 mod fake_flink;
 mod faults;
+mod jar;
 mod script;
 mod sim;
 
@@ -22,4 +24,5 @@ pub mod conformance;
 pub use clock::VirtualClock;
 pub use fake_flink::{FakeFlinkHome, write_jar};
 pub use faults::{FaultPlan, SimError};
+pub use jar::jar_bytes;
 pub use sim::{SimDeployer, SimDeployerBuilder, SimStats};

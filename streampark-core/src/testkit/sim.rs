@@ -49,6 +49,13 @@ struct SimJob {
     cp_interval_ms: i64,
     savepoints: Vec<SavepointRef>,
     log: Vec<String>,
+    jars: Vec<String>,
+}
+
+impl World {
+    fn jars_of(&self, id: &DeploymentId) -> Option<Vec<String>> {
+        self.jobs.get(id).map(|j| j.jars.clone())
+    }
 }
 
 impl SimJob {
@@ -82,6 +89,8 @@ struct World {
 ///   `INSERT`); `-- sim: fail-after <duration>` in a script makes every deployment of it fail
 ///   that long after it started running. Jar artifacts must exist when they are local paths and
 ///   contain their entry class.
+/// - Extra jars ([`crate::JobSpec::jars`]): a missing local one fails the deploy before
+///   anything starts, naming it; [`SimDeployer::shipped_jars`] tells what a deployment got.
 /// - A [`FaultPlan`] injects failures; [`SimStats`] counts calls.
 ///
 /// ```
@@ -218,6 +227,12 @@ impl SimDeployer {
     /// Adds faults while the simulation runs.
     pub fn inject(&self, plan: FaultPlan) {
         self.lock().faults.extend(plan.faults);
+    }
+
+    /// The extra jars ([`crate::JobSpec::jars`]) a deployment was shipped with, in order;
+    /// `None` for an unknown deployment. Local jars were checked to exist at deploy time.
+    pub fn shipped_jars(&self, id: &DeploymentId) -> Option<Vec<String>> {
+        self.lock().jars_of(id)
     }
 
     /// Calls answered so far.
@@ -474,6 +489,8 @@ impl Deployer for SimDeployer {
             ));
         }
         let fail_after = self.check_program(&req.spec.program)?;
+        // Missing extra jars fail the deploy before anything starts, naming the jar.
+        crate::spi::check_jars(BACKEND, &req.spec.jars).await?;
         let mut w = self.lock();
         let job = req.spec.id.clone();
         if let Some(live) = w
@@ -670,6 +687,9 @@ impl SimDeployer {
         if let Some(p) = &req.restore_path {
             log.push(format!("{now} restoring from {p}"));
         }
+        for jar in &req.spec.jars {
+            log.push(format!("{now} shipping extra jar {jar}"));
+        }
         w.used_tags.insert((job.clone(), req.attempt));
         w.jobs.insert(
             id.clone(),
@@ -687,6 +707,7 @@ impl SimDeployer {
                 cp_interval_ms: ms(cp).max(1),
                 savepoints: Vec::new(),
                 log,
+                jars: req.spec.jars.clone(),
             },
         );
         Deployment::new(id.clone(), job, req.attempt)

@@ -148,6 +148,7 @@ impl RemoteDeployerBuilder {
                 poll,
                 runner_jar: Mutex::new(None),
                 jars: Mutex::new(HashMap::new()),
+                extra: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -6,11 +6,20 @@
 //! - Each deployment is tagged as [`crate::deploy::tag`] documents: the job name carries the job
 //!   id and attempt, and the Flink job id is derived from them, so Flink itself refuses to run an
 //!   attempt twice.
+//! - Extra jars ([`crate::JobSpec::jars`]) of SQL programs: each local jar is uploaded
+//!   (`POST /jars/upload`, cached per content) and the SQL runner adds the uploaded file (its path
+//!   on the JobManager, where web-submitted programs run) with `ADD JAR` before the script runs,
+//!   so UDF and connector classes resolve in the planner and the jar ships with the job to the
+//!   TaskManagers (Flink 1.16+). URIs are passed to `ADD JAR` as they are (`local:///p` becomes
+//!   the JobManager path `/p`). For jar programs, the local extra jars are stored under `lib/`
+//!   in a copy of the program jar (Flink puts a program jar's `lib/*.jar` on its class path
+//!   and ships them); URIs cannot be bundled and are refused before anything starts.
 //! - `list` costs one `GET /jobs/overview` per call.
 //! - Jar programs must not hard-code their job name (call `env.execute()` without a name): the
 //!   tag travels as `pipeline.name`.
 
 mod builder;
+mod bundle;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,6 +35,7 @@ pub use builder::RemoteDeployerBuilder;
 use super::tag;
 use super::*;
 use crate::flink::{FlinkClient, JarRunRequest, is_addressable};
+use crate::spi::{JarLocation, check_jars};
 use crate::{Error, JobState, Program, Result, runner};
 
 const BACKEND: &str = "flink";
@@ -56,6 +66,8 @@ struct Inner {
     poll: Duration,
     runner_jar: Mutex<Option<String>>,
     jars: Mutex<HashMap<String, String>>,
+    /// Extra jars uploaded: content key -> path on the JobManager.
+    extra: Mutex<HashMap<String, String>>,
 }
 
 impl fmt::Debug for RemoteDeployer {
@@ -108,7 +120,11 @@ impl RemoteDeployer {
 
     /// The jar id for a program (uploading it when not cached) and what to upload again if
     /// the cluster has lost it.
-    async fn jar_for(&self, program: &Program) -> Result<(String, JarUpload)> {
+    async fn jar_for(
+        &self,
+        program: &Program,
+        extras: &[JarLocation],
+    ) -> Result<(String, JarUpload)> {
         let jar = match program {
             Program::Sql { .. } => {
                 if let Some(id) = self.inner.runner_jar.lock().await.clone() {
@@ -126,9 +142,39 @@ impl RemoteDeployer {
                         ),
                     });
                 }
-                let bytes = tokio::fs::read(path).await.map_err(|e| {
+                let mut bytes = tokio::fs::read(path).await.map_err(|e| {
                     Error::invalid_input(BACKEND, "jar artifact", path, format!("cannot read: {e}"))
                 })?;
+                let mut libs = Vec::new();
+                for extra in extras {
+                    if let JarLocation::Local(p) = extra {
+                        let shown = p.display().to_string();
+                        let b = tokio::fs::read(p).await.map_err(|e| {
+                            Error::invalid_input(
+                                BACKEND,
+                                "extra jar",
+                                &shown,
+                                format!("cannot read: {e}"),
+                            )
+                        })?;
+                        let name = p
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or("extra.jar")
+                            .to_string();
+                        libs.push((name, b));
+                    }
+                }
+                if !libs.is_empty() {
+                    bytes = bundle::with_libs(&bytes, &libs).map_err(|reason| {
+                        Error::invalid_input(
+                            BACKEND,
+                            "jar artifact",
+                            path,
+                            format!("cannot add the extra jars to its lib/: {reason}"),
+                        )
+                    })?;
+                }
                 let key = format!(
                     "{path}#{}#{}",
                     bytes.len(),
@@ -156,7 +202,60 @@ impl RemoteDeployer {
         Ok((id, jar))
     }
 
-    fn run_request(&self, req: &DeployRequest, name: &str) -> JarRunRequest {
+    /// Ships the extra jars: uploads local ones (once per content) and returns what the SQL
+    /// runner gets as `--jar` values, in order.
+    async fn ship_jars(&self, jars: &[JarLocation]) -> Result<Vec<String>> {
+        let mut out = Vec::with_capacity(jars.len());
+        for jar in jars {
+            let path = match jar {
+                JarLocation::Local(path) => path,
+                JarLocation::Uri(uri) => {
+                    out.push(match uri.strip_prefix("local://") {
+                        Some(p) => p.to_string(),
+                        None => uri.clone(),
+                    });
+                    continue;
+                }
+            };
+            let shown = path.display().to_string();
+            let bytes = tokio::fs::read(path).await.map_err(|e| {
+                Error::invalid_input(BACKEND, "extra jar", &shown, format!("cannot read: {e}"))
+            })?;
+            let key = format!(
+                "{shown}#{}#{}",
+                bytes.len(),
+                hex::encode(sha2::Sha256::digest(&bytes))
+            );
+            if let Some(p) = self.inner.extra.lock().await.get(&key).cloned() {
+                out.push(p);
+                continue;
+            }
+            let file_name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .filter(|n| n.ends_with(".jar"))
+                .unwrap_or("extra.jar");
+            let (_, server_path) = self.client.upload_jar_at(file_name, bytes).await?;
+            self.inner
+                .extra
+                .lock()
+                .await
+                .insert(key, server_path.clone());
+            out.push(server_path);
+        }
+        Ok(out)
+    }
+
+    /// Forgets uploaded extra jars (after the cluster lost them).
+    async fn forget_extra(&self, paths: &[String]) {
+        self.inner
+            .extra
+            .lock()
+            .await
+            .retain(|_, p| !paths.contains(p));
+    }
+
+    fn run_request(&self, req: &DeployRequest, name: &str, extra: &[String]) -> JarRunRequest {
         let spec = &req.spec;
         let mut run = JarRunRequest::default();
         let mut conf = spec.config.clone();
@@ -165,6 +264,10 @@ impl RemoteDeployer {
             Program::Sql { script } => {
                 run.entry_class = Some(runner::SQL_RUNNER_MAIN_CLASS.to_string());
                 run.program_args_list = runner::program_args(script, Some(name));
+                for jar in extra {
+                    run.program_args_list.push("--jar".into());
+                    run.program_args_list.push(jar.clone());
+                }
             }
             Program::Jar {
                 entry_class, args, ..
@@ -274,6 +377,21 @@ impl Deployer for RemoteDeployer {
                 "attempts start at 1",
             ));
         }
+        let jars = check_jars(BACKEND, &req.spec.jars).await?;
+        let is_jar_program = matches!(req.spec.program, Program::Jar { .. });
+        if is_jar_program
+            && let Some(JarLocation::Uri(uri)) =
+                jars.iter().find(|j| matches!(j, JarLocation::Uri(_)))
+        {
+            return Err(Error::Unsupported {
+                backend: BACKEND,
+                operation: format!(
+                    "extra jar `{}` with a jar program on a session cluster: only local jars \
+                     can be bundled (resolve it with the ArtifactStore first)",
+                    crate::spi::redact_url(uri)
+                ),
+            });
+        }
         let job = req.spec.id.clone();
         let existing = self.list(&Selector::Job(job.clone())).await?;
         if let Some(live) = Self::live_attempt(&existing) {
@@ -293,9 +411,29 @@ impl Deployer for RemoteDeployer {
             });
         }
         let name = tag::job_name(&job, req.attempt, req.spec.display_name());
-        let run = self.run_request(&req, &name);
-        let (jar_id, jar) = self.jar_for(&req.spec.program).await?;
+        let extra = if is_jar_program {
+            Vec::new()
+        } else {
+            self.ship_jars(&jars).await?
+        };
+        let mut run = self.run_request(&req, &name, &extra);
+        let (jar_id, jar) = self.jar_for(&req.spec.program, &jars).await?;
         let mut result = self.client.run_jar(&jar_id, &run).await;
+        // An uploaded extra jar the cluster has lost (restart, cleanup): upload again, once.
+        let lost: Vec<String> = match &result {
+            Err(Error::Rejected { message, .. }) => extra
+                .iter()
+                .filter(|p| p.starts_with('/') && message.contains(p.as_str()))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !lost.is_empty() {
+            self.forget_extra(&lost).await;
+            let extra = self.ship_jars(&jars).await?;
+            run = self.run_request(&req, &name, &extra);
+            result = self.client.run_jar(&jar_id, &run).await;
+        }
         // The cluster may have lost an uploaded jar (restart, cleanup): upload once more.
         if matches!(&result, Err(e) if e.is_not_found()) {
             let jar_id = self.upload(&jar).await?;
@@ -534,7 +672,7 @@ mod tests {
             .with_config("pipeline.name", "user's own");
         let req = DeployRequest::new(spec, 2).with_restore_path("file:///sp/x");
         let name = tag::job_name(&req.spec.id, 2, "j");
-        let run = d.run_request(&req, &name);
+        let run = d.run_request(&req, &name, &["/up/udf.jar".to_string()]);
         assert_eq!(
             run.job_id.as_deref(),
             Some(tag::flink_job_id(&req.spec.id, 2).as_str())
@@ -546,6 +684,10 @@ mod tests {
         assert_eq!(
             run.entry_class.as_deref(),
             Some(runner::SQL_RUNNER_MAIN_CLASS)
+        );
+        assert_eq!(
+            &run.program_args_list[run.program_args_list.len() - 2..],
+            ["--jar", "/up/udf.jar"]
         );
         let body = serde_json::to_value(&run).unwrap();
         assert!(

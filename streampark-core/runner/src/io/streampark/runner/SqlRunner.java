@@ -3,7 +3,10 @@
  *
  * Usage (as the program of a jar submission, e.g. POST /jars/:id/run):
  *   --script-b64 <base64 UTF-8 script> | --script <script> | --file <path>
- *   [--name <pipeline name>]
+ *   [--name <pipeline name>] [--jar <path or URL>]...
+ *
+ * Each --jar is added with ADD JAR before the script runs (Flink 1.16+): its classes (UDFs,
+ * connectors) are on the planner's class path and the jar ships with the job to the TaskManagers.
  *
  * SET/RESET change the table configuration; DDL and other statements run in order through
  * TableEnvironment#executeSql; every INSERT (alone, in EXECUTE STATEMENT SET BEGIN ... END or in
@@ -44,6 +47,7 @@ public final class SqlRunner {
     public static void main(String[] args) throws Exception {
         String script = null;
         String name = null;
+        List<String> jars = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             boolean hasValue = i + 1 < args.length;
@@ -55,20 +59,29 @@ public final class SqlRunner {
                 script = new String(Files.readAllBytes(Paths.get(args[++i])), StandardCharsets.UTF_8);
             } else if (a.equals("--name") && hasValue) {
                 name = args[++i];
+            } else if (a.equals("--jar") && hasValue) {
+                jars.add(args[++i]);
             } else {
                 throw new IllegalArgumentException("streampark sql runner: unknown argument " + a
-                        + " (usage: --script-b64 B64 | --script SQL | --file PATH [--name NAME])");
+                        + " (usage: --script-b64 B64 | --script SQL | --file PATH [--name NAME] [--jar PATH]...)");
             }
         }
         if (script == null) {
             throw new IllegalArgumentException("streampark sql runner: no script given");
         }
-        run(script, name);
+        run(script, name, jars);
     }
 
-    static void run(String script, String name) {
+    static void run(String script, String name, List<String> jars) {
         List<Stmt> stmts = split(script);
         TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        for (String jar : jars) {
+            try {
+                env.executeSql("ADD JAR '" + jar.replace("'", "''") + "'");
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("extra jar " + jar + ": " + e.getMessage(), e);
+            }
+        }
         StatementSet inserts = env.createStatementSet();
         int n = 0;
         int insertCount = 0;

@@ -1,0 +1,295 @@
+//! The example platform's HTTP API driven end to end over a real socket against the simulator:
+//! tokens, roles, team isolation, jobs CRUD, check, deploy, stop, versions, diff, rollback,
+//! audit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use streampark::platform::Platform;
+use streampark::testkit::SimDeployer;
+use streampark_examples::platform_api::{Tokens, router};
+
+const SQL: &str = "CREATE TABLE src (a INT) WITH ('connector' = 'datagen');\nCREATE TABLE snk (a INT) WITH ('connector' = 'blackhole');\nINSERT INTO snk SELECT a FROM src;\n";
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "GET" => self.http.get(&url),
+            "PUT" => self.http.put(&url),
+            "DELETE" => self.http.delete(&url),
+            _ => self.http.post(&url),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+async fn start() -> Api {
+    let sim = SimDeployer::builder()
+        .with_startup_delay(Duration::ZERO)
+        .build();
+    let platform = Platform::builder()
+        .with_deployer(Arc::new(sim))
+        .with_admin("root")
+        .build()
+        .await
+        .unwrap();
+    let tokens = Tokens::parse("t-root=root,t-ann=ann,t-vic=vic,t-bob=bob").unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(platform, tokens)).await });
+    Api {
+        base: format!("http://{addr}"),
+        http: streampark::spi::http_client(Duration::from_secs(10)).unwrap(),
+    }
+}
+
+fn spec(id: &str, team: &str, script: &str) -> Value {
+    json!({"id": id, "program": {"type": "sql", "script": script}, "owner": {"team": team}, "config": {"parallelism.default": "2"}})
+}
+
+#[tokio::test]
+async fn platform_api_end_to_end() {
+    let api = start().await;
+    let root = Some("t-root");
+    let (ann, vic, bob) = (Some("t-ann"), Some("t-vic"), Some("t-bob"));
+
+    // Without or with a wrong token: 401.
+    assert_eq!(api.call("GET", "/jobs", None, None).await.0, 401);
+    assert_eq!(api.call("GET", "/jobs", Some("nope"), None).await.0, 401);
+
+    // Setup as the administrator: two teams, ann developer and vic viewer of ads, bob of bi.
+    for t in ["ads", "bi"] {
+        assert_eq!(
+            api.call("POST", "/teams", root, Some(json!({"id": t})))
+                .await
+                .0,
+            200
+        );
+    }
+    for (u, team, role) in [
+        ("ann", "ads", "developer"),
+        ("vic", "ads", "viewer"),
+        ("bob", "bi", "developer"),
+    ] {
+        assert_eq!(
+            api.call("POST", "/users", root, Some(json!({"id": u})))
+                .await
+                .0,
+            200
+        );
+        let path = format!("/teams/{team}/members");
+        assert_eq!(
+            api.call("POST", &path, root, Some(json!({"user": u, "role": role})))
+                .await
+                .0,
+            200
+        );
+    }
+    // Only administrators create teams.
+    assert_eq!(
+        api.call("POST", "/teams", ann, Some(json!({"id": "mine"})))
+            .await
+            .0,
+        403
+    );
+
+    // Create; a viewer may not; a SQL error is a 400 naming the line.
+    let (s, v1) = api
+        .call(
+            "POST",
+            "/jobs",
+            ann,
+            Some(json!({"spec": spec("orders", "ads", SQL), "message": "first"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v1}");
+    assert_eq!(v1["version"], 1);
+    assert_eq!(
+        api.call(
+            "POST",
+            "/jobs",
+            vic,
+            Some(json!({"spec": spec("x", "ads", SQL)}))
+        )
+        .await
+        .0,
+        403
+    );
+    let (s, e) = api
+        .call(
+            "POST",
+            "/jobs",
+            ann,
+            Some(json!({"spec": spec("bad", "ads", "INSERT INTO snk SELEC 1")})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert!(e["message"].as_str().unwrap().contains("line 1"), "{e}");
+
+    // Check a draft script.
+    let (s, r) = api
+        .call(
+            "POST",
+            "/jobs/orders/check",
+            vic,
+            Some(json!({"script": "SELEC 1"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(r["valid"], false);
+    assert_eq!(r["diagnostics"][0]["line"], 1);
+    assert_eq!(
+        api.call("POST", "/jobs/orders/check", vic, None).await.1["valid"],
+        true
+    );
+
+    // Team isolation over HTTP: bob sees nothing of ads.
+    assert_eq!(api.call("GET", "/jobs", bob, None).await.1, json!([]));
+    assert_eq!(api.call("GET", "/jobs/orders", bob, None).await.0, 403);
+    assert_eq!(
+        api.call("POST", "/jobs/orders/deploy", bob, None).await.0,
+        403
+    );
+    assert_eq!(api.call("GET", "/audit?team=ads", bob, None).await.0, 403);
+
+    // Deploy: the viewer may not, the developer may.
+    assert_eq!(
+        api.call("POST", "/jobs/orders/deploy", vic, None).await.0,
+        403
+    );
+    let (s, d) = api.call("POST", "/jobs/orders/deploy", ann, None).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(
+        (d["version"].as_u64(), d["attempt"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (_, listed) = api.call("GET", "/jobs", vic, None).await;
+    assert_eq!(listed[0]["deployed"]["attempt"], 1);
+
+    // Edit v2, diff, versions.
+    let v2 = spec(
+        "orders",
+        "ads",
+        &SQL.replace("SELECT a FROM", "SELECT a * 2 FROM"),
+    );
+    let (s, r) = api
+        .call(
+            "PUT",
+            "/jobs/orders",
+            ann,
+            Some(json!({"spec": v2, "message": "double"})),
+        )
+        .await;
+    assert_eq!((s, r["version"].as_u64()), (200, Some(2)));
+    let (_, diff) = api
+        .call("GET", "/jobs/orders/diff?from=1&to=2", vic, None)
+        .await;
+    let sql = diff["sql"].as_str().unwrap();
+    assert!(
+        sql.contains("-INSERT INTO snk SELECT a FROM src;")
+            && sql.contains("+INSERT INTO snk SELECT a * 2 FROM src;"),
+        "{sql}"
+    );
+    let (_, versions) = api.call("GET", "/jobs/orders/versions", vic, None).await;
+    assert_eq!(
+        versions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["message"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["first", "double"]
+    );
+
+    // Rollback to v1 with a redeploy from a savepoint.
+    let (s, rb) = api
+        .call(
+            "POST",
+            "/jobs/orders/rollback",
+            ann,
+            Some(json!({"to": 1, "redeploy": true})),
+        )
+        .await;
+    assert_eq!(s, 200, "{rb}");
+    assert_eq!(rb["version"]["version"], 3);
+    assert_eq!(rb["deployed"]["attempt"], 2);
+    assert!(rb["deployed"]["restored_from"].as_str().is_some(), "{rb}");
+
+    // Stop with a savepoint.
+    let (s, st) = api.call("POST", "/jobs/orders/stop", ann, None).await;
+    assert_eq!((s, st["stopped"].as_bool()), (200, Some(true)));
+    assert!(st["savepoint"].as_str().is_some());
+
+    // Audit: every call above that named the job is there, denials included.
+    let (s, audit) = api
+        .call("GET", "/audit?job=orders&limit=1000", ann, None)
+        .await;
+    assert_eq!(s, 200);
+    let rows: Vec<(String, String, String)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["user"].as_str().unwrap().into(),
+                r["action"].as_str().unwrap().into(),
+                r["outcome"]["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for want in [
+        ("ann", "job.create", "ok"),
+        ("vic", "job.deploy", "denied"),
+        ("bob", "job.deploy", "denied"),
+        ("ann", "job.deploy", "ok"),
+        ("ann", "job.edit", "ok"),
+        ("ann", "job.rollback", "ok"),
+        ("ann", "job.stop", "ok"),
+    ] {
+        assert!(
+            rows.iter()
+                .any(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str()) == want),
+            "{want:?} missing in {rows:?}"
+        );
+    }
+    // Pagination.
+    let (_, p1) = api
+        .call("GET", "/audit?job=orders&limit=2", ann, None)
+        .await;
+    let last = p1[1]["seq"].as_u64().unwrap();
+    let (_, p2) = api
+        .call(
+            "GET",
+            &format!("/audit?job=orders&limit=2&after={last}"),
+            ann,
+            None,
+        )
+        .await;
+    assert!(p2[0]["seq"].as_u64().unwrap() > last);
+
+    // Delete needs job.delete: developers do not have it, administrators do.
+    assert_eq!(api.call("DELETE", "/jobs/orders", ann, None).await.0, 403);
+    assert_eq!(api.call("DELETE", "/jobs/orders", root, None).await.0, 200);
+    assert_eq!(api.call("GET", "/jobs/orders", root, None).await.0, 404);
+}

@@ -1,0 +1,353 @@
+//! [`Platform`]: the builder, the audit wrapper every call goes through, and the helpers.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use super::audit::{AuditOutcome, AuditRecord, Change};
+use super::auth::{Authorizer, Permission, Principal, Resource, TeamPolicy, User};
+use super::store::{DocKind, PlatformStore, load, save};
+use super::version::ManagedJob;
+use crate::artifact::ArtifactStore;
+use crate::{Deployer, Error, FlinkSqlChecker, JobId, Result, SqlChecker};
+
+/// The clock the platform stamps records with: ms since the epoch.
+pub(super) type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+fn system_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The one entry point a host uses for managed jobs. Every method takes the calling
+/// [`Principal`], is checked by the [`Authorizer`] and leaves exactly one [`AuditRecord`],
+/// allowed or denied. Cheap to clone.
+///
+/// ```
+/// use std::sync::Arc;
+/// use streampark_core::platform::{Platform, Principal, Team, User, Member};
+/// use streampark_core::testkit::SimDeployer;
+/// use streampark_core::JobSpec;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let platform = Platform::builder()
+///     .with_deployer(Arc::new(SimDeployer::new()))
+///     .with_admin("root")
+///     .build()
+///     .await?;
+/// let root = Principal::user("root");
+/// platform.put_user(&root, User::new("ann")).await?;
+/// platform.put_team(&root, Team::new("ads")).await?;
+/// platform.put_member(&root, Member::new("ads", "ann", "developer")).await?;
+/// let ann = Principal::user("ann");
+/// let spec = JobSpec::sql("orders", "CREATE TABLE s (a INT) WITH ('connector' = 'datagen');\nCREATE TABLE k (a INT) WITH ('connector' = 'blackhole');\nINSERT INTO k SELECT a FROM s;")?
+///     .with_owner(streampark_core::Owner::team("ads"));
+/// let v1 = platform.create_job(&ann, spec, "first version").await?;
+/// assert_eq!(v1.version, 1);
+/// let d = platform.deploy(&ann, &v1.spec.id).await?;
+/// assert_eq!((d.version, d.attempt), (1, 1));
+/// # Ok::<(), streampark_core::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Platform {
+    pub(super) deployer: Arc<dyn Deployer>,
+    pub(super) store: Arc<dyn PlatformStore>,
+    pub(super) authorizer: Arc<dyn Authorizer>,
+    pub(super) checker: Arc<dyn SqlChecker>,
+    pub(super) clock: Clock,
+    pub(super) artifacts: Option<ArtifactStore>,
+}
+
+impl fmt::Debug for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Platform")
+            .field("deployer", &self.deployer.backend())
+            .field("store", &self.store.backend())
+            .field("authorizer", &self.authorizer)
+            .finish()
+    }
+}
+
+/// Builder of [`Platform`].
+#[derive(Clone, Default)]
+#[must_use]
+pub struct PlatformBuilder {
+    deployer: Option<Arc<dyn Deployer>>,
+    store: Option<Arc<dyn PlatformStore>>,
+    authorizer: Option<Arc<dyn Authorizer>>,
+    checker: Option<Arc<dyn SqlChecker>>,
+    clock: Option<Clock>,
+    admins: Vec<String>,
+    artifacts: Option<ArtifactStore>,
+}
+
+impl fmt::Debug for PlatformBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlatformBuilder")
+            .field("deployer", &self.deployer.as_ref().map(|d| d.backend()))
+            .field("store", &self.store.as_ref().map(|s| s.backend()))
+            .field("admins", &self.admins)
+            .finish()
+    }
+}
+
+impl PlatformBuilder {
+    /// Where jobs run (required).
+    pub fn with_deployer(mut self, d: Arc<dyn Deployer>) -> Self {
+        self.deployer = Some(d);
+        self
+    }
+    /// Where platform state lives (default: a [`super::MemoryPlatformStore`]).
+    pub fn with_store(mut self, s: Arc<dyn PlatformStore>) -> Self {
+        self.store = Some(s);
+        self
+    }
+    /// Who may do what (default: [`TeamPolicy`] over the store).
+    pub fn with_authorizer(mut self, a: Arc<dyn Authorizer>) -> Self {
+        self.authorizer = Some(a);
+        self
+    }
+    /// The SQL checker run on create, update and check (default: [`FlinkSqlChecker::new`]).
+    pub fn with_sql_checker(mut self, c: Arc<dyn SqlChecker>) -> Self {
+        self.checker = Some(c);
+        self
+    }
+    /// The clock (default: system time).
+    pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+    /// Resolves the jobs' artifacts (connector and UDF jars) at deploy time; without it, a
+    /// job version with artifacts cannot be deployed.
+    pub fn with_artifact_store(mut self, store: ArtifactStore) -> Self {
+        self.artifacts = Some(store);
+        self
+    }
+    /// Makes sure `user` exists and is a platform administrator when the platform is built (the
+    /// bootstrap: somebody has to create the first teams).
+    pub fn with_admin(mut self, user: impl Into<String>) -> Self {
+        self.admins.push(user.into());
+        self
+    }
+
+    /// Builds the platform (and records the bootstrap administrators).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] without a deployer or with an empty admin id; store errors.
+    pub async fn build(self) -> Result<Platform> {
+        let deployer = self.deployer.ok_or_else(|| {
+            Error::invalid_config("platform", "deployer", "a deployer is required")
+        })?;
+        let store: Arc<dyn PlatformStore> = self
+            .store
+            .unwrap_or_else(|| Arc::new(super::MemoryPlatformStore::new()));
+        let authorizer = self
+            .authorizer
+            .unwrap_or_else(|| Arc::new(TeamPolicy::new(store.clone())));
+        for admin in &self.admins {
+            valid_name("admin", admin)?;
+            let user = load::<User>(&*store, DocKind::User, admin, "")
+                .await?
+                .unwrap_or_else(|| User::new(admin.clone()))
+                .with_admin(true);
+            save(&*store, DocKind::User, admin, "", &user).await?;
+        }
+        Ok(Platform {
+            deployer,
+            store,
+            authorizer,
+            checker: self
+                .checker
+                .unwrap_or_else(|| Arc::new(FlinkSqlChecker::new())),
+            clock: self.clock.unwrap_or_else(|| Arc::new(system_ms)),
+            artifacts: self.artifacts,
+        })
+    }
+}
+
+/// What one call records in the audit log, filled in as the call proceeds (shared between
+/// the call's future and [`Platform::audited`], hence the lock).
+#[derive(Debug, Default)]
+pub(super) struct AuditCtx(std::sync::Mutex<CtxInner>);
+
+#[derive(Debug, Default)]
+struct CtxInner {
+    job: Option<String>,
+    team: Option<String>,
+    target: Option<String>,
+    changes: Vec<Change>,
+    note: String,
+}
+
+impl AuditCtx {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CtxInner> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub(super) fn job(job: &JobId) -> Self {
+        let c = Self::default();
+        c.lock().job = Some(job.to_string());
+        c
+    }
+    pub(super) fn team(team: &str) -> Self {
+        Self::default().with_team(Some(team.to_string()))
+    }
+    pub(super) fn target(target: &str) -> Self {
+        Self::default().with_target(target)
+    }
+    pub(super) fn with_team(self, team: Option<String>) -> Self {
+        self.lock().team = team;
+        self
+    }
+    pub(super) fn with_job(self, job: Option<String>) -> Self {
+        self.lock().job = job;
+        self
+    }
+    pub(super) fn with_target(self, target: &str) -> Self {
+        self.lock().target = Some(target.to_string());
+        self
+    }
+    pub(super) fn set_team(&self, team: &str) {
+        self.lock().team = Some(team.to_string());
+    }
+    pub(super) fn set_changes(&self, changes: Vec<Change>) {
+        self.lock().changes = changes;
+    }
+    pub(super) fn push_change(&self, change: Change) {
+        self.lock().changes.push(change);
+    }
+    pub(super) fn set_note(&self, note: impl Into<String>) {
+        self.lock().note = note.into();
+    }
+    pub(super) fn job_id(&self) -> Option<String> {
+        self.lock().job.clone()
+    }
+}
+
+/// The category of an error as recorded in the audit log.
+pub(super) fn category(e: &Error) -> &'static str {
+    match e {
+        Error::NotFound { .. } => "not_found",
+        Error::InvalidInput { .. } => "invalid_input",
+        Error::InvalidConfig { .. } => "invalid_config",
+        Error::UnknownConfigKey { .. } => "unknown_config_key",
+        Error::Rejected { .. } => "rejected",
+        Error::Fenced { .. } => "fenced",
+        Error::Timeout { .. } => "timeout",
+        Error::Unavailable { .. } => "unavailable",
+        Error::Protocol { .. } => "protocol",
+        Error::PermissionDenied { .. } => "permission_denied",
+        Error::Unsupported { .. } => "unsupported",
+        Error::Exhausted { .. } => "exhausted",
+        _ => "other",
+    }
+}
+
+/// Ids of users, teams, roles and variables: 1 to 64 of letters, digits, `-`, `_`, `.`, `@`.
+pub(super) fn valid_name(what: &str, s: &str) -> Result<()> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "platform",
+            what,
+            format!("`{}`", s.chars().take(70).collect::<String>()),
+            "must be 1 to 64 letters, digits, `-`, `_`, `.` or `@`",
+        ))
+    }
+}
+
+impl Platform {
+    /// A builder.
+    pub fn builder() -> PlatformBuilder {
+        PlatformBuilder::default()
+    }
+
+    pub(super) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Runs one facade call and appends its audit record.
+    pub(super) async fn audited<T>(
+        &self,
+        principal: &Principal,
+        action: &str,
+        ctx: &AuditCtx,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let result = call.await;
+        let ctx = std::mem::take(&mut *ctx.lock());
+        let outcome = match &result {
+            Ok(_) => AuditOutcome::Ok,
+            Err(Error::PermissionDenied { .. }) => AuditOutcome::Denied,
+            Err(e) => AuditOutcome::Failed {
+                category: category(e).into(),
+            },
+        };
+        let record = AuditRecord {
+            seq: 0,
+            ts_ms: self.now(),
+            user: principal.id().to_string(),
+            action: action.to_string(),
+            job: ctx.job,
+            team: ctx.team,
+            target: ctx.target,
+            outcome,
+            changes: ctx.changes,
+            note: ctx.note,
+        };
+        tracing::debug!(user = %record.user, action, outcome = record.outcome.as_str(), "platform call");
+        self.store.append_audit(&record).await?;
+        result
+    }
+
+    /// Checks a permission.
+    pub(super) async fn authorize(
+        &self,
+        p: &Principal,
+        perm: Option<Permission>,
+        resource: &Resource,
+    ) -> Result<()> {
+        self.authorizer.authorize(p, perm, resource).await
+    }
+
+    /// Loads a job and checks `perm` on it; the audit context learns its team. A job the
+    /// principal may not view is reported as denied, not as missing, without leaking its team.
+    pub(super) async fn job_with(
+        &self,
+        p: &Principal,
+        perm: Permission,
+        job: &JobId,
+        ctx: &AuditCtx,
+    ) -> Result<ManagedJob> {
+        let Some(m) = load::<ManagedJob>(&*self.store, DocKind::Job, job.as_str(), "").await?
+        else {
+            // Only an administrator learns that it does not exist.
+            self.authorize(p, None, &Resource::System)
+                .await
+                .map_err(|_| {
+                    super::auth::denied(
+                        p,
+                        Some(perm),
+                        &Resource::Job {
+                            team: "?".into(),
+                            job: job.to_string(),
+                        },
+                    )
+                })?;
+            return Err(Error::not_found("platform", format!("job `{job}`")));
+        };
+        ctx.set_team(&m.team);
+        let res = Resource::Job {
+            team: m.team.clone(),
+            job: job.to_string(),
+        };
+        self.authorize(p, Some(perm), &res).await?;
+        Ok(m)
+    }
+}

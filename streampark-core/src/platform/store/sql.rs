@@ -1,0 +1,438 @@
+//! [`SqlitePlatformStore`] and (feature `postgres`) [`PostgresPlatformStore`]: one schema and
+//! one set of queries over two drivers, migrated on open like the state store (a
+//! `pf_schema` table of applied versions).
+
+use std::fmt;
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::*;
+use crate::Error;
+
+/// Schema migrations, applied in order; `{serial}` is the driver's auto-increment key.
+const MIGRATIONS: &[&[&str]] = &[&[
+    "CREATE TABLE IF NOT EXISTS pf_docs (kind TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, \
+     doc TEXT NOT NULL, PRIMARY KEY (kind, k1, k2))",
+    "CREATE TABLE IF NOT EXISTS pf_attempts (job TEXT PRIMARY KEY, last BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS pf_audit (seq {serial}, ts_ms BIGINT NOT NULL, \
+     user_id TEXT NOT NULL, job TEXT, team TEXT, doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS pf_audit_job ON pf_audit (job, seq)",
+    "CREATE INDEX IF NOT EXISTS pf_audit_user ON pf_audit (user_id, seq)",
+    "CREATE INDEX IF NOT EXISTS pf_audit_ts ON pf_audit (ts_ms)",
+]];
+
+/// The schema version this build writes.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn db_err(backend: &'static str, op: &str, e: sqlx::Error) -> Error {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => Error::Unavailable {
+            backend,
+            what: format!("platform store ({op})"),
+            retry_after: None,
+            source: Some(Box::new(e)),
+        },
+        other => Error::Other {
+            backend,
+            message: format!("platform store: {op} failed"),
+            source: Some(Box::new(other)),
+        },
+    }
+}
+
+fn seq_of(backend: &'static str, v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| Error::Protocol {
+        backend,
+        endpoint: "platform store table pf_audit".into(),
+        reason: format!("negative number {v}"),
+        source: None,
+    })
+}
+
+macro_rules! sql_platform_store {
+    ($store:ident, $db:ty, $backend:literal, $serial:literal, $lock:expr) => {
+        #[async_trait::async_trait]
+        impl PlatformStore for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn put(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO pf_docs (kind, k1, k2, doc) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (kind, k1, k2) DO UPDATE SET doc = excluded.doc",
+                )
+                .bind(kind.as_str())
+                .bind(key)
+                .bind(sub)
+                .bind(json)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_err($backend, "write document", e))?;
+                Ok(())
+            }
+
+            async fn insert(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool> {
+                let r = sqlx::query(
+                    "INSERT INTO pf_docs (kind, k1, k2, doc) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (kind, k1, k2) DO NOTHING",
+                )
+                .bind(kind.as_str())
+                .bind(key)
+                .bind(sub)
+                .bind(json)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_err($backend, "insert document", e))?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn get(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>> {
+                let row = sqlx::query("SELECT doc FROM pf_docs WHERE kind = $1 AND k1 = $2 AND k2 = $3")
+                    .bind(kind.as_str())
+                    .bind(key)
+                    .bind(sub)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| db_err($backend, "read document", e))?;
+                row.map(|r| r.try_get::<String, _>("doc"))
+                    .transpose()
+                    .map_err(|e| db_err($backend, "read document", e))
+            }
+
+            async fn list(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>> {
+                let e = |e| db_err($backend, "list documents", e);
+                let rows = match key {
+                    Some(k) => sqlx::query(
+                        "SELECT k1, k2, doc FROM pf_docs WHERE kind = $1 AND k1 = $2 ORDER BY k1, k2",
+                    )
+                    .bind(kind.as_str())
+                    .bind(k)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(e)?,
+                    None => sqlx::query("SELECT k1, k2, doc FROM pf_docs WHERE kind = $1 ORDER BY k1, k2")
+                        .bind(kind.as_str())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(e)?,
+                };
+                rows.iter()
+                    .map(|r| {
+                        Ok(Doc {
+                            key: r.try_get("k1").map_err(e)?,
+                            sub: r.try_get("k2").map_err(e)?,
+                            json: r.try_get("doc").map_err(e)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn delete(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool> {
+                let r = sqlx::query("DELETE FROM pf_docs WHERE kind = $1 AND k1 = $2 AND k2 = $3")
+                    .bind(kind.as_str())
+                    .bind(key)
+                    .bind(sub)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| db_err($backend, "delete document", e))?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            async fn next_attempt(&self, job: &str) -> Result<u64> {
+                let row = sqlx::query(
+                    "INSERT INTO pf_attempts (job, last) VALUES ($1, 1) ON CONFLICT (job) \
+                     DO UPDATE SET last = pf_attempts.last + 1 RETURNING last",
+                )
+                .bind(job)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| db_err($backend, "next attempt", e))?;
+                let n: i64 = row.try_get("last").map_err(|e| db_err($backend, "next attempt", e))?;
+                seq_of($backend, n)
+            }
+
+            async fn append_audit(&self, record: &AuditRecord) -> Result<u64> {
+                let doc = serde_json::to_string(record).map_err(|err| Error::Other {
+                    backend: $backend,
+                    message: "cannot serialize an audit record".into(),
+                    source: Some(Box::new(err)),
+                })?;
+                let row = sqlx::query(
+                    "INSERT INTO pf_audit (ts_ms, user_id, job, team, doc) VALUES ($1, $2, $3, $4, $5) \
+                     RETURNING seq",
+                )
+                .bind(record.ts_ms)
+                .bind(&record.user)
+                .bind(record.job.as_deref())
+                .bind(record.team.as_deref())
+                .bind(&doc)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| db_err($backend, "append audit", e))?;
+                let seq: i64 = row.try_get("seq").map_err(|e| db_err($backend, "append audit", e))?;
+                seq_of($backend, seq)
+            }
+
+            async fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
+                let e = |e| db_err($backend, "query audit", e);
+                let mut sql = String::from("SELECT seq, doc FROM pf_audit WHERE seq > $1");
+                let mut n = 1;
+                let mut next = |col: &str, op: &str| {
+                    n += 1;
+                    format!(" AND {col} {op} ${n}")
+                };
+                if q.job.is_some() { sql.push_str(&next("job", "=")); }
+                if q.user.is_some() { sql.push_str(&next("user_id", "=")); }
+                if q.team.is_some() { sql.push_str(&next("team", "=")); }
+                if q.from_ms.is_some() { sql.push_str(&next("ts_ms", ">=")); }
+                if q.to_ms.is_some() { sql.push_str(&next("ts_ms", "<")); }
+                sql.push_str(" ORDER BY seq LIMIT ");
+                sql.push_str(&q.effective_limit().to_string());
+                let mut query = sqlx::query(&sql).bind(i64::try_from(q.after_seq).unwrap_or(i64::MAX));
+                if let Some(v) = &q.job { query = query.bind(v); }
+                if let Some(v) = &q.user { query = query.bind(v); }
+                if let Some(v) = &q.team { query = query.bind(v); }
+                if let Some(v) = q.from_ms { query = query.bind(v); }
+                if let Some(v) = q.to_ms { query = query.bind(v); }
+                let rows = query.fetch_all(&self.pool).await.map_err(e)?;
+                rows.iter()
+                    .map(|r| {
+                        let seq: i64 = r.try_get("seq").map_err(e)?;
+                        let doc: String = r.try_get("doc").map_err(e)?;
+                        let mut rec: AuditRecord = serde_json::from_str(&doc).map_err(|err| Error::Protocol {
+                            backend: $backend,
+                            endpoint: "platform store table pf_audit".into(),
+                            reason: "stored audit record does not parse".into(),
+                            source: Some(Box::new(err)),
+                        })?;
+                        rec.seq = seq_of($backend, seq)?;
+                        Ok(rec)
+                    })
+                    .collect()
+            }
+        }
+
+        impl $store {
+            async fn migrate(&self) -> Result<()> {
+                let e = |e| db_err($backend, "migrate schema", e);
+                let mut tx = self.pool.begin().await.map_err(e)?;
+                if let Some(lock) = $lock {
+                    sqlx::query(lock).execute(&mut *tx).await.map_err(e)?;
+                }
+                sqlx::query("CREATE TABLE IF NOT EXISTS pf_schema (version BIGINT NOT NULL)")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                let current: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM pf_schema")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(e)?
+                    .try_get("v")
+                    .map_err(e)?;
+                let current = current.unwrap_or(0);
+                if current > SCHEMA_VERSION {
+                    return Err(Error::Unsupported {
+                        backend: $backend,
+                        operation: format!(
+                            "platform store schema version {current} (this build knows up to {SCHEMA_VERSION})"
+                        ),
+                    });
+                }
+                for (n, steps) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+                    for step in *steps {
+                        let sql = step.replace("{serial}", $serial);
+                        sqlx::query(&sql).execute(&mut *tx).await.map_err(e)?;
+                    }
+                    sqlx::query("INSERT INTO pf_schema (version) VALUES ($1)")
+                        .bind(i64::try_from(n + 1).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                }
+                tx.commit().await.map_err(e)?;
+                Ok(())
+            }
+
+            /// The schema version of the database.
+            ///
+            /// # Errors
+            /// Database errors.
+            pub async fn schema_version(&self) -> Result<i64> {
+                let v: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM pf_schema")
+                    .fetch_one(&self.pool)
+                    .await
+                    .and_then(|r| r.try_get("v"))
+                    .map_err(|e| db_err($backend, "read schema version", e))?;
+                Ok(v.unwrap_or(0))
+            }
+        }
+    };
+}
+
+mod sqlite {
+    use super::*;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+    /// The embedded [`PlatformStore`]: one SQLite file (WAL mode), migrated on open. It may be
+    /// the same file as the [`crate::store::SqliteStore`] (the tables do not overlap).
+    #[derive(Clone)]
+    pub struct SqlitePlatformStore {
+        pub(super) pool: sqlx::SqlitePool,
+        path: String,
+    }
+
+    impl fmt::Debug for SqlitePlatformStore {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SqlitePlatformStore")
+                .field("path", &self.path)
+                .finish()
+        }
+    }
+
+    impl SqlitePlatformStore {
+        /// Opens (creating if missing) the database at `path`; `sqlite://PATH` is accepted too.
+        ///
+        /// # Errors
+        /// An empty path, a database that cannot be opened or migrated.
+        pub async fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
+            let raw = path.as_ref().to_string_lossy().to_string();
+            let file = raw.strip_prefix("sqlite://").unwrap_or(&raw).to_string();
+            if file.trim().is_empty() {
+                return Err(Error::invalid_input(
+                    "sqlite",
+                    "platform store path",
+                    "`sqlite://`",
+                    "empty path",
+                ));
+            }
+            let opts = SqliteConnectOptions::new()
+                .filename(&file)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|e| db_err("sqlite", &format!("open {file}"), e))?;
+            let s = SqlitePlatformStore { pool, path: file };
+            s.migrate().await?;
+            Ok(s)
+        }
+
+        /// A private in-memory database (one connection), for tests.
+        ///
+        /// # Errors
+        /// When SQLite cannot open it.
+        pub async fn in_memory() -> Result<Self> {
+            let opts = SqliteConnectOptions::new().in_memory(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|e| db_err("sqlite", "open in-memory database", e))?;
+            let s = SqlitePlatformStore {
+                pool,
+                path: ":memory:".into(),
+            };
+            s.migrate().await?;
+            Ok(s)
+        }
+    }
+
+    sql_platform_store!(
+        SqlitePlatformStore,
+        sqlx::Sqlite,
+        "sqlite",
+        "INTEGER PRIMARY KEY AUTOINCREMENT",
+        None::<&str>
+    );
+}
+
+pub use sqlite::SqlitePlatformStore;
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use sqlx::postgres::PgPoolOptions;
+
+    /// A [`PlatformStore`] on PostgreSQL, shared by several host replicas. Migrated on connect
+    /// under an advisory lock.
+    #[derive(Clone)]
+    pub struct PostgresPlatformStore {
+        pub(super) pool: sqlx::PgPool,
+        shown: String,
+    }
+
+    impl fmt::Debug for PostgresPlatformStore {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("PostgresPlatformStore")
+                .field("url", &self.shown)
+                .finish()
+        }
+    }
+
+    impl PostgresPlatformStore {
+        /// Connects to `url` and migrates; the password never appears in errors or `Debug`.
+        ///
+        /// # Errors
+        /// When the database cannot be reached or migrated.
+        pub async fn connect(url: &str) -> Result<Self> {
+            let shown = crate::spi::redact_url(url);
+            let pool = PgPoolOptions::new()
+                .max_connections(5)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(|e| db_err("postgres", &format!("connect to {shown}"), e))?;
+            let s = PostgresPlatformStore { pool, shown };
+            s.migrate().await?;
+            Ok(s)
+        }
+    }
+
+    sql_platform_store!(
+        PostgresPlatformStore,
+        sqlx::Postgres,
+        "postgres",
+        "BIGSERIAL PRIMARY KEY",
+        Some("SELECT pg_advisory_xact_lock(7317002)")
+    );
+}
+
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresPlatformStore;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_platform_store_behaves() {
+        let s = SqlitePlatformStore::in_memory().await.unwrap();
+        assert_eq!(s.schema_version().await.unwrap(), SCHEMA_VERSION);
+        super::super::conformance::behaviour(&s).await;
+    }
+
+    #[tokio::test]
+    async fn attempts_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pf.db");
+        {
+            let s = SqlitePlatformStore::open(&path).await.unwrap();
+            assert_eq!(s.next_attempt("j").await.unwrap(), 1);
+            assert_eq!(s.next_attempt("j").await.unwrap(), 2);
+        }
+        let s = SqlitePlatformStore::open(&path).await.unwrap();
+        assert_eq!(s.schema_version().await.unwrap(), SCHEMA_VERSION);
+        assert_eq!(s.next_attempt("j").await.unwrap(), 3);
+    }
+}
