@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo test -p streampark-yarn --features testkit
+# The crate's tests run in the workspace test command (`cargo test --workspace --all-features`).
 cargo run -p streampark-examples --example yarn_deploy -- --sim

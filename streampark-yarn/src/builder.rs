@@ -182,7 +182,7 @@ impl YarnDeployerBuilder {
             return Err(Error::invalid_config(
                 BACKEND,
                 "with_target",
-                "a YARN session cluster holds many jobs in one application: deploy to it with a RemoteDeployer on the session's JobManager (`amRPCAddress`), start it with CliSubmitter::start_session and stop it with ResourceManagerClient::kill",
+                "a YARN session cluster holds many jobs in one application: use streampark_yarn::session::YarnSession (start_or_adopt, deployer, stop)",
             ));
         }
         let workspace = self.workspace.unwrap_or_else(|| "/streampark".into());

@@ -1,17 +1,16 @@
 //! [`CliSubmitter`]: submission through the Flink CLI of a `FlinkHome` (Flink's own client
 //! builds the application master).
 
-use std::collections::BTreeMap;
-
 use streampark_core::{Error, FlinkCli, Result};
 
+use crate::session::YarnSessionSpec;
 use crate::submit::{
     Submitter, YarnSubmission, cli_args, parse_application_id, session_start_args, stderr_tail,
 };
 
 /// A [`Submitter`] running `<flink home>/bin/flink` (`run-application -t yarn-application`,
 /// `run -t yarn-per-job --detached` on Flink < 2, `run -t yarn-session`), and
-/// `yarn-session.sh -d` for session clusters. Set `HADOOP_CONF_DIR` on the [`FlinkCli`]
+/// `yarn-session.sh -d` for session clusters ([`Submitter::start_session`]). Set `HADOOP_CONF_DIR` on the [`FlinkCli`]
 /// (`with_env`) so that the client finds the cluster.
 #[derive(Clone, Debug)]
 pub struct CliSubmitter {
@@ -26,23 +25,6 @@ impl CliSubmitter {
 
     fn major(&self) -> u32 {
         self.cli.home().version().major()
-    }
-
-    /// Starts a detached YARN session cluster (`yarn-session.sh -d`) and returns its
-    /// application id. Stop it with `ResourceManagerClient::kill`.
-    ///
-    /// # Errors
-    /// The CLI's errors (stderr tail); [`Error::Protocol`] when no application id is printed.
-    pub async fn start_session(
-        &self,
-        name: &str,
-        queue: Option<&str>,
-        tags: &[String],
-        extra: &BTreeMap<String, String>,
-    ) -> Result<String> {
-        let args = session_start_args(name, queue, tags, extra);
-        let out = self.cli.run_script("yarn-session.sh", &args).await?;
-        app_id(&out.stdout, &out.stderr, "yarn-session.sh -d")
     }
 }
 
@@ -66,5 +48,13 @@ impl Submitter for CliSubmitter {
         let args = cli_args(s, self.major())?;
         let out = self.cli.run(&args).await?;
         app_id(&out.stdout, &out.stderr, "flink run")
+    }
+
+    /// `yarn-session.sh -d` with the spec's name, queue, tags and options (e.g.
+    /// `yarn.provided.lib.dirs`); the application id is parsed from its output.
+    async fn start_session(&self, spec: &YarnSessionSpec) -> Result<String> {
+        let args = session_start_args(spec.name(), spec.queue(), spec.tags(), spec.config());
+        let out = self.cli.run_script("yarn-session.sh", &args).await?;
+        app_id(&out.stdout, &out.stderr, "yarn-session.sh -d")
     }
 }

@@ -12,6 +12,8 @@
 //!   with a stable code, a message and a fix (static checks, then live RM / HDFS checks).
 //! - [`hdfs::WebHdfsClient`]: MKDIRS, two-step CREATE, LISTSTATUS, GETFILESTATUS, DELETE.
 //! - [`YarnDeployer`]: Flink on YARN as a `Deployer`, submitting through a [`Submitter`].
+//! - [`session::YarnSession`]: YARN session clusters: start or adopt by tags, run jobs on them
+//!   (a `Deployer` on the session's JobManager), stop.
 //! - [`workspace`]: keep `<workspace>/flink/<version>/{lib,plugins}` in step with a local Flink home.
 //! - `testkit` (feature): a simulated YARN cluster (RMs in HA, proxy, JobManagers, WebHDFS).
 
@@ -24,6 +26,7 @@ pub mod conf;
 pub mod doctor;
 pub mod hdfs;
 pub mod rm;
+pub mod session;
 pub mod submit;
 #[cfg(feature = "testkit")]
 pub mod testkit;

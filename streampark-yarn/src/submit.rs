@@ -85,6 +85,16 @@ impl YarnSubmission {
 pub trait Submitter: fmt::Debug + Send + Sync + 'static {
     /// Submits and returns the YARN application id.
     async fn submit(&self, submission: &YarnSubmission) -> Result<String>;
+
+    /// Starts a detached YARN session cluster and returns its application id. The default
+    /// answers [`Error::Unsupported`].
+    async fn start_session(&self, spec: &crate::session::YarnSessionSpec) -> Result<String> {
+        let _ = spec;
+        Err(Error::Unsupported {
+            backend: crate::BACKEND,
+            operation: "session clusters with this submitter".into(),
+        })
+    }
 }
 
 /// The Flink CLI arguments for a submission (without the `flink` binary itself).

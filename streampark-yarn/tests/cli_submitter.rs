@@ -170,3 +170,41 @@ async fn from_hadoop_conf_and_workspace_sync_from_a_flink_home() {
     let e = YarnDeployer::from_hadoop_conf(&HadoopConf::load(&conf).unwrap()).unwrap_err();
     assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_a_session_with_yarn_session_sh() {
+    let dir = tempfile::tempdir().unwrap();
+    let args_file = dir.path().join("session-args");
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\necho 'INFO  YarnClusterDescriptor - Submitting application master application_1700000000000_0007'\necho \"JobManager Web Interface: http://nm-3:41234\"\n",
+        args_file.display()
+    );
+    let root = FakeFlinkHome::new(dir.path().join("flink"))
+        .with_dist("flink-dist-1.18.1.jar")
+        .with_conf_file("flink-conf.yaml", "jobmanager.memory.process.size: 1600m\n")
+        .with_bin_script("flink", "#!/bin/sh\nexit 3\n")
+        .with_bin_script("yarn-session.sh", &script)
+        .write()
+        .unwrap();
+    let cli = FlinkCli::new(FlinkHome::detect(root).unwrap()).with_timeout(Duration::from_secs(30));
+    let spec = streampark_yarn::session::YarnSessionSpec::new("analytics session")
+        .with_queue("streaming")
+        .with_tag("streampark.session=analytics")
+        .with_provided_lib_dir("hdfs://nn:8020/ws/flink/1.18.1/lib")
+        .with_config("taskmanager.numberOfTaskSlots", "4");
+    let id = CliSubmitter::new(cli).start_session(&spec).await.unwrap();
+    assert_eq!(id, "application_1700000000000_0007");
+    let args = std::fs::read_to_string(&args_file).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    assert_eq!(
+        args,
+        [
+            "-d",
+            "-Dyarn.application.name=analytics session",
+            "-Dyarn.application.queue=streaming",
+            "-Dyarn.tags=streampark,streampark.session=analytics",
+            "-Dtaskmanager.numberOfTaskSlots=4",
+            "-Dyarn.provided.lib.dirs=hdfs://nn:8020/ws/flink/1.18.1/lib",
+        ]
+    );
+}

@@ -32,6 +32,8 @@ pub(crate) struct SimJob {
     pub(crate) savepoints: Vec<(i64, String)>,
     pub(crate) triggers: HashMap<String, Result<String, String>>,
     pub(crate) now: i64,
+    /// When a session job ended (0 while it runs).
+    pub(crate) end: i64,
 }
 
 impl SimJob {
@@ -58,6 +60,8 @@ pub(crate) fn router(sim: SimYarn, app: String) -> Router {
         .route("/v1/jobs/{jid}/savepoints", post(savepoint))
         .route("/v1/jobs/{jid}/stop", post(stop))
         .route("/v1/jobs/{jid}/savepoints/{tid}", get(savepoint_status))
+        .route("/v1/jars/upload", post(upload))
+        .route("/v1/jars/{jar}/run", post(run_jar))
         .route("/v1/jobmanager/logs", get(logs))
         .route("/v1/jobmanager/logs/{name}", get(log))
         .with_state((sim, app))
@@ -73,7 +77,8 @@ fn not_found(what: &str) -> Response {
         .into_response()
 }
 
-/// Runs `f` on the app's job when `jid` names it.
+/// Runs `f` on the app's job when `jid` names it. For a session cluster the named session job
+/// is swapped into `SimApp::job` for the duration of `f` (`jid: None` leaves the app as is).
 fn with_job(
     sim: &SimYarn,
     app: &str,
@@ -82,13 +87,56 @@ fn with_job(
 ) -> Response {
     let now = sim.now();
     let mut g = sim.lock();
-    match g.apps.get_mut(app) {
-        Some(a) if jid.is_none_or(|j| j == a.job.jid) => {
-            a.job.now = now;
-            f(a, now)
-        }
-        _ => not_found("Job"),
+    let Some(a) = g.apps.get_mut(app) else {
+        return not_found("Job");
+    };
+    if a.session
+        && let Some(jid) = jid
+    {
+        let Some(i) = a.session_jobs.iter().position(|j| j.jid == jid) else {
+            return not_found("Job");
+        };
+        a.session_jobs[i].now = now;
+        std::mem::swap(&mut a.job, &mut a.session_jobs[i]);
+        let r = f(a, now);
+        std::mem::swap(&mut a.job, &mut a.session_jobs[i]);
+        return r;
     }
+    if jid.is_none_or(|j| j == a.job.jid) {
+        a.job.now = now;
+        f(a, now)
+    } else {
+        not_found("Job")
+    }
+}
+
+/// A job of a session cluster, started now.
+pub(crate) fn session_job(
+    jid: String,
+    name: String,
+    now: i64,
+    restored_from: Option<String>,
+) -> SimJob {
+    SimJob {
+        jid,
+        name,
+        state: "RUNNING",
+        start: now,
+        fail_at: None,
+        failure: None,
+        restored_from,
+        checkpoint_dir: "hdfs://sim-nn:8020/flink/checkpoints".into(),
+        savepoint_dir: "hdfs://sim-nn:8020/flink/savepoints".into(),
+        savepoints: Vec::new(),
+        triggers: HashMap::new(),
+        now,
+        end: 0,
+    }
+}
+
+/// When the job in `a.job` ended (0 while it runs).
+fn job_end(a: &super::SimApp) -> i64 {
+    if a.session { a.job.end } else { a.finished }
 }
 
 fn overview_json(j: &SimJob, end: i64) -> Value {
@@ -98,14 +146,25 @@ fn overview_json(j: &SimJob, end: i64) -> Value {
 }
 
 async fn overview(State((sim, app)): St) -> Response {
-    with_job(&sim, &app, None, |a, _| {
+    with_job(&sim, &app, None, |a, now| {
+        if a.session {
+            let jobs: Vec<Value> = a
+                .session_jobs
+                .iter_mut()
+                .map(|j| {
+                    j.now = now;
+                    overview_json(j, j.end)
+                })
+                .collect();
+            return axum::Json(json!({ "jobs": jobs })).into_response();
+        }
         axum::Json(json!({"jobs": [overview_json(&a.job, a.finished)]})).into_response()
     })
 }
 
 async fn details(State((sim, app)): St, Path(jid): Path<String>) -> Response {
     with_job(&sim, &app, Some(&jid), |a, now| {
-        let mut v = overview_json(&a.job, a.finished);
+        let mut v = overview_json(&a.job, job_end(a));
         v["isStoppable"] = json!(false);
         v["now"] = json!(now);
         v["vertices"] = json!([{"id": "v1", "name": "Source: src -> snk", "parallelism": 1, "status": a.job.state}]);
@@ -115,6 +174,11 @@ async fn details(State((sim, app)): St, Path(jid): Path<String>) -> Response {
 
 fn end_app(a: &mut super::SimApp, now: i64, job_state: &'static str, fin: FinalStatus) {
     a.job.state = job_state;
+    if a.session {
+        // One job of a session ends; the session cluster keeps running.
+        a.job.end = now;
+        return;
+    }
     // The AM reports the job's end and unregisters shortly after, as Flink's does.
     a.ends_at = Some((now + 300, AppState::Finished, fin));
 }
@@ -270,5 +334,59 @@ async fn log(
         "jobmanager.log" => log_text(a).into_response(),
         "jobmanager.out" => String::new().into_response(),
         _ => not_found("Log file"),
+    })
+}
+
+/// `POST /jars/upload` (session clusters): keeps the jar's id only.
+async fn upload(State((sim, app)): St, _body: axum::body::Bytes) -> Response {
+    with_job(&sim, &app, None, |a, _| {
+        if !a.session {
+            return not_found("Jar upload");
+        }
+        let id = format!("{:08x}-sim_job.jar", a.jars.len() + 1);
+        a.jars.push(id.clone());
+        axum::Json(json!({"filename": format!("/tmp/flink-web-sim/flink-web-upload/{id}"), "status": "success"}))
+            .into_response()
+    })
+}
+
+/// `POST /jars/:id/run` (session clusters): starts a job named by `pipeline.name`.
+async fn run_jar(
+    State((sim, app)): St,
+    Path(jar): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    with_job(&sim, &app, None, |a, now| {
+        if !a.session || !a.jars.contains(&jar) {
+            return not_found(&format!(
+                "Jar file /tmp/flink-web-sim/flink-web-upload/{jar}"
+            ));
+        }
+        let jid = body
+            .get("jobId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{:032x}", a.session_jobs.len() as u64 + 1));
+        if a.session_jobs.iter().any(|j| j.jid == jid) {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"errors": [format!(
+                    "org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted. JobID {jid}"
+                )]})),
+            )
+                .into_response();
+        }
+        let name = body
+            .pointer("/flinkConfiguration/pipeline.name")
+            .and_then(Value::as_str)
+            .unwrap_or("Flink Streaming Job")
+            .to_string();
+        let restored = body
+            .get("savepointPath")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        a.session_jobs
+            .push(session_job(jid.clone(), name, now, restored));
+        axum::Json(json!({ "jobid": jid })).into_response()
     })
 }

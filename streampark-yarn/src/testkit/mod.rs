@@ -115,6 +115,12 @@ pub(crate) struct SimApp {
     pub(crate) ends_at: Option<(i64, AppState, FinalStatus)>,
     pub(crate) kill_requested: bool,
     pub(crate) finish_on_kill: bool,
+    /// A session cluster: its JobManager runs `session_jobs` (and `job` is unused).
+    pub(crate) session: bool,
+    /// The jobs of a session cluster.
+    pub(crate) session_jobs: Vec<flink::SimJob>,
+    /// Jars uploaded to a session's JobManager (`POST /jars/upload`).
+    pub(crate) jars: Vec<String>,
 }
 
 pub(crate) struct SimAttempt {
@@ -153,6 +159,12 @@ impl State {
                 continue;
             }
             if app.kill_requested {
+                for j in &mut app.session_jobs {
+                    if j.state == "RUNNING" {
+                        j.state = "CANCELED";
+                        j.end = now;
+                    }
+                }
                 if app.finish_on_kill {
                     app.job.state = "FINISHED";
                     app.end(now, AppState::Finished, FinalStatus::Succeeded);

@@ -11,6 +11,7 @@ use streampark_core::{Error, Result};
 use super::flink::SimJob;
 use super::{SimApp, SimAttempt, SimYarn, bind, container_id, serve};
 use crate::rm::{AppState, FinalStatus};
+use crate::session::YarnSessionSpec;
 use crate::submit::{Submitter, YarnSubmission, YarnTarget};
 
 /// A [`Submitter`] that creates the application in a [`SimYarn`]: name, queue and tags from the
@@ -84,15 +85,16 @@ fn fail_after(script: &str) -> Option<Duration> {
 
 #[async_trait::async_trait]
 impl Submitter for SimSubmitter {
+    async fn start_session(&self, spec: &YarnSessionSpec) -> Result<String> {
+        self.start_session_app(spec).await
+    }
+
     async fn submit(&self, s: &YarnSubmission) -> Result<String> {
         if self.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
         }
-        if let YarnTarget::Session { .. } = s.target {
-            return Err(Error::Unsupported {
-                backend: "yarn-sim",
-                operation: "session clusters in the simulator".into(),
-            });
+        if let YarnTarget::Session { application_id } = &s.target {
+            return self.submit_to_session(application_id, s);
         }
         if let Some(sql) = &s.sql
             && let Err(msg) = check_sql(sql)
@@ -183,6 +185,7 @@ impl Submitter for SimSubmitter {
                 savepoints: Vec::new(),
                 triggers: Default::default(),
                 now,
+                end: 0,
             };
             g.apps.insert(
                 id.clone(),
@@ -208,6 +211,9 @@ impl Submitter for SimSubmitter {
                     ends_at: None,
                     kill_requested: false,
                     finish_on_kill: false,
+                    session: false,
+                    session_jobs: Vec::new(),
+                    jars: Vec::new(),
                 },
             );
             id
@@ -221,6 +227,106 @@ impl Submitter for SimSubmitter {
                 after: Duration::from_secs(120),
             });
         }
+        Ok(id)
+    }
+}
+
+impl SimSubmitter {
+    /// `flink run -t yarn-session -Dyarn.application.id=<id>`: a new job in the session's
+    /// JobManager (job id from `$internal.pipeline.job-id` or the job's tag, name from
+    /// `pipeline.name`).
+    fn submit_to_session(&self, app_id: &str, s: &YarnSubmission) -> Result<String> {
+        let now = self.sim.now();
+        let mut g = self.sim.lock();
+        let Some(app) = g
+            .apps
+            .get_mut(app_id)
+            .filter(|a| a.session && !a.state.is_terminal())
+        else {
+            return Err(Error::Rejected {
+                backend: crate::BACKEND,
+                operation: "flink run -t yarn-session".into(),
+                message: format!(
+                    "org.apache.flink.client.deployment.ClusterRetrieveException: Couldn't retrieve Yarn cluster {app_id}"
+                ),
+                source: None,
+            });
+        };
+        let jid = s
+            .config
+            .get("$internal.pipeline.job-id")
+            .cloned()
+            .unwrap_or_else(|| tag::flink_job_id(&s.job, s.attempt));
+        if app.session_jobs.iter().any(|j| j.jid == jid) {
+            return Err(Error::Rejected {
+                backend: crate::BACKEND,
+                operation: "flink run -t yarn-session".into(),
+                message: format!(
+                    "org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted. JobID {jid}"
+                ),
+                source: None,
+            });
+        }
+        let name = s
+            .config
+            .get("pipeline.name")
+            .cloned()
+            .unwrap_or_else(|| s.name.clone());
+        let restored = s.config.get("execution.savepoint.path").cloned();
+        app.session_jobs
+            .push(super::flink::session_job(jid, name, now, restored));
+        Ok(app_id.to_string())
+    }
+
+    async fn start_session_app(&self, spec: &YarnSessionSpec) -> Result<String> {
+        let listener = bind().await?;
+        let addr = listener.local_addr().map_err(|e| Error::Unavailable {
+            backend: "yarn-sim",
+            what: "local address".into(),
+            retry_after: None,
+            source: Some(Box::new(e)),
+        })?;
+        let now = self.sim.now();
+        let mut g = self.sim.lock();
+        g.next_app += 1;
+        let cluster = self.sim.clock().at_ms(Duration::ZERO);
+        let id = format!("application_{cluster}_{:04}", g.next_app);
+        let server = serve(listener, super::flink::router(self.sim.clone(), id.clone()));
+        let container = container_id(&id, 1);
+        g.container_logs.insert(
+            container.clone(),
+            format!("{now} INFO  YarnSessionClusterEntrypoint started for {id}\n"),
+        );
+        g.apps.insert(
+            id.clone(),
+            SimApp {
+                id: id.clone(),
+                name: spec.name().to_string(),
+                queue: spec.queue().unwrap_or("default").to_string(),
+                user: "flink".into(),
+                tags: spec.tags().iter().map(|t| t.to_lowercase()).collect(),
+                state: AppState::Running,
+                final_status: FinalStatus::Undefined,
+                diagnostics: String::new(),
+                started: now,
+                finished: 0,
+                attempts: vec![SimAttempt {
+                    n: 1,
+                    jm_addr: addr,
+                    server,
+                    container,
+                    start: now,
+                }],
+                // Placeholder: a session's jobs live in `session_jobs`.
+                job: super::flink::session_job("0".repeat(32), spec.name().to_string(), now, None),
+                ends_at: None,
+                kill_requested: false,
+                finish_on_kill: false,
+                session: true,
+                session_jobs: Vec::new(),
+                jars: Vec::new(),
+            },
+        );
         Ok(id)
     }
 }
