@@ -31,9 +31,6 @@ use crate::resources::{
 };
 use crate::status::{self, View};
 
-/// Lines of a pod log read for `logs` (the tail of `max_bytes` is cut from these).
-const LOG_TAIL_LINES: i64 = 10_000;
-
 /// The field manager of this crate's server-side applies.
 pub const FIELD_MANAGER: &str = "streampark-rs";
 
@@ -501,50 +498,14 @@ impl OperatorDeployer {
             .ok_or_else(|| Error::not_found(BACKEND, format!("deployment {id}")))
     }
 
-    /// Pod log names of a deployment: `<pod>/<container>` and, after a restart,
+    /// Pod log files of a deployment: `<pod>/<container>` and, after a restart,
     /// `<pod>/<container>/previous`.
-    async fn log_files(&self, id: &DeploymentId) -> Result<Vec<(String, String, String, bool)>> {
+    async fn log_files(&self, id: &DeploymentId) -> Result<Vec<crate::pod_logs::PodLog>> {
         let (views, pods) = self.cached().await?;
         let Some(v) = views.iter().find(|v| v.name == id.as_str()) else {
             return Err(Error::not_found(BACKEND, format!("deployment {id}")));
         };
-        let mut out = Vec::new();
-        let mut pods = self.pods_of(v, &pods);
-        // JobManager first: it is the default file.
-        pods.sort_by_key(|p| {
-            let jm = p
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get("component"))
-                .map(String::as_str)
-                == Some("jobmanager");
-            (!jm, p.metadata.name.clone())
-        });
-        for p in pods {
-            let pod = p.metadata.name.clone().unwrap_or_default();
-            for cs in p
-                .status
-                .iter()
-                .flat_map(|s| s.container_statuses.iter().flatten())
-            {
-                out.push((
-                    format!("{pod}/{}", cs.name),
-                    pod.clone(),
-                    cs.name.clone(),
-                    false,
-                ));
-                if cs.restart_count > 0 {
-                    out.push((
-                        format!("{pod}/{}/previous", cs.name),
-                        pod.clone(),
-                        cs.name.clone(),
-                        true,
-                    ));
-                }
-            }
-        }
-        Ok(out)
+        Ok(crate::pod_logs::log_files(self.pods_of(v, &pods)))
     }
 
     /// Follows the log of one pod container of a deployment (the JobManager by default): a
@@ -558,36 +519,17 @@ impl OperatorDeployer {
         file: Option<&str>,
         tail_lines: Option<i64>,
     ) -> Result<futures::stream::BoxStream<'static, Result<String>>> {
-        use futures::{AsyncBufReadExt, StreamExt, TryStreamExt};
         let files = self.log_files(id).await?;
-        let (_, pod, container, previous) = match file {
-            Some(f) => files.into_iter().find(|x| x.0 == f),
-            None => files.into_iter().next(),
-        }
-        .ok_or_else(|| {
-            Error::not_found(BACKEND, format!("log {} of {id}", file.unwrap_or("(main)")))
-        })?;
-        let lp = kube::api::LogParams {
-            container: Some(container),
-            follow: true,
-            previous,
+        crate::pod_logs::follow(
+            BACKEND,
+            &self.api::<Pod>(),
+            id,
+            &files,
+            file,
             tail_lines,
-            ..Default::default()
-        };
-        let reader = self
-            .api::<Pod>()
-            .log_stream(&pod, &lp)
-            .await
-            .map_err(|e| kube_err(&format!("follow log of pod {pod}"), e))?;
-        Ok(reader
-            .lines()
-            .map_err(|e| Error::Unavailable {
-                backend: BACKEND,
-                what: "log stream".into(),
-                retry_after: None,
-                source: Some(Box::new(e)),
-            })
-            .boxed())
+            kube_err,
+        )
+        .await
     }
 }
 
@@ -867,47 +809,7 @@ impl Deployer for OperatorDeployer {
     #[instrument(name = "deployer.logs", skip_all, fields(backend = BACKEND, deployment = %id), err(level = tracing::Level::WARN))]
     async fn logs(&self, id: &DeploymentId, opts: LogOptions) -> Result<Logs> {
         let files = self.log_files(id).await?;
-        let chosen = match &opts.file {
-            Some(f) => files.iter().find(|x| &x.0 == f),
-            None => files.first(),
-        }
-        .cloned()
-        .ok_or_else(|| {
-            Error::not_found(
-                BACKEND,
-                format!("log {} of {id}", opts.file.as_deref().unwrap_or("(main)")),
-            )
-        })?;
-        let (name, pod, container, previous) = chosen;
-        let lp = kube::api::LogParams {
-            container: Some(container),
-            previous,
-            tail_lines: Some(LOG_TAIL_LINES),
-            ..Default::default()
-        };
-        let mut content = self
-            .api::<Pod>()
-            .logs(&pod, &lp)
-            .await
-            .map_err(|e| kube_err(&format!("read log of pod {pod}"), e))?;
-        // `limitBytes` would cut the head; ask for the last lines and keep the tail.
-        let truncated = content.len() > opts.max_bytes;
-        if truncated {
-            let mut cut = content.len() - opts.max_bytes;
-            while !content.is_char_boundary(cut) {
-                cut += 1;
-            }
-            content = content.split_off(cut);
-        }
-        Ok(Logs::new(
-            files
-                .iter()
-                .map(|f| streampark_core::deploy::LogFile::new(f.0.clone(), None))
-                .collect(),
-            name,
-            content,
-            truncated,
-        ))
+        crate::pod_logs::read(BACKEND, &self.api::<Pod>(), id, &files, &opts, kube_err).await
     }
 }
 

@@ -24,6 +24,7 @@ mod deployer;
 mod fence;
 pub mod native;
 mod native_deployer;
+mod pod_logs;
 pub mod resources;
 mod status;
 #[cfg(feature = "testkit")]

@@ -294,6 +294,64 @@ impl NativeDeployer {
         snap
     }
 
+    /// The pods of cluster `id` (Flink's native labels `app=<cluster-id>` plus this crate's
+    /// managed-by label); `NotFound` when no such cluster exists.
+    async fn cluster_pods(&self, id: &DeploymentId) -> Result<Vec<Pod>> {
+        self.cluster(id)
+            .await?
+            .ok_or_else(|| Error::not_found(NATIVE_BACKEND, format!("native cluster {id}")))?;
+        let sel = format!(
+            "{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE},app={}",
+            id.as_str()
+        );
+        Ok(self
+            .timed(
+                "list pods",
+                self.pods().list(&ListParams::default().labels(&sel)),
+            )
+            .await?
+            .items)
+    }
+
+    async fn log_files(&self, id: &DeploymentId) -> Result<Vec<crate::pod_logs::PodLog>> {
+        let pods = self.cluster_pods(id).await?;
+        Ok(crate::pod_logs::log_files(&pods))
+    }
+
+    fn log_err(&self, what: &str, e: kube::Error) -> Error {
+        match e {
+            kube::Error::Api(s) if s.code == 404 => {
+                Error::not_found(NATIVE_BACKEND, what.to_string())
+            }
+            e => self.unavailable(what, e),
+        }
+    }
+
+    /// Follows the log of one pod container of native cluster `id` (the JobManager by
+    /// default; `<pod>/<container>/previous` is the container that died before a restart): a
+    /// stream of lines until the container stops or the stream is dropped.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown cluster or file; `Unavailable` from the API server.
+    pub async fn follow_logs(
+        &self,
+        id: &DeploymentId,
+        file: Option<&str>,
+        tail_lines: Option<i64>,
+    ) -> Result<futures::stream::BoxStream<'static, Result<String>>> {
+        let files = self.log_files(id).await?;
+        crate::pod_logs::follow(
+            NATIVE_BACKEND,
+            &self.pods(),
+            id,
+            &files,
+            file,
+            tail_lines,
+            |what, e| self.log_err(what, e),
+        )
+        .await
+    }
+
     async fn all_pods(&self) -> Result<Vec<Pod>> {
         let sel = format!("{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE}");
         Ok(self
@@ -375,6 +433,7 @@ impl Deployer for NativeDeployer {
             .with_jar_programs(true)
             .with_checkpoints(true)
             .with_restore(true)
+            .with_logs(true)
     }
 
     #[instrument(name = "deployer.deploy", skip_all, fields(backend = NATIVE_BACKEND, job = %req.spec.id, attempt = req.attempt), err(level = tracing::Level::WARN))]
@@ -526,10 +585,17 @@ impl Deployer for NativeDeployer {
         Ok(StopOutcome::Stopped { savepoint })
     }
 
-    async fn logs(&self, id: &DeploymentId, _opts: LogOptions) -> Result<Logs> {
-        Err(Error::Unsupported {
-            backend: NATIVE_BACKEND,
-            operation: format!("logs of native cluster {id} (not implemented yet)"),
-        })
+    #[instrument(name = "deployer.logs", skip_all, fields(backend = NATIVE_BACKEND, deployment = %id), err(level = tracing::Level::WARN))]
+    async fn logs(&self, id: &DeploymentId, opts: LogOptions) -> Result<Logs> {
+        let files = self.log_files(id).await?;
+        crate::pod_logs::read(
+            NATIVE_BACKEND,
+            &self.pods(),
+            id,
+            &files,
+            &opts,
+            |what, e| self.log_err(what, e),
+        )
+        .await
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use streampark_core::JobState;
-use streampark_core::deploy::{DeployRequest, Deployer, Selector};
+use streampark_core::deploy::{DeployRequest, Deployer, LogOptions, Selector};
 use streampark_core::testkit::conformance::TestEnv;
 use streampark_core::{JobId, JobSpec};
 use streampark_k8s::NativeDeployer;
@@ -33,8 +33,7 @@ async fn env() -> Option<TestEnv> {
 
 // Not run: `rejected_sql_carries_cluster_text` (in application mode the SQL runner parses the
 // script inside the JobManager after `run-application` returned, so a bad script is a FAILED
-// job, not a Rejected deploy), `logs_list_and_tail` (logs not implemented), and the jar
-// programs (the suite's jar fixture is a local file; native mode refuses local jars).
+// job, not a Rejected deploy), and the jar programs (the suite's jar fixture is a local file; native mode refuses local jars).
 streampark_core::conformance_tests!(@each tokio::test(flavor = "multi_thread", worker_threads = 2), env();
     deploy_tags_job_and_attempt, deploy_reaches_running, list_sees_other_handles,
     list_filters_by_selector, redeploy_of_same_attempt_is_fenced,
@@ -42,7 +41,7 @@ streampark_core::conformance_tests!(@each tokio::test(flavor = "multi_thread", w
     stop_cancel_ends_canceled, stop_is_idempotent, stop_unknown_is_already_gone,
     savepoint_returns_path, savepoint_unknown_is_not_found, stop_with_savepoint_finishes,
     restore_from_savepoint_is_reported, checkpoints_are_reported,
-    failing_job_reports_failed_with_cause, inspect_unknown_is_not_found);
+    failing_job_reports_failed_with_cause, inspect_unknown_is_not_found, logs_list_and_tail);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_failures_of_a_native_cluster_are_reasons_not_initializing() {
@@ -132,4 +131,63 @@ async fn delete_on_stop_removes_the_cluster() {
         .unwrap();
     assert!(sim.objects("deployments", NS).is_empty());
     assert!(d.list(&Selector::All).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_list_jobmanager_first_and_the_crashed_container_of_a_crash_loop() {
+    use futures::StreamExt;
+    let sim = SimApiServer::start().await.unwrap();
+    let sub = SimNativeSubmitter::new(&sim, NS);
+    let d = deployer(&sim, &sub);
+    assert!(d.capabilities().logs());
+    // A healthy cluster: JobManager log first (the default), then the TaskManager's.
+    let spec = JobSpec::sql("nat-logs", "INSERT INTO k SELECT 1").unwrap();
+    let ok = d.deploy(DeployRequest::new(spec, 1)).await.unwrap();
+    let logs = d.logs(&ok.id, LogOptions::default()).await.unwrap();
+    let names: Vec<&str> = logs.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].starts_with(ok.id.as_str()) && !names[0].contains("taskmanager"));
+    assert!(names[1].contains("-taskmanager-"), "{names:?}");
+    assert_eq!(logs.name, names[0]);
+    assert!(logs.content.contains(ok.id.as_str()), "{}", logs.content);
+    let tm = d.logs(&ok.id, LogOptions::file(names[1])).await.unwrap();
+    assert!(tm.content.contains("TaskManager"), "{}", tm.content);
+    // Following the JobManager log yields its lines.
+    let mut s = d.follow_logs(&ok.id, None, Some(10)).await.unwrap();
+    let first = s.next().await.unwrap().unwrap();
+    assert!(first.contains(ok.id.as_str()), "{first}");
+    drop(s);
+
+    // A JobManager in CrashLoopBackOff: the container that died is readable as `/previous`.
+    sim.inject("nat-crashlog", PodFault::CrashLoopBackOff);
+    let spec = JobSpec::sql("nat-crashlog", "INSERT INTO k SELECT 1").unwrap();
+    let bad = d.deploy(DeployRequest::new(spec, 1)).await.unwrap();
+    let logs = d.logs(&bad.id, LogOptions::default()).await.unwrap();
+    let prev = logs
+        .files
+        .iter()
+        .find(|f| f.name.ends_with("/previous"))
+        .unwrap_or_else(|| panic!("no previous log in {:?}", logs.files));
+    let crashed = d
+        .logs(&bad.id, LogOptions::file(prev.name.clone()))
+        .await
+        .unwrap();
+    assert!(
+        crashed
+            .content
+            .contains("Could not start cluster entrypoint"),
+        "{}",
+        crashed.content
+    );
+    // Another cluster's pods are not this one's files.
+    assert!(
+        logs.files
+            .iter()
+            .all(|f| !f.name.starts_with(ok.id.as_str()))
+    );
+    let e = d
+        .logs(&bad.id, LogOptions::file(names[0]))
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
 }

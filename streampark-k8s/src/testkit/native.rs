@@ -23,7 +23,7 @@ use streampark_core::deploy::{DeployRequest, tag};
 use streampark_core::{Error, Program, Result};
 use tokio::task::JoinHandle;
 
-use super::operator::{container, fault_pod_status, put_pod, set_previous_log};
+use super::operator::{append_log, container, fault_pod_status, put_pod, set_previous_log};
 use super::{Shared, SimApiServer};
 use crate::native_deployer::{NATIVE_BACKEND, NativeSubmit, RestResolver};
 use crate::resources::{MANAGED_LABEL, MANAGED_VALUE, labels};
@@ -348,6 +348,20 @@ impl NativeSubmit for SimNativeSubmitter {
             &format!("{cluster_id}-taskmanager-1-1"),
             tm_labels,
             running,
+        );
+        append_log(
+            &self.shared,
+            &self.namespace,
+            &jm,
+            &format!(
+                "INFO  StandaloneApplicationClusterEntryPoint - Starting Flink application cluster {cluster_id}"
+            ),
+        );
+        append_log(
+            &self.shared,
+            &self.namespace,
+            &format!("{cluster_id}-taskmanager-1-1"),
+            "INFO  TaskManagerRunner - Starting TaskManager",
         );
         let start = now_ms();
         let display = if req.spec.name.is_empty() {

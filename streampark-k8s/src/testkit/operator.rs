@@ -123,7 +123,7 @@ pub(crate) fn put_pod(shared: &Shared, ns: &str, pod: &str, labels: Value, statu
     s.commit(&key, obj, event);
 }
 
-fn append_log(shared: &Shared, ns: &str, pod: &str, line: &str) {
+pub(crate) fn append_log(shared: &Shared, ns: &str, pod: &str, line: &str) {
     let mut logs = shared.logs();
     let e = logs
         .entry((
