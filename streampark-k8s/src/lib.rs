@@ -24,6 +24,7 @@ mod deployer;
 mod fence;
 pub mod native;
 mod native_deployer;
+mod native_session;
 mod pod_logs;
 pub mod resources;
 mod status;
@@ -37,6 +38,7 @@ pub use native_deployer::{
     NATIVE_BACKEND, NATIVE_TYPE_LABEL, NativeDeployer, NativeSubmit, RestResolver,
     ServiceDnsResolver,
 };
+pub use native_session::{NativeSession, NativeSessionStart, SESSION_LABEL, SessionStart};
 
 /// The name the operator backend reports in errors and tracing spans.
 pub const BACKEND: &str = "k8s-operator";

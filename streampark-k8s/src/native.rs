@@ -184,6 +184,12 @@ impl NativeSubmitter {
             format!("-Dkubernetes.container.image.ref={}", self.image),
             format!("-Dkubernetes.service-account={}", self.service_account),
             "-Dexecution.attached=false".into(),
+            format!(
+                "-Dkubernetes.jobmanager.labels={}:{},{}:{cluster_id}",
+                crate::resources::MANAGED_LABEL,
+                crate::resources::MANAGED_VALUE,
+                crate::native_session::SESSION_LABEL
+            ),
         ]
     }
 
@@ -318,5 +324,7 @@ mod tests {
         assert_eq!(cluster_id_from("Exception in thread main"), None);
         let s = submitter().session_args("shared");
         assert!(s.contains(&"-Dexecution.attached=false".to_string()));
+        // The labels `NativeSession` adopts by.
+        assert!(s.contains(&"-Dkubernetes.jobmanager.labels=app.kubernetes.io/managed-by:streampark-rs,streampark.session:shared".to_string()));
     }
 }

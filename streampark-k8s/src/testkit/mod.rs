@@ -31,6 +31,7 @@
 
 mod logs;
 mod native;
+mod native_session;
 mod operator;
 mod server;
 mod store;

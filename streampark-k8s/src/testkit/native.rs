@@ -30,36 +30,36 @@ use crate::resources::{MANAGED_LABEL, MANAGED_VALUE, labels};
 
 /// The state of one simulated job.
 #[derive(Debug)]
-struct SimJob {
-    jid: String,
-    name: String,
-    state: &'static str,
-    start: i64,
-    end: i64,
-    restored: Option<String>,
-    savepoints: HashMap<String, Value>,
-    latest_savepoint: Option<String>,
-    failure: Option<String>,
-    n: u64,
+pub(super) struct SimJob {
+    pub(super) jid: String,
+    pub(super) name: String,
+    pub(super) state: &'static str,
+    pub(super) start: i64,
+    pub(super) end: i64,
+    pub(super) restored: Option<String>,
+    pub(super) savepoints: HashMap<String, Value>,
+    pub(super) latest_savepoint: Option<String>,
+    pub(super) failure: Option<String>,
+    pub(super) n: u64,
 }
 
-type JobRef = Arc<Mutex<SimJob>>;
+pub(super) type JobRef = Arc<Mutex<SimJob>>;
 
 /// Cluster id -> (REST base URL, server task).
-type Clusters = Arc<Mutex<HashMap<String, (String, JoinHandle<()>)>>>;
+pub(super) type Clusters = Arc<Mutex<HashMap<String, (String, JoinHandle<()>)>>>;
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
-fn lock(j: &JobRef) -> std::sync::MutexGuard<'_, SimJob> {
+pub(super) fn lock(j: &JobRef) -> std::sync::MutexGuard<'_, SimJob> {
     j.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn not_found(jid: &str) -> Response {
+pub(super) fn not_found(jid: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
         Json(json!({"errors": [format!("org.apache.flink.runtime.rest.NotFoundException: Job {jid} not found")]})),
@@ -67,7 +67,7 @@ fn not_found(jid: &str) -> Response {
         .into_response()
 }
 
-async fn job_get(State(j): State<JobRef>, Path(id): Path<String>) -> Response {
+pub(super) async fn job_get(State(j): State<JobRef>, Path(id): Path<String>) -> Response {
     let j = lock(&j);
     if id != j.jid {
         return not_found(&id);
@@ -77,7 +77,7 @@ async fn job_get(State(j): State<JobRef>, Path(id): Path<String>) -> Response {
     .into_response()
 }
 
-async fn job_patch(
+pub(super) async fn job_patch(
     State(j): State<JobRef>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -125,7 +125,7 @@ fn savepoint(j: &mut SimJob, dir: Option<&str>, terminal: Option<&'static str>) 
     Json(json!({"request-id": trigger})).into_response()
 }
 
-async fn trigger(
+pub(super) async fn trigger(
     State(j): State<JobRef>,
     Path(id): Path<String>,
     Json(b): Json<Value>,
@@ -142,7 +142,11 @@ async fn trigger(
     )
 }
 
-async fn stop(State(j): State<JobRef>, Path(id): Path<String>, Json(b): Json<Value>) -> Response {
+pub(super) async fn stop(
+    State(j): State<JobRef>,
+    Path(id): Path<String>,
+    Json(b): Json<Value>,
+) -> Response {
     let mut j = lock(&j);
     if id != j.jid {
         return not_found(&id);
@@ -150,7 +154,10 @@ async fn stop(State(j): State<JobRef>, Path(id): Path<String>, Json(b): Json<Val
     savepoint(&mut j, b["targetDirectory"].as_str(), Some("FINISHED"))
 }
 
-async fn status(State(j): State<JobRef>, Path((id, t)): Path<(String, String)>) -> Response {
+pub(super) async fn status(
+    State(j): State<JobRef>,
+    Path((id, t)): Path<(String, String)>,
+) -> Response {
     let j = lock(&j);
     match j.savepoints.get(&t) {
         Some(op) if id == j.jid => {
@@ -160,7 +167,7 @@ async fn status(State(j): State<JobRef>, Path((id, t)): Path<(String, String)>) 
     }
 }
 
-async fn checkpoints(State(j): State<JobRef>, Path(id): Path<String>) -> Response {
+pub(super) async fn checkpoints(State(j): State<JobRef>, Path(id): Path<String>) -> Response {
     let j = lock(&j);
     if id != j.jid {
         return not_found(&id);
@@ -178,7 +185,7 @@ async fn checkpoints(State(j): State<JobRef>, Path(id): Path<String>) -> Respons
     .into_response()
 }
 
-async fn exceptions(State(j): State<JobRef>, Path(id): Path<String>) -> Response {
+pub(super) async fn exceptions(State(j): State<JobRef>, Path(id): Path<String>) -> Response {
     let j = lock(&j);
     if id != j.jid {
         return not_found(&id);
@@ -195,9 +202,9 @@ async fn exceptions(State(j): State<JobRef>, Path(id): Path<String>) -> Response
 /// Simulates Flink's native Kubernetes client against a [`SimApiServer`].
 #[derive(Clone)]
 pub struct SimNativeSubmitter {
-    shared: Arc<Shared>,
-    namespace: String,
-    clusters: Clusters,
+    pub(super) shared: Arc<Shared>,
+    pub(super) namespace: String,
+    pub(super) clusters: Clusters,
 }
 
 impl fmt::Debug for SimNativeSubmitter {
@@ -254,7 +261,7 @@ impl SimNativeSubmitter {
         Arc::new(SimResolver(self.clusters.clone()))
     }
 
-    fn put(&self, plural: &str, name: &str, obj: Value) {
+    pub(super) fn put(&self, plural: &str, name: &str, obj: Value) {
         let mut s = self.shared.lock();
         let key = (plural.to_string(), self.namespace.clone(), name.to_string());
         s.commit(&key, obj, "ADDED");
