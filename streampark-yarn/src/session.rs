@@ -451,15 +451,7 @@ impl Deployer for SessionDeployer {
 
     fn capabilities(&self) -> Capabilities {
         // What the RemoteDeployer on the session's JobManager offers.
-        Capabilities::default()
-            .with_savepoint(true)
-            .with_stop_with_savepoint(true)
-            .with_drain(true)
-            .with_jar_programs(true)
-            .with_sql_programs(true)
-            .with_logs(true)
-            .with_checkpoints(true)
-            .with_restore(true)
+        Capabilities::all()
     }
 
     async fn deploy(&self, req: DeployRequest) -> Result<Deployment> {

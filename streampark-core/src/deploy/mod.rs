@@ -62,6 +62,29 @@ pub struct Capabilities {
     restore: bool,
 }
 
+impl Capabilities {
+    /// Every capability: what a full Flink cluster behind a backend offers (a backend then
+    /// turns off what it cannot do, e.g. `Capabilities::all().with_drain(false)`).
+    ///
+    /// ```
+    /// use streampark_core::Capabilities;
+    /// let c = Capabilities::all();
+    /// assert!(c.savepoint() && c.drain() && c.logs() && c.restore());
+    /// ```
+    pub fn all() -> Self {
+        Capabilities {
+            savepoint: true,
+            stop_with_savepoint: true,
+            drain: true,
+            jar_programs: true,
+            sql_programs: true,
+            logs: true,
+            checkpoints: true,
+            restore: true,
+        }
+    }
+}
+
 macro_rules! capability {
     ($($field:ident, $setter:ident, $doc:literal;)*) => {
         impl Capabilities {

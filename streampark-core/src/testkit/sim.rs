@@ -465,15 +465,7 @@ impl Deployer for SimDeployer {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
-            .with_savepoint(true)
-            .with_stop_with_savepoint(true)
-            .with_drain(true)
-            .with_jar_programs(true)
-            .with_sql_programs(true)
-            .with_logs(true)
-            .with_checkpoints(true)
-            .with_restore(true)
+        Capabilities::all()
     }
 
     #[instrument(name = "deployer.deploy", skip_all, err(level = Level::WARN),
