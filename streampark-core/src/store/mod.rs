@@ -14,6 +14,7 @@
 //! - `PostgresStore` (feature `postgres`): for several host replicas.
 
 mod memory;
+pub(crate) mod pool;
 mod sql;
 
 use std::time::Duration;

@@ -35,23 +35,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 fn db_err(backend: &'static str, op: &str, e: sqlx::Error) -> Error {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Tls(_) => Error::Unavailable {
-            backend,
-            what: format!("state store ({op})"),
-            retry_after: None,
-            source: Some(Box::new(e)),
-        },
-        other => Error::Other {
-            backend,
-            message: format!("state store: {op} failed"),
-            source: Some(Box::new(other)),
-        },
-    }
+    crate::store::pool::db_error("state store", backend, op, e)
 }
 
 fn bad_row(backend: &'static str, what: &str, reason: impl Into<String>) -> Error {
@@ -565,7 +549,6 @@ macro_rules! sql_store {
 
 mod sqlite {
     use super::*;
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
     /// The embedded [`StateStore`]: one SQLite file (WAL mode), migrated on open.
     ///
@@ -597,27 +580,8 @@ mod sqlite {
     impl SqliteStore {
         /// Opens (creating if missing) the database at `path`; `sqlite://PATH` is accepted too.
         pub async fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-            let raw = path.as_ref().to_string_lossy().to_string();
-            let file = raw.strip_prefix("sqlite://").unwrap_or(&raw).to_string();
-            if file.trim().is_empty() {
-                return Err(Error::invalid_input(
-                    "sqlite",
-                    "state store path",
-                    "`sqlite://`",
-                    "empty path",
-                ));
-            }
-            let opts = SqliteConnectOptions::new()
-                .filename(&file)
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await
-                .map_err(|e| db_err("sqlite", &format!("open {file}"), e))?;
+            let (pool, file) =
+                crate::store::pool::open_sqlite("state store", path.as_ref()).await?;
             let s = SqliteStore { pool, path: file };
             s.migrate().await?;
             Ok(s)
@@ -625,13 +589,7 @@ mod sqlite {
 
         /// A private in-memory database (one connection), for tests.
         pub async fn in_memory() -> Result<Self> {
-            let opts = SqliteConnectOptions::new().in_memory(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await
-                .map_err(|e| db_err("sqlite", "open in-memory database", e))?;
+            let pool = crate::store::pool::open_sqlite_in_memory("state store").await?;
             let s = SqliteStore {
                 pool,
                 path: ":memory:".into(),
@@ -656,7 +614,6 @@ pub use sqlite::SqliteStore;
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
-    use sqlx::postgres::PgPoolOptions;
 
     /// A [`StateStore`] on PostgreSQL, for several host replicas sharing one database; leases
     /// make one replica act on a job at a time. Migrated on connect (under an advisory lock).
@@ -678,13 +635,7 @@ mod postgres {
         /// Connects to `url` (`postgres://user:password@host:port/db`) and migrates the schema.
         /// The password never appears in errors or `Debug`.
         pub async fn connect(url: &str) -> Result<Self> {
-            let shown = crate::spi::redact_url(url);
-            let pool = PgPoolOptions::new()
-                .max_connections(5)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await
-                .map_err(|e| db_err("postgres", &format!("connect to {shown}"), e))?;
+            let (pool, shown) = crate::store::pool::connect_postgres("state store", url).await?;
             let s = PostgresStore { pool, shown };
             s.migrate().await?;
             Ok(s)

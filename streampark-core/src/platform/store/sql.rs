@@ -3,7 +3,6 @@
 //! `pf_schema` table of applied versions).
 
 use std::fmt;
-use std::time::Duration;
 
 use sqlx::Row;
 
@@ -26,23 +25,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 fn db_err(backend: &'static str, op: &str, e: sqlx::Error) -> Error {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Tls(_) => Error::Unavailable {
-            backend,
-            what: format!("platform store ({op})"),
-            retry_after: None,
-            source: Some(Box::new(e)),
-        },
-        other => Error::Other {
-            backend,
-            message: format!("platform store: {op} failed"),
-            source: Some(Box::new(other)),
-        },
-    }
+    crate::store::pool::db_error("platform store", backend, op, e)
 }
 
 fn seq_of(backend: &'static str, v: i64) -> Result<u64> {
@@ -277,7 +260,6 @@ macro_rules! sql_platform_store {
 
 mod sqlite {
     use super::*;
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
     /// The embedded [`PlatformStore`]: one SQLite file (WAL mode), migrated on open. It may be
     /// the same file as the [`crate::store::SqliteStore`] (the tables do not overlap).
@@ -301,27 +283,8 @@ mod sqlite {
         /// # Errors
         /// An empty path, a database that cannot be opened or migrated.
         pub async fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-            let raw = path.as_ref().to_string_lossy().to_string();
-            let file = raw.strip_prefix("sqlite://").unwrap_or(&raw).to_string();
-            if file.trim().is_empty() {
-                return Err(Error::invalid_input(
-                    "sqlite",
-                    "platform store path",
-                    "`sqlite://`",
-                    "empty path",
-                ));
-            }
-            let opts = SqliteConnectOptions::new()
-                .filename(&file)
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await
-                .map_err(|e| db_err("sqlite", &format!("open {file}"), e))?;
+            let (pool, file) =
+                crate::store::pool::open_sqlite("platform store", path.as_ref()).await?;
             let s = SqlitePlatformStore { pool, path: file };
             s.migrate().await?;
             Ok(s)
@@ -332,13 +295,7 @@ mod sqlite {
         /// # Errors
         /// When SQLite cannot open it.
         pub async fn in_memory() -> Result<Self> {
-            let opts = SqliteConnectOptions::new().in_memory(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
-                .await
-                .map_err(|e| db_err("sqlite", "open in-memory database", e))?;
+            let pool = crate::store::pool::open_sqlite_in_memory("platform store").await?;
             let s = SqlitePlatformStore {
                 pool,
                 path: ":memory:".into(),
@@ -362,7 +319,6 @@ pub use sqlite::SqlitePlatformStore;
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
-    use sqlx::postgres::PgPoolOptions;
 
     /// A [`PlatformStore`] on PostgreSQL, shared by several host replicas. Migrated on connect
     /// under an advisory lock.
@@ -386,13 +342,7 @@ mod postgres {
         /// # Errors
         /// When the database cannot be reached or migrated.
         pub async fn connect(url: &str) -> Result<Self> {
-            let shown = crate::spi::redact_url(url);
-            let pool = PgPoolOptions::new()
-                .max_connections(5)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await
-                .map_err(|e| db_err("postgres", &format!("connect to {shown}"), e))?;
+            let (pool, shown) = crate::store::pool::connect_postgres("platform store", url).await?;
             let s = PostgresPlatformStore { pool, shown };
             s.migrate().await?;
             Ok(s)
