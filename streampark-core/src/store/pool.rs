@@ -84,3 +84,82 @@ pub(crate) async fn connect_postgres(store: &str, url: &str) -> Result<(sqlx::Pg
         .map_err(|e| db_error(store, "postgres", &format!("connect to {shown}"), e))?;
     Ok((pool, shown))
 }
+
+/// The `migrate` and `schema_version` methods of a SQL store over one driver: `$schema` is the
+/// table of applied versions, `$migrations` the steps (`{serial}` becomes `$serial`), taken in one
+/// transaction under `$lock` (an advisory lock on PostgreSQL, none on SQLite). A database newer
+/// than this build is refused, naming `$store`.
+macro_rules! sql_migrations {
+    (
+        store: $store:literal,
+        schema: $schema:literal,
+        migrations: $migrations:expr,
+        version: $version:expr,
+        backend: $backend:expr,
+        serial: $serial:expr,
+        lock: $lock:expr,
+        db_err: $db_err:path $(,)?
+    ) => {
+        async fn migrate(&self) -> $crate::Result<()> {
+            let e = |e| $db_err($backend, "migrate schema", e);
+            let mut tx = self.pool.begin().await.map_err(e)?;
+            if let Some(lock) = $lock {
+                ::sqlx::query(lock).execute(&mut *tx).await.map_err(e)?;
+            }
+            ::sqlx::query(concat!(
+                "CREATE TABLE IF NOT EXISTS ",
+                $schema,
+                " (version BIGINT NOT NULL)"
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(e)?;
+            let row = ::sqlx::query(concat!("SELECT MAX(version) AS v FROM ", $schema))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(e)?;
+            let current: Option<i64> = ::sqlx::Row::try_get(&row, "v").map_err(e)?;
+            let current = current.unwrap_or(0);
+            if current > $version {
+                return Err($crate::Error::Unsupported {
+                    backend: $backend,
+                    operation: format!(
+                        "{} schema version {current} (this build knows up to {})",
+                        $store, $version
+                    ),
+                });
+            }
+            for (n, steps) in $migrations
+                .iter()
+                .enumerate()
+                .skip(usize::try_from(current).unwrap_or(0))
+            {
+                for step in *steps {
+                    let sql = step.replace("{serial}", $serial);
+                    ::sqlx::query(&sql).execute(&mut *tx).await.map_err(e)?;
+                }
+                ::sqlx::query(concat!("INSERT INTO ", $schema, " (version) VALUES ($1)"))
+                    .bind(i64::try_from(n + 1).unwrap_or(i64::MAX))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+            }
+            tx.commit().await.map_err(e)?;
+            Ok(())
+        }
+
+        /// The schema version of the database.
+        ///
+        /// # Errors
+        /// Database errors.
+        pub async fn schema_version(&self) -> $crate::Result<i64> {
+            let v: Option<i64> = ::sqlx::query(concat!("SELECT MAX(version) AS v FROM ", $schema))
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|r| ::sqlx::Row::try_get(&r, "v"))
+                .map_err(|e| $db_err($backend, "read schema version", e))?;
+            Ok(v.unwrap_or(0))
+        }
+    };
+}
+pub(crate) use sql_migrations;

@@ -466,55 +466,16 @@ macro_rules! sql_store {
         }
 
         impl $store {
-            async fn migrate(&self) -> Result<()> {
-                let e = |e| db_err($backend, "migrate schema", e);
-                let mut tx = self.pool.begin().await.map_err(e)?;
-                if let Some(lock) = $lock {
-                    sqlx::query(lock).execute(&mut *tx).await.map_err(e)?;
-                }
-                sqlx::query("CREATE TABLE IF NOT EXISTS sp_schema (version BIGINT NOT NULL)")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(e)?;
-                let current: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM sp_schema")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(e)?
-                    .try_get("v")
-                    .map_err(e)?;
-                let current = current.unwrap_or(0);
-                if current > SCHEMA_VERSION {
-                    return Err(Error::Unsupported {
-                        backend: $backend,
-                        operation: format!(
-                            "state store schema version {current} (this build knows up to {SCHEMA_VERSION})"
-                        ),
-                    });
-                }
-                for (n, steps) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
-                    for step in *steps {
-                        let sql = step.replace("{serial}", $serial);
-                        sqlx::query(&sql).execute(&mut *tx).await.map_err(e)?;
-                    }
-                    sqlx::query("INSERT INTO sp_schema (version) VALUES ($1)")
-                        .bind(i64::try_from(n + 1).unwrap_or(i64::MAX))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
-                }
-                tx.commit().await.map_err(e)?;
-                Ok(())
-            }
-
-            /// The schema version of the database.
-            pub async fn schema_version(&self) -> Result<i64> {
-                let v: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM sp_schema")
-                    .fetch_one(&self.pool)
-                    .await
-                    .and_then(|r| r.try_get("v"))
-                    .map_err(|e| db_err($backend, "read schema version", e))?;
-                Ok(v.unwrap_or(0))
-            }
+            crate::store::pool::sql_migrations!(
+                store: "state store",
+                schema: "sp_schema",
+                migrations: MIGRATIONS,
+                version: SCHEMA_VERSION,
+                backend: $backend,
+                serial: $serial,
+                lock: $lock,
+                db_err: db_err,
+            );
         }
 
         fn job_row(job: &JobId, r: &<$db as sqlx::Database>::Row) -> Result<JobRecord> {

@@ -202,58 +202,16 @@ macro_rules! sql_platform_store {
         }
 
         impl $store {
-            async fn migrate(&self) -> Result<()> {
-                let e = |e| db_err($backend, "migrate schema", e);
-                let mut tx = self.pool.begin().await.map_err(e)?;
-                if let Some(lock) = $lock {
-                    sqlx::query(lock).execute(&mut *tx).await.map_err(e)?;
-                }
-                sqlx::query("CREATE TABLE IF NOT EXISTS pf_schema (version BIGINT NOT NULL)")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(e)?;
-                let current: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM pf_schema")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(e)?
-                    .try_get("v")
-                    .map_err(e)?;
-                let current = current.unwrap_or(0);
-                if current > SCHEMA_VERSION {
-                    return Err(Error::Unsupported {
-                        backend: $backend,
-                        operation: format!(
-                            "platform store schema version {current} (this build knows up to {SCHEMA_VERSION})"
-                        ),
-                    });
-                }
-                for (n, steps) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
-                    for step in *steps {
-                        let sql = step.replace("{serial}", $serial);
-                        sqlx::query(&sql).execute(&mut *tx).await.map_err(e)?;
-                    }
-                    sqlx::query("INSERT INTO pf_schema (version) VALUES ($1)")
-                        .bind(i64::try_from(n + 1).unwrap_or(i64::MAX))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
-                }
-                tx.commit().await.map_err(e)?;
-                Ok(())
-            }
-
-            /// The schema version of the database.
-            ///
-            /// # Errors
-            /// Database errors.
-            pub async fn schema_version(&self) -> Result<i64> {
-                let v: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM pf_schema")
-                    .fetch_one(&self.pool)
-                    .await
-                    .and_then(|r| r.try_get("v"))
-                    .map_err(|e| db_err($backend, "read schema version", e))?;
-                Ok(v.unwrap_or(0))
-            }
+            crate::store::pool::sql_migrations!(
+                store: "platform store",
+                schema: "pf_schema",
+                migrations: MIGRATIONS,
+                version: SCHEMA_VERSION,
+                backend: $backend,
+                serial: $serial,
+                lock: $lock,
+                db_err: db_err,
+            );
         }
     };
 }
@@ -384,5 +342,24 @@ mod tests {
         let s = SqlitePlatformStore::open(&path).await.unwrap();
         assert_eq!(s.schema_version().await.unwrap(), SCHEMA_VERSION);
         assert_eq!(s.next_attempt("j").await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_build_is_refused_and_names_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pf.db");
+        let s = SqlitePlatformStore::open(&path).await.unwrap();
+        sqlx::query("INSERT INTO pf_schema (version) VALUES (99)")
+            .execute(&s.pool)
+            .await
+            .unwrap();
+        drop(s);
+        let err = SqlitePlatformStore::open(&path).await.unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("platform store schema version 99"), "{text}");
+        // The state store keeps its own schema table in the same file and still opens.
+        let state = crate::store::SqliteStore::open(&path).await.unwrap();
+        assert_eq!(state.schema_version().await.unwrap(), 1);
     }
 }
