@@ -61,4 +61,4 @@ export STREAMPARK_IT_SMTP_OUT="${OUT}/mail"
 export STREAMPARK_IT_SMTP_USER="${SMTP_USER}"
 export STREAMPARK_IT_SMTP_PASSWORD="${SMTP_PASS}"
 export STREAMPARK_IT_SMTP_STARTTLS=1
-cargo test -p streampark-alerts --all-features
+cargo test --workspace --all-features --test email_smtp

@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cargo test -p streampark-core --features testkit --test artifacts
+cargo test --workspace --all-features --test artifacts
 
 if [ "${SP_SKIP_FLINK:-}" != 1 ]; then
   scripts/flink-local install >/dev/null
@@ -38,6 +38,6 @@ if [ "${SP_SKIP_FLINK:-}" != 1 ]; then
   STREAMPARK_IT_UDF_JAR="$(scripts/build-udf-jar)"
   export STREAMPARK_IT_UDF_JAR
   say "Flink on $STREAMPARK_IT_FLINK_URL (state $SP_FLINK_STATE), UDF jar $STREAMPARK_IT_UDF_JAR"
-  cargo test -p streampark-core --test artifacts_flink -- --nocapture
+  cargo test --workspace --all-features --test artifacts_flink -- --nocapture
 fi
 say "ok"

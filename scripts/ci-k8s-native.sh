@@ -17,6 +17,6 @@ STREAMPARK_IT_FLINK_HOME="$(scripts/flink-local home)"
 export STREAMPARK_IT_FLINK_HOME
 say "Flink home $STREAMPARK_IT_FLINK_HOME"
 
-cargo test -p streampark-k8s --features testkit --test native_cli_real -- --nocapture
-cargo test -p streampark-k8s --features testkit --test sim_native
+cargo test --workspace --all-features --test native_cli_real -- --nocapture
+cargo test --workspace --all-features --test sim_native
 say "ok"

@@ -12,9 +12,9 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
 echo "ci-sql: agreement and robustness tests"
-cargo test -p streampark-core --test sql_agreement --test sql_robustness -- --nocapture 2>&1 \
+cargo test --workspace --all-features --test sql_agreement --test sql_robustness -- --nocapture 2>&1 \
   | grep -E '^(corpus|heldout|  [a-z]|test result)' || true
-cargo test -p streampark-core --test sql_agreement --test sql_robustness --quiet
+cargo test --workspace --all-features --test sql_agreement --test sql_robustness --quiet
 
 VENV="${FLINK_VENV:-$HOME/.cache/streampark-dev/flink-venv}"
 if [ -z "${FLINK_HOME:-}" ]; then

@@ -35,7 +35,7 @@ trap cleanup EXIT INT TERM
 
 # ---------------------------------------------------------------- PostgreSQL
 pg_start "$TMP"
-cargo test -p streampark-core --all-features --test supervisor_postgres -- --nocapture
+cargo test --workspace --all-features --test supervisor_postgres -- --nocapture
 
 # ---------------------------------------------------------------- Flink
 if [ "${SP_SKIP_FLINK:-}" != 1 ]; then
@@ -47,10 +47,10 @@ if [ "${SP_SKIP_FLINK:-}" != 1 ]; then
   export STREAMPARK_IT_FLINK_STATE="$SP_FLINK_STATE"
   export FLINK_HOME
   say "Flink on $STREAMPARK_IT_FLINK_URL (state $SP_FLINK_STATE)"
-  cargo test -p streampark-core --all-features --test supervisor_flink -- --nocapture
+  cargo test --workspace --all-features --test supervisor_flink -- --nocapture
 fi
 
 # ---------------------------------------------------------------- fault injection
 SP_FAULT_SEEDS="${SP_FAULT_SEEDS:-200}" \
-  cargo test -p streampark-core --all-features --test supervisor_faults -- --nocapture
+  cargo test --workspace --all-features --test supervisor_faults -- --nocapture
 say "ok"

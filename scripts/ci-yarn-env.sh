@@ -32,10 +32,10 @@ STREAMPARK_IT_TEST_JAR="$(FLINK_HOME="$FLINK_HOME" scripts/build-test-jar)"
 export STREAMPARK_IT_TEST_JAR
 say "Flink $FLINK_HOME on $FLINK_REST_URL (state $SP_FLINK_STATE), jar $STREAMPARK_IT_TEST_JAR"
 
-cargo test -p streampark-core --test flink_cli_real -- --nocapture --test-threads 2
+cargo test --workspace --all-features --test flink_cli_real -- --nocapture --test-threads 2
 # CliSubmitter + the YARN argument builder against the real CLI (no Hadoop here: typed
 # rejections with Flink's own stderr, no process left behind; the builder's output with -t remote).
-cargo test -p streampark-yarn --test cli_real -- --nocapture --test-threads 2
+cargo test --workspace --all-features --test cli_real -- --nocapture --test-threads 2
 
 if [ -f examples/yarn_doctor.rs ]; then
   say "yarn_doctor on the real home (no Hadoop configuration here: problems expected, exit code ignored)"
