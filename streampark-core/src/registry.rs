@@ -7,7 +7,7 @@
 //!
 //! | scheme | deployer | options |
 //! |---|---|---|
-//! | `sim://` (any host) | [`SimDeployer`](crate::testkit::SimDeployer), real time | `startup-delay`, `checkpoint-interval`, `savepoint-dir` |
+//! | `sim://` (any host) | [`SimDeployer`], real time | `startup-delay`, `checkpoint-interval`, `savepoint-dir` |
 //! | `flink+http://host:port[/path]`, `flink+https://…` | [`RemoteDeployer`] | `request-timeout`, `savepoint-dir`, `poll-interval` |
 //!
 //! Options come from the URL's query (`flink+http://jm:8081?request-timeout=5s`) and from
