@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Alerts: unit and receiver tests, then the email integration tests against a real SMTP server
+# Alerts: the email integration tests against a real SMTP server
 # (aiosmtpd from PyPI, in a venv cached under $HOME/.cache/streampark-dev) on free loopback
 # ports: one plain + STARTTLS server and one implicit-TLS (SMTPS) server, both requiring AUTH.
 set -euo pipefail

@@ -514,8 +514,8 @@ impl Supervisor {
     /// wanted running throughout; one audit record (`audit.roll_out`) names both versions.
     ///
     /// # Errors
-    /// [`Error::NotFound`](crate::Error::NotFound) for a job that is not managed;
-    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a stopped job; the backend's
+    /// [`Error::NotFound`] for a job that is not managed;
+    /// [`Error::InvalidInput`] for a stopped job; the backend's
     /// errors from the stop (a savepoint that fails leaves the attempt running and nothing
     /// changed).
     pub async fn roll_out(
