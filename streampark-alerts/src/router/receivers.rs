@@ -153,13 +153,6 @@ impl Entry<'_> {
 
 /// Fills the settings every chat sink shares from a file entry: name, URL, the signing
 /// secret (sinks that sign), the title (sinks that have one) and body templates.
-#[cfg(any(
-    feature = "dingtalk",
-    feature = "wecom",
-    feature = "feishu",
-    feature = "slack",
-    feature = "webhook"
-))]
 fn chat_builder<B: crate::sinks::chat::ChatBuilder>(
     mut b: B,
     e: &Entry<'_>,

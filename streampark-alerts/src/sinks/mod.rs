@@ -1,12 +1,5 @@
 //! The sinks, one module each; the HTTP chat sinks share [`chat`].
 
-#[cfg(any(
-    feature = "dingtalk",
-    feature = "wecom",
-    feature = "feishu",
-    feature = "slack",
-    feature = "webhook"
-))]
 pub(crate) mod chat;
 
 #[cfg(feature = "dingtalk")]
