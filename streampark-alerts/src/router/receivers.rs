@@ -151,8 +151,8 @@ impl Entry<'_> {
     }
 }
 
-/// Fills the settings every chat sink shares from a file entry: name, URL, the signing
-/// secret (sinks that sign), the title (sinks that have one) and body templates.
+/// Fills the settings every chat sink shares from a file entry: name, URL, body template,
+/// and those of the signing secret, the mentions and the title template the sink takes.
 fn chat_builder<B: crate::sinks::chat::ChatBuilder>(
     mut b: B,
     e: &Entry<'_>,
@@ -161,12 +161,23 @@ fn chat_builder<B: crate::sinks::chat::ChatBuilder>(
     let s = b.chat_settings();
     s.name = Some(e.sink_name());
     s.url = Some(Secret::new(e.expand(&c.url, "url")?));
-    if B::SIGNED
+    let takes = B::TAKES;
+    if takes.secret
         && let Some(secret) = &c.secret
     {
         s.secret = Some(Secret::new(e.expand(secret, "secret")?));
     }
-    if B::TITLED {
+    if takes.mobiles {
+        s.mentions.mobiles.clone_from(&c.at_mobiles);
+    }
+    if takes.user_ids {
+        s.mentions.user_ids.clone_from(&c.at_user_ids);
+    }
+    if takes.emails {
+        s.mentions.emails.clone_from(&c.at_emails);
+    }
+    s.mentions.all = takes.all && c.at_all;
+    if takes.title {
         s.title.clone_from(&c.title_template);
     }
     s.body.clone_from(&c.body_template);
@@ -183,30 +194,18 @@ fn chat_sink(e: &Entry<'_>, c: &ChatConfig) -> Result<ChatSink, AlertError> {
     Ok(match e.kind {
         #[cfg(feature = "dingtalk")]
         "dingtalk" => {
-            let b = chat_builder(crate::DingTalkSink::builder(), e, c)?.with_at_all(c.at_all);
-            let b = c.at_mobiles.iter().fold(b, |b, m| b.with_at_mobile(m));
-            let b = c.at_user_ids.iter().fold(b, |b, u| b.with_at_user_id(u));
-            Some((Arc::new(b.build()?), Some(ThrottleLayer::dingtalk())))
+            let sink = chat_builder(crate::DingTalkSink::builder(), e, c)?.build()?;
+            Some((Arc::new(sink), Some(ThrottleLayer::dingtalk())))
         }
         #[cfg(feature = "wecom")]
         "wecom" => {
-            let b = chat_builder(crate::WeComSink::builder(), e, c)?.with_at_all(c.at_all);
-            let b = c
-                .at_mobiles
-                .iter()
-                .fold(b, |b, m| b.with_mentioned_mobile(m));
-            let b = c
-                .at_user_ids
-                .iter()
-                .fold(b, |b, u| b.with_mentioned_user(u));
-            Some((Arc::new(b.build()?), Some(ThrottleLayer::wecom())))
+            let sink = chat_builder(crate::WeComSink::builder(), e, c)?.build()?;
+            Some((Arc::new(sink), Some(ThrottleLayer::wecom())))
         }
         #[cfg(feature = "feishu")]
         "feishu" => {
-            let b = chat_builder(crate::FeishuSink::builder(), e, c)?.with_at_all(c.at_all);
-            let b = c.at_user_ids.iter().fold(b, |b, u| b.with_at_user(u));
-            let b = c.at_emails.iter().fold(b, |b, m| b.with_at_email(m));
-            Some((Arc::new(b.build()?), Some(ThrottleLayer::feishu())))
+            let sink = chat_builder(crate::FeishuSink::builder(), e, c)?.build()?;
+            Some((Arc::new(sink), Some(ThrottleLayer::feishu())))
         }
         #[cfg(feature = "slack")]
         "slack" => {

@@ -18,9 +18,19 @@ pub(crate) struct ChatSettings {
     pub(crate) name: Option<String>,
     pub(crate) url: Option<Secret>,
     pub(crate) secret: Option<Secret>,
+    pub(crate) mentions: Mentions,
     pub(crate) title: Option<String>,
     pub(crate) body: Option<String>,
     pub(crate) client: Option<reqwest::Client>,
+}
+
+/// Who a message mentions; each vendor writes them its own way.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Mentions {
+    pub(crate) mobiles: Vec<String>,
+    pub(crate) user_ids: Vec<String>,
+    pub(crate) emails: Vec<String>,
+    pub(crate) all: bool,
 }
 
 /// What a built chat sink holds, whatever its vendor.
@@ -33,6 +43,7 @@ pub(crate) struct ChatCore {
     pub(crate) templates: Templates,
     pub(crate) client: reqwest::Client,
     pub(crate) secret: Option<Secret>,
+    pub(crate) mentions: Mentions,
 }
 
 impl ChatSettings {
@@ -57,6 +68,7 @@ impl ChatSettings {
             templates,
             client,
             secret: self.secret.clone(),
+            mentions: self.mentions.clone(),
         })
     }
 }
@@ -85,16 +97,19 @@ pub(crate) struct Outgoing {
     pub(crate) headers: Vec<(String, String)>,
 }
 
-/// What a vendor adds to [`ChatCore`].
-pub(crate) trait ChatVendor: Send + Sync {
-    /// How the vendor's answer is read.
-    const ANSWER: AnswerRules;
-
+/// What every chat sink has (implemented by [`chat_alert_sink!`]).
+pub(crate) trait ChatParts: Send + Sync {
     /// The shared part.
     fn core(&self) -> &ChatCore;
 
     /// The JSON body for `alert`, without a signature (the sink's public `payload`).
     fn render(&self, alert: &Alert) -> Result<Value, AlertError>;
+}
+
+/// What a vendor adds to [`ChatCore`]: how its answer is read and where it signs.
+pub(crate) trait ChatVendor: ChatParts {
+    /// How the vendor's answer is read.
+    const ANSWER: AnswerRules;
 
     /// Adds a signature to the JSON body (Feishu signs in the body).
     fn sign_body(&self, _body: &mut Value) {}
@@ -135,16 +150,32 @@ pub(crate) async fn send<V: ChatVendor>(vendor: &V, alert: &Alert) -> Result<(),
     V::ANSWER.check(&core.name, core.shown(), &answer)
 }
 
-/// Implements [`streampark_core::AlertSink`] for a [`ChatVendor`] through [`send`].
+/// Implements [`ChatParts`] and [`streampark_core::AlertSink`] (through [`send`]) for a
+/// chat sink with a `core: ChatCore` field and an inherent `payload(&Alert)`.
 macro_rules! chat_alert_sink {
     ($sink:ty) => {
+        impl $crate::sinks::chat::ChatParts for $sink {
+            fn core(&self) -> &$crate::sinks::chat::ChatCore {
+                &self.core
+            }
+            fn render(
+                &self,
+                alert: &streampark_core::Alert,
+            ) -> Result<serde_json::Value, streampark_core::AlertError> {
+                self.payload(alert)
+            }
+        }
+
         #[async_trait::async_trait]
         impl streampark_core::AlertSink for $sink {
             fn name(&self) -> &str {
-                &$crate::sinks::chat::ChatVendor::core(self).name
+                &self.core.name
             }
 
-            async fn send(&self, alert: &streampark_core::Alert) -> Result<(), AlertError> {
+            async fn send(
+                &self,
+                alert: &streampark_core::Alert,
+            ) -> Result<(), streampark_core::AlertError> {
                 $crate::sinks::chat::send(self, alert).await
             }
         }
@@ -153,14 +184,26 @@ macro_rules! chat_alert_sink {
 pub(crate) use chat_alert_sink;
 
 /// The setters every chat sink builder shares, over its `chat: ChatSettings` field, with the
-/// vendor's wording. `secret` names the vendor's setter of the signing secret, if it has one;
-/// `title` is left out by sinks without a title template.
+/// vendor's wording (`name = setter: "doc"`). A vendor leaves out what it does not take:
+/// the signing `secret`, the mention kinds (`mobile`, `user`, `email`, `all`), the `title`.
+/// Also implements [`ChatBuilder`], which tells the router which of them it takes.
 macro_rules! chat_setters {
     (@present) => { false };
     (@present $($t:tt)+) => { true };
+    (@push $fn:ident, $field:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub fn $fn(mut self, value: impl Into<String>) -> Self {
+            self.chat.mentions.$field.push(value.into());
+            self
+        }
+    };
     (
         $builder:ty, kind = $kind:literal, url = $url_doc:literal,
         $(secret = $secret_fn:ident : $secret_doc:literal,)?
+        $(mobile = $mobile_fn:ident : $mobile_doc:literal,)?
+        $(user = $user_fn:ident : $user_doc:literal,)?
+        $(email = $email_fn:ident : $email_doc:literal,)?
+        $(all = $all_fn:ident : $all_doc:literal,)?
         $(title = $title_doc:literal,)?
         body = $body_doc:literal $(,)?
     ) => {
@@ -179,6 +222,16 @@ macro_rules! chat_setters {
             #[doc = $secret_doc]
             pub fn $secret_fn(mut self, secret: impl Into<String>) -> Self {
                 self.chat.secret = Some($crate::secret::Secret::new(secret));
+                self
+            }
+            )?
+            $($crate::sinks::chat::chat_setters!(@push $mobile_fn, mobiles, $mobile_doc);)?
+            $($crate::sinks::chat::chat_setters!(@push $user_fn, user_ids, $user_doc);)?
+            $($crate::sinks::chat::chat_setters!(@push $email_fn, emails, $email_doc);)?
+            $(
+            #[doc = $all_doc]
+            pub fn $all_fn(mut self, all: bool) -> Self {
+                self.chat.mentions.all = all;
                 self
             }
             )?
@@ -202,8 +255,14 @@ macro_rules! chat_setters {
         }
 
         impl $crate::sinks::chat::ChatBuilder for $builder {
-            const SIGNED: bool = $crate::sinks::chat::chat_setters!(@present $($secret_fn)?);
-            const TITLED: bool = $crate::sinks::chat::chat_setters!(@present $($title_doc)?);
+            const TAKES: $crate::sinks::chat::Takes = $crate::sinks::chat::Takes {
+                secret: $crate::sinks::chat::chat_setters!(@present $($secret_fn)?),
+                mobiles: $crate::sinks::chat::chat_setters!(@present $($mobile_fn)?),
+                user_ids: $crate::sinks::chat::chat_setters!(@present $($user_fn)?),
+                emails: $crate::sinks::chat::chat_setters!(@present $($email_fn)?),
+                all: $crate::sinks::chat::chat_setters!(@present $($all_fn)?),
+                title: $crate::sinks::chat::chat_setters!(@present $($title_doc)?),
+            };
 
             fn chat_settings(&mut self) -> &mut $crate::sinks::chat::ChatSettings {
                 &mut self.chat
@@ -213,12 +272,21 @@ macro_rules! chat_setters {
 }
 pub(crate) use chat_setters;
 
+/// Which of the shared settings a chat sink builder takes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Takes {
+    pub(crate) secret: bool,
+    pub(crate) mobiles: bool,
+    pub(crate) user_ids: bool,
+    pub(crate) emails: bool,
+    pub(crate) all: bool,
+    pub(crate) title: bool,
+}
+
 /// Access to a chat sink builder's shared settings (the router fills them from a file).
 pub(crate) trait ChatBuilder {
-    /// Whether the builder takes a signing secret.
-    const SIGNED: bool;
-    /// Whether the builder takes a title template.
-    const TITLED: bool;
+    /// What the builder takes beyond name, URL and body template.
+    const TAKES: Takes;
     /// The shared settings.
     fn chat_settings(&mut self) -> &mut ChatSettings;
 }

@@ -33,9 +33,6 @@ use crate::template::Flavor;
 #[derive(Debug)]
 pub struct DingTalkSink {
     core: ChatCore,
-    at_mobiles: Vec<String>,
-    at_user_ids: Vec<String>,
-    at_all: bool,
 }
 
 /// Builder of [`DingTalkSink`]; validated in [`DingTalkSinkBuilder::build`].
@@ -43,9 +40,6 @@ pub struct DingTalkSink {
 #[must_use]
 pub struct DingTalkSinkBuilder {
     chat: ChatSettings,
-    at_mobiles: Vec<String>,
-    at_user_ids: Vec<String>,
-    at_all: bool,
 }
 
 chat_setters!(
@@ -53,27 +47,14 @@ chat_setters!(
     kind = "dingtalk",
     url = "The webhook URL with its `access_token` (required; kept secret).",
     secret = with_secret: "The signing secret (`SEC…`) of the robot's \"sign\" security setting.",
+    mobile = with_at_mobile: "Mentions a member by mobile number (`at.atMobiles`).",
+    user = with_at_user_id: "Mentions a member by user id (`at.atUserIds`).",
+    all = with_at_all: "Mentions everyone (`at.isAtAll`).",
     title = "A minijinja template for the title (see [`crate::Templates`]).",
     body = "A minijinja template for the markdown body.",
 );
 
 impl DingTalkSinkBuilder {
-    /// Mentions a member by mobile number (`at.atMobiles`).
-    pub fn with_at_mobile(mut self, mobile: impl Into<String>) -> Self {
-        self.at_mobiles.push(mobile.into());
-        self
-    }
-    /// Mentions a member by user id (`at.atUserIds`).
-    pub fn with_at_user_id(mut self, id: impl Into<String>) -> Self {
-        self.at_user_ids.push(id.into());
-        self
-    }
-    /// Mentions everyone (`at.isAtAll`).
-    pub fn with_at_all(mut self, all: bool) -> Self {
-        self.at_all = all;
-        self
-    }
-
     /// Validates the settings.
     ///
     /// # Errors
@@ -82,7 +63,7 @@ impl DingTalkSinkBuilder {
     pub fn build(self) -> Result<DingTalkSink, AlertError> {
         let core = self.chat.build("dingtalk", Flavor::Markdown)?;
         core.require_nonempty_secret()?;
-        if let Some(m) = self.at_mobiles.iter().find(|m| {
+        if let Some(m) = core.mentions.mobiles.iter().find(|m| {
             m.is_empty()
                 || !m
                     .chars()
@@ -94,12 +75,7 @@ impl DingTalkSinkBuilder {
                 format!("`{m}` is not a mobile number"),
             ));
         }
-        Ok(DingTalkSink {
-            core,
-            at_mobiles: self.at_mobiles,
-            at_user_ids: self.at_user_ids,
-            at_all: self.at_all,
-        })
+        Ok(DingTalkSink { core })
     }
 }
 
@@ -114,10 +90,11 @@ impl DingTalkSink {
     /// # Errors
     /// [`AlertError::Template`] when a template fails.
     pub fn payload(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        let mentions: Vec<String> = self
-            .at_mobiles
+        let at = &self.core.mentions;
+        let mentions: Vec<String> = at
+            .mobiles
             .iter()
-            .chain(&self.at_user_ids)
+            .chain(&at.user_ids)
             .map(|m| format!("@{m}"))
             .collect();
         let mentions = mentions.join(" ");
@@ -125,7 +102,7 @@ impl DingTalkSink {
         Ok(json!({
             "msgtype": "markdown",
             "markdown": { "title": t.title(alert, &mentions)?, "text": t.body(alert, &mentions)? },
-            "at": { "atMobiles": self.at_mobiles, "atUserIds": self.at_user_ids, "isAtAll": self.at_all },
+            "at": { "atMobiles": at.mobiles, "atUserIds": at.user_ids, "isAtAll": at.all },
         }))
     }
 }
@@ -147,14 +124,6 @@ impl ChatVendor for DingTalkSink {
         rate_limited: &[410100, 130101, 90030],
         busy: &[-1],
     });
-
-    fn core(&self) -> &ChatCore {
-        &self.core
-    }
-
-    fn render(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        self.payload(alert)
-    }
 
     /// `timestamp` (Unix ms) and `sign` in the query.
     fn sign_request(&self, req: &mut Outgoing) {

@@ -25,9 +25,6 @@ const MAX_CARD_TEXT: usize = 16 * 1024;
 #[derive(Debug)]
 pub struct FeishuSink {
     core: ChatCore,
-    at_ids: Vec<String>,
-    at_emails: Vec<String>,
-    at_all: bool,
 }
 
 /// Builder of [`FeishuSink`].
@@ -35,9 +32,6 @@ pub struct FeishuSink {
 #[must_use]
 pub struct FeishuSinkBuilder {
     chat: ChatSettings,
-    at_ids: Vec<String>,
-    at_emails: Vec<String>,
-    at_all: bool,
 }
 
 chat_setters!(
@@ -45,27 +39,14 @@ chat_setters!(
     kind = "feishu",
     url = "The hook URL with its token (required; kept secret).",
     secret = with_secret: "The signing secret of the bot's \"signature\" security setting.",
+    user = with_at_user: "Mentions a member by open id or user id (`<at id=…></at>`).",
+    email = with_at_email: "Mentions a member by email (`<at email=…></at>`).",
+    all = with_at_all: "Mentions everyone (`<at id=all></at>`).",
     title = "A minijinja template for the card title.",
     body = "A minijinja template for the card's `lark_md` text.",
 );
 
 impl FeishuSinkBuilder {
-    /// Mentions a member by open id or user id (`<at id=…></at>`).
-    pub fn with_at_user(mut self, id: impl Into<String>) -> Self {
-        self.at_ids.push(id.into());
-        self
-    }
-    /// Mentions a member by email (`<at email=…></at>`).
-    pub fn with_at_email(mut self, email: impl Into<String>) -> Self {
-        self.at_emails.push(email.into());
-        self
-    }
-    /// Mentions everyone (`<at id=all></at>`).
-    pub fn with_at_all(mut self, all: bool) -> Self {
-        self.at_all = all;
-        self
-    }
-
     /// Validates the settings.
     ///
     /// # Errors
@@ -73,12 +54,7 @@ impl FeishuSinkBuilder {
     pub fn build(self) -> Result<FeishuSink, AlertError> {
         let core = self.chat.build("feishu", Flavor::Markdown)?;
         core.require_nonempty_secret()?;
-        Ok(FeishuSink {
-            core,
-            at_ids: self.at_ids,
-            at_emails: self.at_emails,
-            at_all: self.at_all,
-        })
+        Ok(FeishuSink { core })
     }
 }
 
@@ -111,17 +87,14 @@ impl FeishuSink {
     /// # Errors
     /// [`AlertError::Template`] when a template fails.
     pub fn payload(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        let mut mentions: Vec<String> = self
-            .at_ids
+        let at = &self.core.mentions;
+        let mut mentions: Vec<String> = at
+            .user_ids
             .iter()
             .map(|id| format!("<at id={id}></at>"))
-            .chain(
-                self.at_emails
-                    .iter()
-                    .map(|e| format!("<at email={e}></at>")),
-            )
+            .chain(at.emails.iter().map(|e| format!("<at email={e}></at>")))
             .collect();
-        if self.at_all {
+        if at.all {
             mentions.push("<at id=all></at>".into());
         }
         let mentions = mentions.join(" ");
@@ -168,14 +141,6 @@ impl ChatVendor for FeishuSink {
         rate_limited: &[11232, 99991400],
         busy: &[],
     });
-
-    fn core(&self) -> &ChatCore {
-        &self.core
-    }
-
-    fn render(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        self.payload(alert)
-    }
 
     /// `timestamp` (Unix seconds, a string) and `sign` in the body.
     fn sign_body(&self, body: &mut serde_json::Value) {

@@ -101,14 +101,6 @@ impl SlackSink {
 impl ChatVendor for SlackSink {
     /// HTTP 200 with the body `ok`; plain-text 4xx errors.
     const ANSWER: AnswerRules = AnswerRules::OkText;
-
-    fn core(&self) -> &ChatCore {
-        &self.core
-    }
-
-    fn render(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        self.payload(alert)
-    }
 }
 
 chat_alert_sink!(SlackSink);

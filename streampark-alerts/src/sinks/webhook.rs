@@ -125,14 +125,6 @@ impl ChatVendor for WebhookSink {
     /// Any 2xx.
     const ANSWER: AnswerRules = AnswerRules::Status2xx;
 
-    fn core(&self) -> &ChatCore {
-        &self.core
-    }
-
-    fn render(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        self.payload(alert)
-    }
-
     /// The configured headers, then [`SIGNATURE_HEADER`] and [`TIMESTAMP_HEADER`] over the
     /// final body.
     fn sign_request(&self, req: &mut Outgoing) {

@@ -23,9 +23,6 @@ const MAX_CONTENT: usize = 4096;
 pub struct WeComSink {
     core: ChatCore,
     text: Templates,
-    mobiles: Vec<String>,
-    user_ids: Vec<String>,
-    at_all: bool,
 }
 
 /// Builder of [`WeComSink`].
@@ -33,36 +30,20 @@ pub struct WeComSink {
 #[must_use]
 pub struct WeComSinkBuilder {
     chat: ChatSettings,
-    mobiles: Vec<String>,
-    user_ids: Vec<String>,
-    at_all: bool,
 }
 
 chat_setters!(
     WeComSinkBuilder,
     kind = "wecom",
     url = "The webhook URL with its `key` (required; kept secret).",
+    mobile = with_mentioned_mobile: "Mentions a member by mobile (`mentioned_mobile_list`).",
+    user = with_mentioned_user: "Mentions a member by user id (`<@userid>` in markdown).",
+    all = with_at_all: "Mentions everyone (`@all`).",
     title = "A minijinja template for the title (used by the text form).",
     body = "A minijinja template for the markdown body.",
 );
 
 impl WeComSinkBuilder {
-    /// Mentions a member by mobile (`mentioned_mobile_list`).
-    pub fn with_mentioned_mobile(mut self, mobile: impl Into<String>) -> Self {
-        self.mobiles.push(mobile.into());
-        self
-    }
-    /// Mentions a member by user id (`<@userid>` in markdown).
-    pub fn with_mentioned_user(mut self, id: impl Into<String>) -> Self {
-        self.user_ids.push(id.into());
-        self
-    }
-    /// Mentions everyone (`@all`).
-    pub fn with_at_all(mut self, all: bool) -> Self {
-        self.at_all = all;
-        self
-    }
-
     /// Validates the settings.
     ///
     /// # Errors
@@ -83,13 +64,7 @@ impl WeComSinkBuilder {
         }
         let text =
             Templates::with_overrides(&core.name, Flavor::Text, self.chat.title.as_deref(), None)?;
-        Ok(WeComSink {
-            core,
-            text,
-            mobiles: self.mobiles,
-            user_ids: self.user_ids,
-            at_all: self.at_all,
-        })
+        Ok(WeComSink { core, text })
     }
 }
 
@@ -117,16 +92,17 @@ impl WeComSink {
     /// # Errors
     /// [`AlertError::Template`] when a template fails.
     pub fn payload(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        if self.mobiles.is_empty() && !self.at_all {
-            let mentions: Vec<String> = self.user_ids.iter().map(|u| format!("<@{u}>")).collect();
+        let at = &self.core.mentions;
+        if at.mobiles.is_empty() && !at.all {
+            let mentions: Vec<String> = at.user_ids.iter().map(|u| format!("<@{u}>")).collect();
             let content = self.core.templates.body(alert, &mentions.join(" "))?;
             return Ok(json!({
                 "msgtype": "markdown",
                 "markdown": { "content": cut(content, MAX_CONTENT) },
             }));
         }
-        let mut users = self.user_ids.clone();
-        if self.at_all {
+        let mut users = at.user_ids.clone();
+        if at.all {
             users.push("@all".into());
         }
         let content = format!(
@@ -139,7 +115,7 @@ impl WeComSink {
             "text": {
                 "content": cut(content, MAX_CONTENT),
                 "mentioned_list": users,
-                "mentioned_mobile_list": self.mobiles,
+                "mentioned_mobile_list": at.mobiles,
             },
         }))
     }
@@ -154,14 +130,6 @@ impl ChatVendor for WeComSink {
         rate_limited: &[45009],
         busy: &[-1],
     });
-
-    fn core(&self) -> &ChatCore {
-        &self.core
-    }
-
-    fn render(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        self.payload(alert)
-    }
 }
 
 chat_alert_sink!(WeComSink);
