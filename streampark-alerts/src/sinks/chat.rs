@@ -90,7 +90,7 @@ impl ChatCore {
 }
 
 /// A request about to be sent; [`ChatVendor::sign_request`] may add to its URL and headers.
-#[derive(Debug)]
+/// No `Debug`: the URL, the headers and the body may all hold secrets.
 pub(crate) struct Outgoing {
     pub(crate) url: url::Url,
     pub(crate) body: Vec<u8>,

@@ -11,10 +11,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{MethodRouter, post};
 use base64::Engine;
 use hmac::Mac;
 use serde_json::{Value, json};
@@ -68,11 +68,20 @@ impl Receiver {
             clock,
         };
         let app = Router::new()
-            .route("/robot/send", post(dingtalk))
-            .route("/cgi-bin/webhook/send", post(wecom))
-            .route("/open-apis/bot/v2/hook/{token}", post(feishu))
-            .route("/services/{*rest}", post(slack))
-            .route("/hook", post(webhook))
+            .route(
+                "/robot/send",
+                endpoint("dingtalk", Some("errcode"), dingtalk),
+            )
+            .route(
+                "/cgi-bin/webhook/send",
+                endpoint("wecom", Some("errcode"), wecom),
+            )
+            .route(
+                "/open-apis/bot/v2/hook/{token}",
+                endpoint("feishu", Some("code"), feishu),
+            )
+            .route("/services/{*rest}", endpoint("slack", None, slack))
+            .route("/hook", endpoint("webhook", None, webhook))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -145,23 +154,50 @@ enum Reply {
 
 const OK: Reply = Reply::Code(0, "ok");
 
+/// One request as a vendor's judge sees it.
+struct Req<'a> {
+    s: &'a Shared,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+}
+
+/// A vendor's endpoint: every request is recorded and answered by [`handle`].
+fn endpoint(
+    vendor: &'static str,
+    code_key: Option<&'static str>,
+    judge: fn(&Req<'_>) -> Reply,
+) -> MethodRouter<Shared> {
+    post(
+        move |State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes| async move {
+            let req = Req {
+                s: &s,
+                path: uri.path(),
+                query: uri.query().unwrap_or_default(),
+                headers: &headers,
+                body: &body,
+            };
+            handle(vendor, code_key, &req, judge)
+        },
+    )
+}
+
 /// Records one request and answers it: a scripted failure if one is queued (`fail_next`;
 /// `code_next` for vendors whose JSON answers carry `code_key`), else what `judge` says.
 fn handle(
-    s: &Shared,
     vendor: &'static str,
     code_key: Option<&'static str>,
-    raw_query: &str,
-    headers: &HeaderMap,
-    body: &Bytes,
-    judge: impl FnOnce() -> Reply,
+    req: &Req<'_>,
+    judge: fn(&Req<'_>) -> Reply,
 ) -> Response {
+    let s = req.s;
     let mut st = s.st.lock().unwrap();
     st.seen.push(Seen {
         vendor,
-        raw_query: raw_query.to_string(),
-        headers: headers.clone(),
-        body: serde_json::from_slice(body).unwrap_or(Value::Null),
+        raw_query: req.query.to_string(),
+        headers: req.headers.clone(),
+        body: serde_json::from_slice(req.body).unwrap_or(Value::Null),
         at: s.clock.now(),
         answer: String::new(),
     });
@@ -179,7 +215,7 @@ fn handle(
             .map(|c| Reply::Code(c, "scripted")),
     };
     drop(st); // `judge` checks the rate limits, which lock the state
-    let (answer, response) = match scripted.unwrap_or_else(judge) {
+    let (answer, response) = match scripted.unwrap_or_else(|| judge(req)) {
         Reply::Code(code, msg) => {
             let body = if code_key == Some("code") {
                 json!({"code": code, "msg": msg, "data": {}})
@@ -217,19 +253,8 @@ fn within_limits(s: &Shared, vendor: &'static str, limits: &[(usize, Duration)])
     true
 }
 
-async fn dingtalk(
-    State(s): State<Shared>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let q = q.unwrap_or_default();
-    handle(&s, "dingtalk", Some("errcode"), &q, &headers, &body, || {
-        dingtalk_judge(&s, &q, &body)
-    })
-}
-
-fn dingtalk_judge(s: &Shared, q: &str, body: &[u8]) -> Reply {
+fn dingtalk(r: &Req<'_>) -> Reply {
+    let (s, q, body) = (r.s, r.query, r.body);
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
         .into_owned()
         .collect();
@@ -285,19 +310,8 @@ fn dingtalk_judge(s: &Shared, q: &str, body: &[u8]) -> Reply {
     OK
 }
 
-async fn wecom(
-    State(s): State<Shared>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let q = q.unwrap_or_default();
-    handle(&s, "wecom", Some("errcode"), &q, &headers, &body, || {
-        wecom_judge(&s, &q, &body)
-    })
-}
-
-fn wecom_judge(s: &Shared, q: &str, body: &[u8]) -> Reply {
+fn wecom(r: &Req<'_>) -> Reply {
+    let (s, q, body) = (r.s, r.query, r.body);
     let key = url::form_urlencoded::parse(q.as_bytes())
         .find(|(k, _)| k == "key")
         .map(|(_, v)| v.into_owned());
@@ -332,18 +346,12 @@ fn wecom_judge(s: &Shared, q: &str, body: &[u8]) -> Reply {
     OK
 }
 
-async fn feishu(
-    State(s): State<Shared>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(&s, "feishu", Some("code"), "", &headers, &body, || {
-        feishu_judge(&s, &token, &body)
-    })
-}
-
-fn feishu_judge(s: &Shared, token: &str, body: &[u8]) -> Reply {
+fn feishu(r: &Req<'_>) -> Reply {
+    let (s, body) = (r.s, r.body);
+    let token = r
+        .path
+        .strip_prefix("/open-apis/bot/v2/hook/")
+        .unwrap_or_default();
     const SIGN_FAIL: Reply = Reply::Code(
         19021,
         "sign match fail or timestamp is not within one hour from current time",
@@ -391,18 +399,9 @@ fn feishu_judge(s: &Shared, token: &str, body: &[u8]) -> Reply {
     Reply::Code(0, "success")
 }
 
-async fn slack(
-    State(s): State<Shared>,
-    Path(rest): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(&s, "slack", None, "", &headers, &body, || {
-        slack_judge(&rest, &body)
-    })
-}
-
-fn slack_judge(rest: &str, body: &[u8]) -> Reply {
+fn slack(r: &Req<'_>) -> Reply {
+    let body = r.body;
+    let rest = r.path.strip_prefix("/services/").unwrap_or_default();
     let plain = |status, text: &'static str| Reply::Plain(status, text, text.to_string());
     if rest != SLACK_PATH {
         return plain(StatusCode::NOT_FOUND, "no_service");
@@ -430,19 +429,8 @@ fn slack_judge(rest: &str, body: &[u8]) -> Reply {
     plain(StatusCode::OK, "ok")
 }
 
-async fn webhook(
-    State(s): State<Shared>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let q = q.unwrap_or_default();
-    handle(&s, "webhook", None, &q, &headers, &body, || {
-        webhook_judge(&headers, &body)
-    })
-}
-
-fn webhook_judge(headers: &HeaderMap, body: &[u8]) -> Reply {
+fn webhook(r: &Req<'_>) -> Reply {
+    let (headers, body) = (r.headers, r.body);
     let header = |name: &str| {
         headers
             .get(name)
