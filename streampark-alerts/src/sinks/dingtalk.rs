@@ -142,7 +142,6 @@ chat_alert_sink!(DingTalkSink);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sinks::chat;
 
     #[test]
     fn golden_signature() {
@@ -155,7 +154,7 @@ mod tests {
 
     #[test]
     fn answers_map_to_categories() {
-        let check = |s: &str| chat::tests::check(DingTalkSink::ANSWER, 200, s);
+        let check = |s: &str| DingTalkSink::ANSWER.check_body(200, s);
         assert!(check(r#"{"errcode":0,"errmsg":"ok"}"#).is_ok());
         let e = check(r#"{"errcode":310000,"errmsg":"sign not match"}"#).unwrap_err();
         assert!(!e.is_retryable() && e.to_string().contains("310000"), "{e}");
@@ -171,7 +170,7 @@ mod tests {
         assert!(matches!(e, AlertError::Protocol { .. }));
         let e = check(r#"{"errmsg":"ok"}"#).unwrap_err();
         assert!(e.to_string().contains("answer has no `errcode`"), "{e}");
-        let e = chat::tests::check(DingTalkSink::ANSWER, 404, "gone").unwrap_err();
+        let e = DingTalkSink::ANSWER.check_body(404, "gone").unwrap_err();
         assert!(
             matches!(&e, AlertError::Rejected { code, .. } if code == "HTTP 404"),
             "{e:?}"

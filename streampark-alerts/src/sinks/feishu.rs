@@ -157,7 +157,6 @@ chat_alert_sink!(FeishuSink);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sinks::chat;
 
     #[test]
     fn golden_signature() {
@@ -170,7 +169,7 @@ mod tests {
 
     #[test]
     fn answers_map_to_categories() {
-        let check = |status: u16, s: &str| chat::tests::check(FeishuSink::ANSWER, status, s);
+        let check = |status: u16, s: &str| FeishuSink::ANSWER.check_body(status, s);
         assert!(check(200, r#"{"code":0,"msg":"success","data":{}}"#).is_ok());
         assert!(check(200, r#"{"StatusCode":0,"StatusMessage":"success"}"#).is_ok());
         let e = check(200, r#"{"code":19021,"msg":"sign match fail"}"#).unwrap_err();

@@ -137,7 +137,6 @@ chat_alert_sink!(WeComSink);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sinks::chat;
 
     #[test]
     fn cut_respects_utf8() {
@@ -149,7 +148,7 @@ mod tests {
 
     #[test]
     fn answers_map_to_categories() {
-        let check = |s: &str| chat::tests::check(WeComSink::ANSWER, 200, s);
+        let check = |s: &str| WeComSink::ANSWER.check_body(200, s);
         assert!(check(r#"{"errcode":0,"errmsg":"ok"}"#).is_ok());
         assert!(
             check(r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#)
