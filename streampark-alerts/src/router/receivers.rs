@@ -138,7 +138,6 @@ impl Entry<'_> {
     }
 
     /// The error for an entry whose sink this build lacks.
-    #[allow(dead_code)] // used only when a sink feature is disabled
     fn disabled(&self) -> AlertError {
         AlertError::invalid_config(
             format!("receiver {}", self.receiver),
@@ -317,6 +316,60 @@ pub(crate) fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn receiver(yaml: &str) -> ReceiverConfig {
+        let cfg = crate::RouterConfig::from_yaml_str(&format!(
+            "route: {{receiver: r}}\nreceivers:\n  - name: r\n{yaml}"
+        ))
+        .unwrap();
+        cfg.receivers[0].clone()
+    }
+
+    #[test]
+    fn sinks_are_named_by_receiver_kind_and_index() {
+        let clock: Arc<dyn Clock> = Arc::new(crate::VirtualClock::new());
+        let r = receiver(
+            "    dingtalk_configs: [{url: 'https://d.example/robot/send?access_token=a'}, {url: 'https://d.example/robot/send?access_token=b'}]\n    \
+             webhook_configs: [{url: 'https://w.example/hook', send_resolved: false}]\n    \
+             email_configs: [{smtp: 'smtp://127.0.0.1:2525', from: a@example.com, to: [b@example.com]}]\n    \
+             log_configs: [{}, {name: audit}]\n",
+        );
+        let names: Vec<_> = build(&r, &clock)
+            .unwrap()
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "r/dingtalk",
+                "r/dingtalk[1]",
+                "r/webhook",
+                "r/email",
+                "r/log",
+                "audit"
+            ]
+        );
+    }
+
+    #[test]
+    fn entry_errors_name_receiver_and_key() {
+        let clock: Arc<dyn Clock> = Arc::new(crate::VirtualClock::new());
+        let r = receiver(
+            "    feishu_configs:\n      - {url: 'https://f.example/hook/a'}\n      - {url: 'https://f.example/hook/b', secret: '${STREAMPARK_SURELY_UNSET_VAR_3}'}\n",
+        );
+        let e = build(&r, &clock).unwrap_err().to_string();
+        assert!(
+            e.contains("receiver r")
+                && e.contains("`feishu_configs[1].secret`")
+                && e.contains("STREAMPARK_SURELY_UNSET_VAR_3"),
+            "{e}"
+        );
+        // A bad URL is refused by the sink, which is named after the entry.
+        let r = receiver("    slack_configs: [{url: 'ftp://s.example/x'}, {url: 'nope'}]\n");
+        let e = build(&r, &clock).unwrap_err().to_string();
+        assert!(e.contains("r/slack") && e.contains("`url`"), "{e}");
+    }
 
     #[test]
     fn expands_environment_variables() {
