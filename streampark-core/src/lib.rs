@@ -8,6 +8,8 @@
 //! - [`flink_home`]: [`FlinkHome`] discovery (version, vendor, conf dir, lib/plugins) without
 //!   Java, [`FlinkEnvs`] for several homes; [`flink_cli`]: [`FlinkCli`] runs `bin/flink`;
 //! - [`RemoteDeployer`]: a `Deployer` over any Flink session or standalone cluster;
+//! - [`registry`]: [`Registry`], a deployer chosen by URL (`flink+http://jm:8081`, `sim://`,
+//!   and the schemes backend crates register);
 //! - alerts: [`Alert`], [`Severity`] and the [`AlertSink`] trait (sinks live in `streampark-alerts`);
 //! - [`config`]: the configuration center (files, Nacos with feature `nacos`, layering,
 //!   variables, secrets, live updates);
@@ -51,6 +53,7 @@ pub mod flink_cli;
 pub mod flink_home;
 mod model;
 pub mod platform;
+pub mod registry;
 pub mod runner;
 pub mod spi;
 pub mod sql;
@@ -71,6 +74,7 @@ pub use flink_cli::{CliOutput, FlinkCli};
 pub use flink_home::{FlinkEnvs, FlinkHome};
 pub use model::*;
 pub use platform::{Platform, Principal};
+pub use registry::{DeployerFactory, DeployerOptions, Registry};
 pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};
 pub use store::{MemoryStore, SqliteStore, StateStore};
 pub use supervisor::{JobEvent, JobEventKind, Supervisor};

@@ -608,3 +608,93 @@ async fn consecutive_failed_checkpoints_raise_a_minor_alert_once() {
     );
     assert_eq!(sim.stats().deploys, 1, "alert only: no restart configured");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_new_spec_version_waits_for_roll_out_then_starts_once_from_its_savepoint() {
+    let sim = SimDeployer::new();
+    let sink = Arc::new(Sink::default());
+    let store = Arc::new(MemoryStore::new());
+    let sup = supervisor(&sim, store.clone(), sink.clone(), "s1");
+    let v1 = spec("ro").with_restore(Restore::Latest);
+    let id = v1.id.clone();
+    sup.manage(v1).await.unwrap();
+    run(&sup, 10).await;
+    // A new version of a running job is recorded and left alone.
+    let v2 = JobSpec::sql("ro", "INSERT INTO k SELECT 2")
+        .unwrap()
+        .with_restore(Restore::Latest);
+    sup.manage(v2).await.unwrap();
+    run(&sup, 30).await;
+    assert_eq!(sim.stats().deploys, 1);
+    assert_eq!(live_attempts(&sim, "ro").await, vec![1]);
+
+    // A savepoint that fails: nothing changes, attempt 1 keeps running.
+    sim.inject(FaultPlan::new().fail_next_savepoints(1));
+    assert!(
+        sup.roll_out(&id, StopOptions::savepoint("file:///sp"))
+            .await
+            .is_err()
+    );
+    run(&sup, 10).await;
+    assert_eq!(live_attempts(&sim, "ro").await, vec![1]);
+    assert_eq!(sim.stats().deploys, 1);
+
+    let sp = match sup
+        .roll_out(&id, StopOptions::savepoint("file:///sp"))
+        .await
+        .unwrap()
+    {
+        streampark_core::StopOutcome::Stopped {
+            savepoint: Some(sp),
+        } => sp,
+        other => panic!("{other:?}"),
+    };
+    run(&sup, 60).await;
+    assert_eq!(live_attempts(&sim, "ro").await, vec![2]);
+    assert_eq!(sim.stats().deploys, 2, "started exactly once");
+    let a = store.attempts(&id).await.unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!((a[0].spec_version, a[1].spec_version), (1, 2));
+    assert_eq!(a[0].final_state, Some(JobState::Finished));
+    assert_eq!(a[1].restore_from.as_deref(), Some(sp.path.as_str()));
+    // A roll-out is not a failure: nothing failed or restarted was alerted.
+    let kinds: Vec<String> = sink
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.label("event").map(|k| k.to_string()))
+        .collect();
+    assert!(
+        !kinds.iter().any(|k| k == "failed" || k == "restarted"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "stopped").count(),
+        1,
+        "{kinds:?}"
+    );
+    let audit: Vec<_> = store
+        .events(Some(&id), 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "audit.roll_out")
+        .collect();
+    assert_eq!(audit.len(), 2, "both calls are audited");
+    assert_eq!(audit[1].detail["from_spec_version"], 1);
+    assert_eq!(audit[1].detail["to_spec_version"], 2);
+
+    // A stopped job is not rolled out (managing it again starts its current version).
+    sup.stop_job(&id, StopOptions::cancel()).await.unwrap();
+    let e = sup.roll_out(&id, StopOptions::cancel()).await.unwrap_err();
+    assert!(
+        matches!(e, streampark_core::Error::InvalidInput { .. }),
+        "{e:?}"
+    );
+    let e = sup
+        .roll_out(&JobId::new("nope").unwrap(), StopOptions::cancel())
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+}

@@ -12,6 +12,8 @@
 //!   application cluster per attempt started through the Flink CLI.
 //! - [`native`]: native Kubernetes mode, submission through the Flink CLI (`run-application -t
 //!   kubernetes-application`, `kubernetes-session.sh`).
+//! - [`register`]: `k8s://` (operator) and `k8s+native://` for core's `Registry` (a deployer by
+//!   URL).
 //! - `testkit` (feature `testkit`): a simulated API server with an operator-like reconciler.
 //!
 //! See `docs/k8s.md` for the mechanisms and for which paths were verified only against the
@@ -26,6 +28,7 @@ pub mod native;
 mod native_deployer;
 mod native_session;
 mod pod_logs;
+mod registry;
 pub mod resources;
 mod status;
 #[cfg(feature = "testkit")]
@@ -39,6 +42,7 @@ pub use native_deployer::{
     ServiceDnsResolver,
 };
 pub use native_session::{NativeSession, NativeSessionStart, SESSION_LABEL, SessionStart};
+pub use registry::register;
 
 /// The name the operator backend reports in errors and tracing spans.
 pub const BACKEND: &str = "k8s-operator";

@@ -15,12 +15,14 @@
 //! - [`session::YarnSession`]: YARN session clusters: start or adopt by tags, run jobs on them
 //!   (a `Deployer` on the session's JobManager), stop.
 //! - [`workspace`]: keep `<workspace>/flink/<version>/{lib,plugins}` in step with a local Flink home.
+//! - [`register`]: `yarn://` and `yarn+https://` for core's `Registry` (a deployer by URL).
 //! - `testkit` (feature): a simulated YARN cluster (RMs in HA, proxy, JobManagers, WebHDFS).
 
 mod builder;
 mod cli;
 mod deployer;
 mod http;
+mod registry;
 
 pub mod conf;
 pub mod doctor;
@@ -35,6 +37,7 @@ pub mod workspace;
 pub use builder::YarnDeployerBuilder;
 pub use cli::CliSubmitter;
 pub use deployer::{FLINK_APPLICATION_TYPE, MANAGED_TAG, YarnDeployer, job_state, yarn_tags};
+pub use registry::register;
 pub use submit::{Submitter, YarnSubmission, YarnTarget};
 
 /// The name this backend reports in errors and tracing spans.

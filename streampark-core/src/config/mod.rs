@@ -58,6 +58,7 @@ pub mod nacos_sim;
 
 pub use doc::{ConfigDoc, ConfigEvent, ConfigFormat, ConfigKey, DEFAULT_GROUP, md5_hex};
 pub use file::{FileSource, FileSourceBuilder};
+pub(crate) use flat::parse_duration as parse_flink_duration;
 pub use flat::{ConfigValue, FlatConfig, SecretPolicy};
 pub use layered::{Layered, LayeredBuilder};
 pub use spec::LIVE_PREFIXES;

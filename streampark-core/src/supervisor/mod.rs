@@ -469,7 +469,8 @@ impl Supervisor {
     }
 
     /// Adds a job (or updates its spec) and wants it running; the next tick starts it unless
-    /// a live deployment of it is found, which is adopted.
+    /// a live deployment of it is found, which is adopted. A new spec of a job that is running
+    /// is recorded and left for [`roll_out`](Self::roll_out).
     pub async fn manage(&self, spec: JobSpec) -> Result<()> {
         self.cluster_of(&spec)?;
         let now = (self.cfg.now)();
@@ -504,6 +505,26 @@ impl Supervisor {
     ) -> Result<crate::StopOutcome> {
         let mut st = self.state.lock().await;
         st.stop_job(self, job, opts).await
+    }
+
+    /// Rolls a running job over to its current spec version: [`manage`](Self::manage) records
+    /// a new version but leaves the live attempt alone; this stops that attempt with `opts`
+    /// (with a savepoint, it becomes the restore point) and the next tick starts the current
+    /// version, restored from it when the spec restores from the latest state. The job stays
+    /// wanted running throughout; one audit record (`audit.roll_out`) names both versions.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) for a job that is not managed;
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a stopped job; the backend's
+    /// errors from the stop (a savepoint that fails leaves the attempt running and nothing
+    /// changed).
+    pub async fn roll_out(
+        &self,
+        job: &JobId,
+        opts: crate::StopOptions,
+    ) -> Result<crate::StopOutcome> {
+        let mut st = self.state.lock().await;
+        st.roll_out(self, job, opts).await
     }
 
     /// What the supervisor knows about a job.

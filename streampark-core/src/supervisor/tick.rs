@@ -212,6 +212,70 @@ async fn restore_path(cfg: &Config, spec: &JobSpec) -> Result<Option<String>> {
     })
 }
 
+/// Stops `t`'s live attempt with `opts`, records a savepoint taken on the way as its restore
+/// point and the attempt as ended with `reason`.
+async fn stop_live(
+    sup: &Supervisor,
+    t: &mut Tracked,
+    opts: crate::StopOptions,
+    reason: &str,
+    now: i64,
+) -> Result<StopOutcome> {
+    let job = &t.rec.spec.id.clone();
+    let Some(mut cur) = t.current.clone() else {
+        return Ok(StopOutcome::AlreadyGone);
+    };
+    if cur.status.is_closed() {
+        return Ok(StopOutcome::AlreadyGone);
+    }
+    let deployer = &sup.cfg.clusters[t.cluster].1;
+    let dep = match cur.deployment.clone() {
+        Some(d) => d,
+        None => match deployer
+            .list(&Selector::Job(job.clone()))
+            .await?
+            .into_iter()
+            .find(|s| s.attempt == cur.attempt)
+        {
+            Some(s) => s.deployment,
+            None => return Ok(StopOutcome::AlreadyGone),
+        },
+    };
+    let out = deployer.stop(&dep, opts).await?;
+    let end_state = match &out {
+        StopOutcome::Stopped {
+            savepoint: Some(sp),
+        } => {
+            sup.cfg
+                .store
+                .add_restore_point(job, cur.attempt, sp)
+                .await?;
+            JobState::Finished
+        }
+        _ => JobState::Canceled,
+    };
+    sup.cfg
+        .store
+        .update_attempt(
+            job,
+            cur.attempt,
+            AttemptUpdate::status(AttemptStatus::Ended).with_end(
+                now,
+                Some(end_state),
+                Some(reason.to_string()),
+            ),
+        )
+        .await?;
+    cur.status = AttemptStatus::Ended;
+    cur.final_state = Some(end_state);
+    cur.ended_ms = Some(now);
+    t.current = Some(cur);
+    t.seen = Some(end_state);
+    let ev = event(t, JobEventKind::Stopped, now);
+    sup.emit(ev, true).await;
+    Ok(out)
+}
+
 async fn lease(cfg: &Config, job: &JobId, now: i64) -> Result<bool> {
     cfg.store.try_lease(job, &cfg.id, cfg.lease_ttl, now).await
 }
@@ -559,53 +623,50 @@ impl State {
             json!({"mode": format!("{:?}", opts.mode)}),
         )
         .await;
-        let Some(mut cur) = t.current.clone() else {
-            return Ok(StopOutcome::AlreadyGone);
-        };
-        if cur.status.is_closed() {
-            return Ok(StopOutcome::AlreadyGone);
+        stop_live(sup, t, opts, "stopped by the supervisor", now).await
+    }
+
+    /// Stops the live attempt with `opts` (a savepoint becomes the restore point) and wants
+    /// the job's current spec version running again: the next tick starts it from there.
+    pub(crate) async fn roll_out(
+        &mut self,
+        sup: &Supervisor,
+        job: &JobId,
+        opts: crate::StopOptions,
+    ) -> Result<StopOutcome> {
+        let cfg = &sup.cfg;
+        self.reload_job(cfg, job).await?;
+        let t = self
+            .jobs
+            .get_mut(job)
+            .ok_or_else(|| Error::not_found("supervisor", format!("job `{job}`")))?;
+        if t.rec.desired != DesiredState::Running {
+            return Err(Error::invalid_input(
+                "supervisor",
+                "roll out",
+                format!("job `{job}`"),
+                "the job is stopped; `manage` it to start its current version",
+            ));
         }
-        let deployer = &cfg.clusters[t.cluster].1;
-        let dep = match cur.deployment.clone() {
-            Some(d) => d,
-            None => match deployer
-                .list(&Selector::Job(job.clone()))
-                .await?
-                .into_iter()
-                .find(|s| s.attempt == cur.attempt)
-            {
-                Some(s) => s.deployment,
-                None => return Ok(StopOutcome::AlreadyGone),
-            },
-        };
-        let out = deployer.stop(&dep, opts).await?;
-        let end_state = match &out {
-            StopOutcome::Stopped {
-                savepoint: Some(sp),
-            } => {
-                cfg.store.add_restore_point(job, cur.attempt, sp).await?;
-                JobState::Finished
-            }
-            _ => JobState::Canceled,
-        };
+        let now = (cfg.now)();
+        let from = t.current.as_ref().map(|a| a.spec_version);
+        sup.audit(
+            job,
+            t.attempt(),
+            "audit.roll_out",
+            json!({"from_spec_version": from, "to_spec_version": t.rec.spec_version,
+                   "mode": format!("{:?}", opts.mode)}),
+        )
+        .await;
+        let reason = format!("rolled out to spec version {}", t.rec.spec_version);
+        let out = stop_live(sup, t, opts, &reason, now).await?;
+        // Asked for after the stop: the tick's "started again when asked" rule applies.
         cfg.store
-            .update_attempt(
-                job,
-                cur.attempt,
-                AttemptUpdate::status(AttemptStatus::Ended).with_end(
-                    now,
-                    Some(end_state),
-                    Some("stopped by the supervisor".into()),
-                ),
-            )
+            .set_desired(job, DesiredState::Running, now)
             .await?;
-        cur.status = AttemptStatus::Ended;
-        cur.final_state = Some(end_state);
-        cur.ended_ms = Some(now);
-        t.current = Some(cur);
-        t.seen = Some(end_state);
-        let ev = event(t, JobEventKind::Stopped, now);
-        sup.emit(ev, true).await;
+        t.rec.updated_ms = now;
+        t.budget_from = now;
+        t.next_restart = None;
         Ok(out)
     }
 
@@ -1084,7 +1145,7 @@ async fn observe(
     if !is_failure(cur) || cur.ended_ms.is_some_and(|end| end < t.budget_from) {
         // Finished or stopped: started again only when the host asked for it afterwards
         // (`manage` after a stop, a new spec version).
-        if cur.ended_ms.is_some_and(|end| t.rec.updated_ms > end) {
+        if cur.ended_ms.is_some_and(|end| t.rec.updated_ms >= end) {
             actions.push(Action::Start {
                 job: id,
                 spec: t.rec.spec.clone(),

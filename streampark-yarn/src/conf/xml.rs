@@ -37,6 +37,39 @@ fn line_of(text: &str, pos: u64) -> (usize, usize) {
     (line, col)
 }
 
+/// Line numbers of increasing positions in one pass over the text (calling [`line_of`] for
+/// every property re-counted from the start: quadratic, minutes for a few MB).
+struct Lines<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of `pos`; positions must not decrease (an earlier one restarts).
+    fn at(&mut self, pos: u64) -> usize {
+        let pos = usize::try_from(pos)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        if pos < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        let chunk = self.text.as_bytes().get(self.pos..pos).unwrap_or_default();
+        self.line += chunk.iter().filter(|b| **b == b'\n').count();
+        self.pos = pos;
+        self.line
+    }
+}
+
 fn malformed(path: &Path, text: &str, pos: u64, reason: impl Into<String>) -> HadoopConfError {
     let (line, column) = line_of(text, pos);
     HadoopConfError::Xml {
@@ -68,6 +101,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
     let mut field = Field::None;
     let mut buf = String::new();
     let mut saw_root = false;
+    let mut lines = Lines::new(text);
     loop {
         let before = reader.buffer_position();
         let ev = reader
@@ -87,13 +121,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
                     }
                     saw_root = true;
                 } else if name == "property" && depth_names.len() == 1 {
-                    current = Some(from_attributes(
-                        &e,
-                        line_of(text, before).0,
-                        path,
-                        text,
-                        before,
-                    )?);
+                    current = Some(from_attributes(&e, lines.at(before), path, text, before)?);
                 } else if current.is_some() {
                     field = match name.as_str() {
                         "name" => Field::Name,
@@ -110,7 +138,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
                 if depth_names.is_empty() && name == "configuration" {
                     saw_root = true;
                 } else if name == "property" && depth_names.len() == 1 {
-                    let p = from_attributes(&e, line_of(text, before).0, path, text, before)?;
+                    let p = from_attributes(&e, lines.at(before), path, text, before)?;
                     push(&mut out, p, path, text, before)?;
                 } else if let Some(p) = current.as_mut() {
                     // <value/> is an empty value.
@@ -256,6 +284,27 @@ mod tests {
         assert!(by("d").is_final);
         assert_eq!(by("d").value.as_deref(), Some("attr"));
         assert_eq!(by("e").value.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn every_property_knows_its_line_in_a_long_file() {
+        let mut text = String::from("<?xml version=\"1.0\"?>\n<configuration>\n");
+        for i in 0..2000 {
+            // Two lines per property, a comment line every tenth.
+            if i % 10 == 0 {
+                text.push_str("<!-- group -->\n");
+            }
+            text.push_str(&format!(
+                "<property><name>k{i}</name>\n<value>v</value></property>\n"
+            ));
+        }
+        text.push_str("</configuration>\n");
+        let props = parse(&text, Path::new("big-site.xml")).unwrap();
+        assert_eq!(props.len(), 2000);
+        for (i, p) in props.iter().enumerate() {
+            let expected = 3 + 2 * i + i / 10 + 1;
+            assert_eq!(p.line, expected, "k{i}");
+        }
     }
 
     #[test]

@@ -1,0 +1,195 @@
+//! `streampark_yarn::register`: `yarn://` URLs build a `YarnDeployer` wired to the right
+//! ResourceManagers (from the URL or from a Hadoop configuration directory), checked against
+//! the simulated YARN cluster by listing an application another handle deployed.
+#![cfg(unix)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use streampark_core::testkit::FakeFlinkHome;
+use streampark_core::{
+    DeployRequest, Deployer, DeployerExt, DeployerOptions, Error, JobSpec, JobState, Registry,
+    Selector,
+};
+use streampark_yarn::YarnDeployer;
+use streampark_yarn::testkit::{SimSubmitter, SimYarn};
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    streampark_yarn::register(&mut r);
+    r
+}
+
+fn flink_home(dir: &std::path::Path) -> String {
+    FakeFlinkHome::new(dir.join("flink"))
+        .with_dist("flink-dist-1.18.1.jar")
+        .with_conf_file("flink-conf.yaml", "jobmanager.memory.process.size: 1600m\n")
+        .with_bin_script("flink", "#!/bin/sh\nexit 1\n")
+        .write()
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+fn hostport(u: &url::Url) -> String {
+    format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
+}
+
+/// Deploys one job through the simulator's own submitter and waits until it runs.
+async fn running_job(sim: &SimYarn) -> streampark_core::Deployment {
+    let yarn = YarnDeployer::builder()
+        .with_rm_urls(sim.rm_urls())
+        .with_user("flink")
+        .with_webhdfs_url(sim.webhdfs_url())
+        .with_default_fs("hdfs://sim-nn:8020")
+        .with_workspace("/ws")
+        .with_flink_version("1.18.1")
+        .with_submitter(Arc::new(SimSubmitter::new(sim.clone())))
+        .with_poll_interval(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let spec = JobSpec::sql(
+        "orders",
+        "CREATE TABLE s (v INT) WITH ('connector'='datagen');\nINSERT INTO k SELECT v FROM s;\n",
+    )
+    .unwrap();
+    let dep = yarn.deploy(DeployRequest::new(spec, 1)).await.unwrap();
+    yarn.wait_for(&dep.id, &[JobState::Running], Duration::from_secs(20))
+        .await
+        .unwrap();
+    dep
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_yarn_url_with_the_ha_pair_sees_the_clusters_applications() {
+    let sim = SimYarn::start().await.unwrap();
+    let dep = running_job(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rms = sim.rm_urls();
+    // The URL names the standby; the option adds the active one: the HA probe must find it.
+    let url = format!("yarn://{}", hostport(&rms[1]));
+    let yarn = registry()
+        .deployer_from_url(
+            &url,
+            &DeployerOptions::new()
+                .with("resource-managers", rms[0].as_str())
+                .with("flink-home", flink_home(dir.path()))
+                .with("user", "flink")
+                .with("request-timeout", "5s"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(yarn.backend(), "yarn");
+    let jobs = yarn.list(&Selector::All).await.unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].deployment, dep.id);
+    assert_eq!(jobs[0].job.as_str(), "orders");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostless_yarn_url_reads_the_hadoop_conf() {
+    let sim = SimYarn::start().await.unwrap();
+    let dep = running_job(&sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("hadoop");
+    std::fs::create_dir_all(&conf).unwrap();
+    let rms = sim.rm_urls();
+    std::fs::write(
+        conf.join("yarn-site.xml"),
+        format!(
+            "<configuration>\n<property><name>yarn.resourcemanager.ha.enabled</name><value>true</value></property>\n\
+             <property><name>yarn.resourcemanager.ha.rm-ids</name><value>rm1,rm2</value></property>\n\
+             <property><name>yarn.resourcemanager.webapp.address.rm1</name><value>{}</value></property>\n\
+             <property><name>yarn.resourcemanager.webapp.address.rm2</name><value>{}</value></property>\n</configuration>\n",
+            hostport(&rms[1]),
+            hostport(&rms[0])
+        ),
+    )
+    .unwrap();
+    let yarn = registry()
+        .deployer_from_url(
+            &format!("yarn://?hadoop-conf={}", conf.display()),
+            &DeployerOptions::new().with("flink-home", flink_home(dir.path())),
+        )
+        .await
+        .unwrap();
+    let jobs = yarn.list(&Selector::All).await.unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].deployment, dep.id);
+
+    // Kerberos in that configuration is refused up front (SPNEGO is not implemented).
+    std::fs::write(
+        conf.join("core-site.xml"),
+        "<configuration><property><name>hadoop.security.authentication</name><value>kerberos</value></property></configuration>\n",
+    )
+    .unwrap();
+    let e = registry()
+        .deployer_from_url(
+            "yarn://",
+            &DeployerOptions::new()
+                .with("hadoop-conf", conf.display().to_string())
+                .with("flink-home", flink_home(dir.path())),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn bad_yarn_options_name_their_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = flink_home(dir.path());
+    let cases = [
+        (DeployerOptions::new(), "flink-home"),
+        (
+            DeployerOptions::new()
+                .with("flink-home", &home)
+                .with("target", "session"),
+            "target",
+        ),
+        (
+            DeployerOptions::new()
+                .with("flink-home", &home)
+                .with("resource-managers", "not a url"),
+            "resource-managers",
+        ),
+        (
+            DeployerOptions::new()
+                .with("flink-home", &home)
+                .with("deploy-timeout", "forever"),
+            "deploy-timeout",
+        ),
+        (
+            DeployerOptions::new()
+                .with("flink-home", &home)
+                .with("workspace", "relative/ws"),
+            "with_workspace",
+        ),
+    ];
+    for (opts, key) in cases {
+        let e = registry()
+            .deployer_from_url("yarn://rm1.corp:8088", &opts)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidConfig { key: k, .. } if k == key),
+            "{key}: {e:?}"
+        );
+    }
+    // A Flink home that is not one: the error names the directory.
+    let e = registry()
+        .deployer_from_url(
+            "yarn://rm1.corp:8088",
+            &DeployerOptions::new()
+                .with("flink-home", dir.path().join("nope").display().to_string()),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("nope"), "{e}");
+    // A typo is refused, never ignored.
+    let e = registry()
+        .deployer_from_url("yarn://rm1.corp:8088?queeu=x", &DeployerOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::UnknownConfigKey { .. }), "{e:?}");
+}
