@@ -74,32 +74,15 @@ pub(crate) fn default_client(sink: &str) -> Result<reqwest::Client, AlertError> 
         .map_err(|e| AlertError::invalid_config(sink, "http_client", e.to_string()))
 }
 
-/// POSTs `body` (JSON) to `url`. Network errors and 5xx are `Unavailable`, 429 is
+/// POSTs `bytes` (JSON text) to `url`. Network errors and 5xx are `Unavailable`, 429 is
 /// `RateLimited` (with `Retry-After`), anything else is handed back for the vendor's rules.
-pub(crate) async fn post_json(
-    client: &reqwest::Client,
-    sink: &str,
-    url: &url::Url,
-    shown: &str,
-    body: &serde_json::Value,
-    headers: &[(&str, String)],
-) -> Result<Answer, AlertError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| AlertError::Protocol {
-        sink: sink.into(),
-        endpoint: shown.into(),
-        reason: format!("payload not serializable: {e}"),
-    })?;
-    post_bytes(client, sink, url, shown, bytes, headers).await
-}
-
-/// Like [`post_json`], for a body that is already JSON text.
 pub(crate) async fn post_bytes(
     client: &reqwest::Client,
     sink: &str,
     url: &url::Url,
     shown: &str,
     bytes: Vec<u8>,
-    headers: &[(&str, String)],
+    headers: &[(String, String)],
 ) -> Result<Answer, AlertError> {
     let started = std::time::Instant::now();
     let mut req = client
@@ -107,7 +90,7 @@ pub(crate) async fn post_bytes(
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(bytes);
     for (k, v) in headers {
-        req = req.header(*k, v);
+        req = req.header(k, v);
     }
     let resp = req
         .send()

@@ -64,6 +64,7 @@
     allow(
         dead_code,
         unused_imports,
+        unused_macros,
         unused_variables,
         unused_mut,
         clippy::never_loop,

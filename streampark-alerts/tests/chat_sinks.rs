@@ -41,12 +41,88 @@ fn feishu(r: &Receiver, secret: &str) -> FeishuSink {
         .unwrap()
 }
 
+fn wecom(r: &Receiver, key: &str) -> WeComSink {
+    WeComSink::builder()
+        .with_url(r.wecom_url(key))
+        .build()
+        .unwrap()
+}
+
+fn slack(r: &Receiver, path: &str) -> SlackSink {
+    SlackSink::builder()
+        .with_url(r.slack_url(path))
+        .build()
+        .unwrap()
+}
+
 fn retry(clock: &VirtualClock) -> RetryLayer {
     RetryLayer::new()
         .with_max_attempts(3)
         .with_base_delay(Duration::from_secs(2))
         .with_jitter(false)
         .with_clock(Arc::new(clock.clone()))
+}
+
+/// Sends one alert through `sink` with the retry layer, driving the virtual clock, and
+/// returns what the receiver answered to each try (after `r.fail_next`/`r.code_next`).
+async fn answers_with_retry(
+    clock: &VirtualClock,
+    r: &Receiver,
+    sink: impl AlertSink,
+) -> Vec<String> {
+    let sink = SinkStack::new(sink).layer(retry(clock)).into_sink();
+    let a = alert();
+    drive(clock, async move { sink.send(&a).await }, || true)
+        .await
+        .unwrap();
+    r.seen().iter().map(|s| s.answer.clone()).collect()
+}
+
+/// Sends through `sink` with the retry layer and expects a rejection with the vendor's
+/// `code` after exactly one request: a permanent error is not retried.
+async fn rejected_once(clock: &VirtualClock, r: &Receiver, sink: impl AlertSink, code: &str) {
+    let sink = SinkStack::new(sink).layer(retry(clock)).into_sink();
+    let err = sink.send(&alert()).await.unwrap_err();
+    assert!(
+        matches!(&err, AlertError::Rejected { code: c, .. } if c == code),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(r.seen().len(), 1, "a permanent rejection is not retried");
+}
+
+/// Sends `n` alerts at once through `sink` behind the vendor's `throttle`, advancing the
+/// virtual clock whenever every admitted send has reached the receiver. Every send must
+/// succeed and the receiver must never have had to refuse one (it answers the vendor's
+/// rate-limit code when its own window is exceeded); returns what it saw.
+async fn burst(
+    clock: &VirtualClock,
+    r: Arc<Receiver>,
+    sink: impl AlertSink,
+    throttle: ThrottleLayer,
+    n: usize,
+) -> Vec<Seen> {
+    let throttle = throttle.with_clock(Arc::new(clock.clone()));
+    let sink = SinkStack::new(sink).layer(throttle.clone()).into_sink();
+    let all = futures::future::join_all((0..n).map(|i| {
+        let sink = sink.clone();
+        async move { sink.send(&alert().with_label("n", i.to_string())).await }
+    }));
+    let (t, r2) = (throttle.clone(), r.clone());
+    let results = drive(clock, all, move || {
+        t.stats().passed as usize == r2.seen().len()
+    })
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let seen = r.seen();
+    assert_eq!(seen.len(), n);
+    assert!(
+        seen.iter().all(|s| s.answer == "ok"),
+        "the receiver refused a send: {:?}",
+        seen.iter().map(|s| &s.answer).collect::<Vec<_>>()
+    );
+    assert_eq!(throttle.stats().dropped, 0);
+    seen
 }
 
 // ---------------------------------------------------------------- DingTalk
@@ -77,16 +153,7 @@ async fn dingtalk_signed_markdown_with_mentions_is_accepted() {
 async fn dingtalk_wrong_secret_fails_and_is_not_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let sink = SinkStack::new(dingtalk(&r, "SECwrong"))
-        .layer(retry(&clock))
-        .into_sink();
-    let err = sink.send(&alert()).await.unwrap_err();
-    assert!(
-        matches!(&err, AlertError::Rejected { code, .. } if code == "310000"),
-        "{err}"
-    );
-    assert!(!err.is_retryable());
-    assert_eq!(r.seen().len(), 1, "a bad signature is not retried");
+    rejected_once(&clock, &r, dingtalk(&r, "SECwrong"), "310000").await;
 }
 
 #[tokio::test]
@@ -109,18 +176,10 @@ async fn dingtalk_two_500s_then_success_is_delivered_with_backoff() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(2, 500);
-    let sink = SinkStack::new(dingtalk(&r, DT_SECRET))
-        .layer(retry(&clock))
-        .into_sink();
-    let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true)
-        .await
-        .unwrap();
-    let seen = r.seen();
-    let answers: Vec<_> = seen.iter().map(|s| s.answer.as_str()).collect();
+    let answers = answers_with_retry(&clock, &r, dingtalk(&r, DT_SECRET)).await;
     assert_eq!(answers, ["HTTP 500", "HTTP 500", "ok"]);
     // Backoff without jitter: 2 s, then 4 s.
-    let at: Vec<_> = seen.iter().map(|s| s.at.as_secs()).collect();
+    let at: Vec<_> = r.seen().iter().map(|s| s.at.as_secs()).collect();
     assert_eq!(at, [0, 2, 6]);
 }
 
@@ -129,14 +188,7 @@ async fn dingtalk_send_too_fast_code_is_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.code_next(410100);
-    let sink = SinkStack::new(dingtalk(&r, DT_SECRET))
-        .layer(retry(&clock))
-        .into_sink();
-    let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true)
-        .await
-        .unwrap();
-    let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
+    let answers = answers_with_retry(&clock, &r, dingtalk(&r, DT_SECRET)).await;
     assert_eq!(answers, ["410100", "ok"]);
 }
 
@@ -144,34 +196,15 @@ async fn dingtalk_send_too_fast_code_is_retried() {
 async fn dingtalk_rate_limit_is_respected_on_a_virtual_clock() {
     let clock = VirtualClock::new();
     let r = Arc::new(Receiver::start(clock.clone()).await);
-    let throttle = ThrottleLayer::dingtalk().with_clock(Arc::new(clock.clone()));
-    let sink = SinkStack::new(dingtalk(&r, DT_SECRET))
-        .layer(throttle.clone())
-        .into_sink();
-    let sends = (0..25).map(|i| {
-        let sink = sink.clone();
-        async move { sink.send(&alert().with_label("n", i.to_string())).await }
-    });
-    let all = futures::future::join_all(sends);
-    let (t, r2) = (throttle.clone(), r.clone());
-    let results = drive(&clock, all, move || {
-        t.stats().passed as usize == r2.seen().len()
-    })
-    .await;
-    assert!(results.iter().all(Result::is_ok), "{results:?}");
-    let seen = r.seen();
-    assert_eq!(seen.len(), 25);
-    assert!(
-        seen.iter().all(|s| s.answer == "ok"),
-        "the robot never said 410100"
-    );
+    let sink = dingtalk(&r, DT_SECRET);
+    let seen = burst(&clock, r, sink, ThrottleLayer::dingtalk(), 25).await;
+    // 20 per minute: the robot never said 410100.
     let at_zero = seen.iter().filter(|s| s.at == Duration::ZERO).count();
     let at_minute = seen
         .iter()
         .filter(|s| s.at == Duration::from_secs(60))
         .count();
     assert_eq!((at_zero, at_minute), (20, 5));
-    assert_eq!(throttle.stats().dropped, 0);
 }
 
 #[tokio::test]
@@ -262,17 +295,7 @@ async fn wecom_mobile_mentions_use_text_with_mentioned_mobile_list() {
 async fn wecom_wrong_key_fails_and_is_not_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let sink = WeComSink::builder()
-        .with_url(r.wecom_url("wrong-key"))
-        .build()
-        .unwrap();
-    let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
-    let err = sink.send(&alert()).await.unwrap_err();
-    assert!(
-        matches!(&err, AlertError::Rejected { code, .. } if code == "93000"),
-        "{err}"
-    );
-    assert_eq!(r.seen().len(), 1);
+    rejected_once(&clock, &r, wecom(&r, "wrong-key"), "93000").await;
 }
 
 #[tokio::test]
@@ -280,16 +303,7 @@ async fn wecom_two_500s_then_success() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(2, 503);
-    let sink = WeComSink::builder()
-        .with_url(r.wecom_url(WECOM_KEY))
-        .build()
-        .unwrap();
-    let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
-    let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true)
-        .await
-        .unwrap();
-    let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
+    let answers = answers_with_retry(&clock, &r, wecom(&r, WECOM_KEY)).await;
     assert_eq!(answers, ["HTTP 503", "HTTP 503", "ok"]);
 }
 
@@ -297,24 +311,9 @@ async fn wecom_two_500s_then_success() {
 async fn wecom_rate_limit_is_respected_on_a_virtual_clock() {
     let clock = VirtualClock::new();
     let r = Arc::new(Receiver::start(clock.clone()).await);
-    let throttle = ThrottleLayer::wecom().with_clock(Arc::new(clock.clone()));
-    let sink = WeComSink::builder()
-        .with_url(r.wecom_url(WECOM_KEY))
-        .build()
-        .unwrap();
-    let sink = SinkStack::new(sink).layer(throttle.clone()).into_sink();
-    let all = futures::future::join_all((0..42).map(|_| {
-        let s = sink.clone();
-        async move { s.send(&alert()).await }
-    }));
-    let (t, r2) = (throttle.clone(), r.clone());
-    let results = drive(&clock, all, move || {
-        t.stats().passed as usize == r2.seen().len()
-    })
-    .await;
-    assert!(results.iter().all(Result::is_ok));
-    let seen = r.seen();
-    assert!(seen.iter().all(|s| s.answer == "ok"), "no 45009");
+    let sink = wecom(&r, WECOM_KEY);
+    let seen = burst(&clock, r, sink, ThrottleLayer::wecom(), 42).await;
+    // 20 per minute: no 45009.
     let minutes: Vec<u64> = seen.iter().map(|s| s.at.as_secs() / 60).collect();
     assert_eq!(minutes.iter().filter(|m| **m == 0).count(), 20);
     assert_eq!(minutes.iter().filter(|m| **m == 1).count(), 20);
@@ -355,15 +354,7 @@ async fn feishu_signed_card_with_at_mentions_is_accepted() {
 async fn feishu_wrong_secret_fails_and_is_not_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let sink = SinkStack::new(feishu(&r, "wrong"))
-        .layer(retry(&clock))
-        .into_sink();
-    let err = sink.send(&alert()).await.unwrap_err();
-    assert!(
-        matches!(&err, AlertError::Rejected { code, .. } if code == "19021"),
-        "{err}"
-    );
-    assert_eq!(r.seen().len(), 1);
+    rejected_once(&clock, &r, feishu(&r, "wrong"), "19021").await;
 }
 
 #[tokio::test]
@@ -371,14 +362,7 @@ async fn feishu_two_500s_then_success() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(2, 500);
-    let sink = SinkStack::new(feishu(&r, FS_SECRET))
-        .layer(retry(&clock))
-        .into_sink();
-    let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true)
-        .await
-        .unwrap();
-    let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
+    let answers = answers_with_retry(&clock, &r, feishu(&r, FS_SECRET)).await;
     assert_eq!(answers, ["HTTP 500", "HTTP 500", "ok"]);
 }
 
@@ -386,22 +370,9 @@ async fn feishu_two_500s_then_success() {
 async fn feishu_rate_limits_five_per_second_are_respected() {
     let clock = VirtualClock::new();
     let r = Arc::new(Receiver::start(clock.clone()).await);
-    let throttle = ThrottleLayer::feishu().with_clock(Arc::new(clock.clone()));
-    let sink = SinkStack::new(feishu(&r, FS_SECRET))
-        .layer(throttle.clone())
-        .into_sink();
-    let all = futures::future::join_all((0..12).map(|_| {
-        let s = sink.clone();
-        async move { s.send(&alert()).await }
-    }));
-    let (t, r2) = (throttle.clone(), r.clone());
-    let results = drive(&clock, all, move || {
-        t.stats().passed as usize == r2.seen().len()
-    })
-    .await;
-    assert!(results.iter().all(Result::is_ok));
-    let seen = r.seen();
-    assert!(seen.iter().all(|s| s.answer == "ok"), "no 11232");
+    let sink = feishu(&r, FS_SECRET);
+    let seen = burst(&clock, r, sink, ThrottleLayer::feishu(), 12).await;
+    // 5 per second: no 11232.
     let mut secs: Vec<u64> = seen.iter().map(|s| s.at.as_secs()).collect();
     secs.sort();
     assert_eq!(secs, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2]);
@@ -434,26 +405,13 @@ async fn slack_blocks_are_accepted() {
 async fn slack_unknown_hook_is_rejected_and_500s_are_retried() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
-    let bad = SlackSink::builder()
-        .with_url(r.slack_url("T1/B1/nope"))
-        .build()
-        .unwrap();
-    let err = bad.send(&alert()).await.unwrap_err();
+    let err = slack(&r, "T1/B1/nope").send(&alert()).await.unwrap_err();
     assert!(
         matches!(&err, AlertError::Rejected { code, message, .. } if code == "HTTP 404" && message == "no_service"),
         "{err}"
     );
     r.fail_next(2, 500);
-    let sink = SlackSink::builder()
-        .with_url(r.slack_url(SLACK_PATH))
-        .build()
-        .unwrap();
-    let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
-    let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true)
-        .await
-        .unwrap();
-    let answers: Vec<_> = r.seen().iter().map(|s| s.answer.clone()).collect();
+    let answers = answers_with_retry(&clock, &r, slack(&r, SLACK_PATH)).await;
     assert_eq!(answers, ["no_service", "HTTP 500", "HTTP 500", "ok"]);
 }
 
@@ -462,18 +420,8 @@ async fn slack_429_is_retried_after_retry_after() {
     let clock = VirtualClock::new();
     let r = Receiver::start(clock.clone()).await;
     r.fail_next(1, 429);
-    let sink = SlackSink::builder()
-        .with_url(r.slack_url(SLACK_PATH))
-        .build()
-        .unwrap();
-    let sink = SinkStack::new(sink).layer(retry(&clock)).into_sink();
-    let a = alert();
-    drive(&clock, async move { sink.send(&a).await }, || true)
-        .await
-        .unwrap();
-    let seen = r.seen();
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].answer, "ok");
+    let answers = answers_with_retry(&clock, &r, slack(&r, SLACK_PATH)).await;
+    assert_eq!(answers, ["HTTP 429", "ok"]);
 }
 
 // ---------------------------------------------------------------- Webhook

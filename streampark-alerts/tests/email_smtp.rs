@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use streampark_alerts::{EmailSink, SmtpTls};
+use streampark_alerts::{EmailSink, EmailSinkBuilder, SmtpTls};
 use streampark_core::{Alert, AlertError, AlertSink, Severity};
 
 /// `(server, output dir, optional (user, password))`.
@@ -19,6 +19,37 @@ fn env() -> Option<ItEnv> {
         .ok()
         .zip(std::env::var("STREAMPARK_IT_SMTP_PASSWORD").ok());
     Some((server, out, auth))
+}
+
+/// A subject marker unique to this run.
+fn marker(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{nanos}")
+}
+
+/// Sends from `alerts@example.com` to `oncall@example.com` at `url` (plus `more`), with the
+/// environment's login if it has one and a 10 s limit.
+fn sink(
+    url: String,
+    auth: &Option<(String, String)>,
+    more: impl FnOnce(EmailSinkBuilder) -> EmailSinkBuilder,
+) -> EmailSink {
+    let b = more(
+        EmailSink::builder()
+            .with_url(url)
+            .with_from("alerts@example.com")
+            .with_to("oncall@example.com")
+            .with_timeout(Duration::from_secs(10)),
+    );
+    match auth {
+        Some((u, p)) => b.with_credentials(u, p),
+        None => b,
+    }
+    .build()
+    .unwrap()
 }
 
 async fn read_back(dir: &str, marker: &str) -> serde_json::Value {
@@ -49,23 +80,11 @@ async fn email_reaches_a_real_smtp_server() {
         );
         return;
     };
-    let marker = format!(
-        "it-{}",
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let mut b = EmailSink::builder()
-        .with_url(format!("smtp://{server}"))
-        .with_from("StreamPark Alerts <alerts@example.com>")
-        .with_to("oncall@example.com")
-        .with_to("Ads Team <ads@example.com>")
-        .with_timeout(Duration::from_secs(10));
-    if let Some((u, p)) = &auth {
-        b = b.with_credentials(u, p);
-    }
-    let sink = b.build().unwrap();
+    let marker = marker("it");
+    let sink = sink(format!("smtp://{server}"), &auth, |b| {
+        b.with_from("StreamPark Alerts <alerts@example.com>")
+            .with_to("Ads Team <ads@example.com>")
+    });
     let alert = Alert::new(
         Severity::Critical,
         format!("订单作业失败 orders job failed {marker}"),
@@ -126,25 +145,12 @@ async fn email_over_starttls_with_rustls() {
         eprintln!("note: STREAMPARK_IT_SMTP_STARTTLS not set; skipping the STARTTLS test");
         return;
     }
-    let marker = format!(
-        "tls-{}",
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let mut b = EmailSink::builder()
-        .with_url(format!("smtp://{server}"))
-        .with_tls(SmtpTls::Starttls)
+    let marker = marker("tls");
+    let sink = sink(format!("smtp://{server}"), &auth, |b| {
         // The test server's certificate is self-signed.
-        .with_accept_invalid_certs(true)
-        .with_from("alerts@example.com")
-        .with_to("oncall@example.com")
-        .with_timeout(Duration::from_secs(10));
-    if let Some((u, p)) = &auth {
-        b = b.with_credentials(u, p);
-    }
-    let sink = b.build().unwrap();
+        b.with_tls(SmtpTls::Starttls)
+            .with_accept_invalid_certs(true)
+    });
     sink.send(&Alert::new(Severity::Major, format!("lag {marker}")).with_text("behind by 10 min"))
         .await
         .unwrap();
@@ -163,13 +169,11 @@ async fn wrong_smtp_password_is_rejected_not_retryable() {
         eprintln!("note: STREAMPARK_IT_SMTP(_USER) not set; skipping the SMTP auth test");
         return;
     };
-    let sink = EmailSink::builder()
-        .with_url(format!("smtp://{server}"))
-        .with_credentials(user, "not-the-password")
-        .with_from("alerts@example.com")
-        .with_to("oncall@example.com")
-        .build()
-        .unwrap();
+    let sink = sink(
+        format!("smtp://{server}"),
+        &Some((user, "not-the-password".into())),
+        |b| b,
+    );
     let err = sink
         .send(&Alert::new(Severity::Info, "x"))
         .await
@@ -185,23 +189,10 @@ async fn email_over_implicit_tls() {
         eprintln!("note: STREAMPARK_IT_SMTPS not set; skipping the implicit-TLS test");
         return;
     };
-    let marker = format!(
-        "smtps-{}",
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let mut b = EmailSink::builder()
-        .with_url(format!("smtps://{smtps}"))
-        .with_accept_invalid_certs(true)
-        .with_from("alerts@example.com")
-        .with_to("oncall@example.com")
-        .with_timeout(Duration::from_secs(10));
-    if let Some((u, p)) = &auth {
-        b = b.with_credentials(u, p);
-    }
-    let sink = b.build().unwrap();
+    let marker = marker("smtps");
+    let sink = sink(format!("smtps://{smtps}"), &auth, |b| {
+        b.with_accept_invalid_certs(true)
+    });
     assert!(format!("{sink:?}").contains("Implicit"));
     sink.send(&Alert::new(Severity::Info, format!("note {marker}")))
         .await

@@ -234,10 +234,12 @@ async fn no_secret_in_debug_errors_or_spans() {
     assert_clean("Debug", &shown);
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     // Not vacuous: the spans and the failures were captured.
-    assert!(
-        logs.contains("alert.send") && logs.contains("sink=\"dingtalk\""),
-        "{logs}"
-    );
+    for kind in ["dingtalk", "wecom", "feishu", "slack", "webhook", "email"] {
+        assert!(
+            logs.contains(&format!("alert.send{{sink=\"{kind}\"")),
+            "no send span of {kind}:\n{logs}"
+        );
+    }
     assert!(logs.contains("310000") && logs.contains("WARN"), "{logs}");
     assert!(logs.contains("retrying"), "{logs}");
     assert_clean("tracing output", &logs);

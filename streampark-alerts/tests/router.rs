@@ -363,6 +363,100 @@ async fn file_built_receivers_reach_the_chat_endpoints() {
     assert_eq!(dt.body["at"]["atMobiles"][0], "13800000009");
 }
 
+/// Each chat kind reads from a file entry exactly the keys it takes: the mentions it knows,
+/// the signing secret if it signs, the title template if it has one. Keys a kind does not
+/// take are ignored, even when they could not be used (an unset variable, a broken template).
+#[tokio::test]
+async fn file_built_chat_sinks_take_their_own_keys() {
+    let clock = VirtualClock::new();
+    let r = common::Receiver::start(clock.clone()).await;
+    let yaml = format!(
+        r#"
+route: {{receiver: all, group_wait: 0s}}
+receivers:
+  - name: all
+    dingtalk_configs:
+      - {{url: '{dt}', secret: '{dt_secret}', at_mobiles: ['13800000009'], at_user_ids: [mgr1],
+          at_emails: [dt@example.com], at_all: true}}
+    wecom_configs:
+      - {{url: '{wc}', secret: '${{STREAMPARK_SURELY_UNSET_VAR_2}}', at_mobiles: ['13800000008'],
+          at_user_ids: [zhang], at_all: true}}
+    feishu_configs:
+      - {{url: '{fs}', secret: '{fs_secret}', at_mobiles: ['13800000007'], at_user_ids: [ou_1],
+          at_emails: [fs@example.com], at_all: true}}
+    slack_configs:
+      - {{url: '{sl}', at_mobiles: ['13800000006'], at_user_ids: [U1], at_all: true,
+          title_template: 'custom {{{{ alert.title }}}}'}}
+    webhook_configs:
+      - {{url: '{wh}', secret: '{wh_secret}', title_template: '{{{{ broken', at_all: true}}
+"#,
+        dt = r.dingtalk_url(common::DT_TOKEN),
+        dt_secret = common::DT_SECRET,
+        wc = r.wecom_url(common::WECOM_KEY),
+        fs = r.feishu_url(common::FS_TOKEN),
+        fs_secret = common::FS_SECRET,
+        sl = r.slack_url(common::SLACK_PATH),
+        wh = r.webhook_url(),
+        wh_secret = common::WH_SECRET,
+    );
+    let router = Router::builder(RouterConfig::from_yaml_str(&yaml).unwrap())
+        .with_clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    router.ingest(crit("orders"));
+    let d = router.flush_due().await;
+    assert!(d.iter().all(|d| d.result.is_ok()), "{d:?}");
+    let seen = r.seen();
+    let mut answers: Vec<_> = seen.iter().map(|s| (s.vendor, s.answer.as_str())).collect();
+    answers.sort();
+    assert_eq!(
+        answers,
+        [
+            ("dingtalk", "ok"),
+            ("feishu", "ok"),
+            ("slack", "ok"),
+            ("webhook", "ok"),
+            ("wecom", "ok")
+        ]
+    );
+    let body = |vendor| &seen.iter().find(|s| s.vendor == vendor).unwrap().body;
+
+    let dt = body("dingtalk");
+    assert_eq!(dt["at"]["atMobiles"], serde_json::json!(["13800000009"]));
+    assert_eq!(dt["at"]["atUserIds"], serde_json::json!(["mgr1"]));
+    assert_eq!(dt["at"]["isAtAll"], true);
+    assert!(!dt.to_string().contains("dt@example.com"), "{dt}");
+
+    let wc = body("wecom");
+    assert_eq!(wc["msgtype"], "text", "{wc}");
+    assert_eq!(
+        wc["text"]["mentioned_mobile_list"],
+        serde_json::json!(["13800000008"])
+    );
+    assert_eq!(
+        wc["text"]["mentioned_list"],
+        serde_json::json!(["zhang", "@all"])
+    );
+
+    let fs = body("feishu");
+    let md = fs["card"]["elements"][0]["text"]["content"]
+        .as_str()
+        .unwrap();
+    assert!(
+        md.contains("<at id=ou_1></at> <at email=fs@example.com></at> <at id=all></at>"),
+        "{md}"
+    );
+    assert!(!fs.to_string().contains("13800000007"), "{fs}");
+
+    let sl = body("slack");
+    assert_eq!(sl["text"], "custom job down");
+    let text = sl["blocks"][1]["text"]["text"].as_str().unwrap();
+    assert!(text.contains("<!channel> <@U1>"), "{text}");
+    assert!(!sl.to_string().contains("13800000006"), "{sl}");
+
+    assert_eq!(body("webhook")["title"], "job down");
+}
+
 #[tokio::test]
 async fn routes_built_in_code() {
     use streampark_alerts::{Matcher, Route};

@@ -5,13 +5,18 @@ use std::time::Duration;
 
 use streampark_core::{AlertError, AlertSink};
 
+#[cfg(feature = "email")]
+use super::config::EmailConfig;
 use super::config::{ChatConfig, ReceiverConfig};
 use crate::clock::Clock;
 use crate::layers::{RetryLayer, SinkStack, ThrottleLayer, TimeoutLayer};
 use crate::secret::Secret;
 use crate::sinks::LogSink;
 
+/// Time limit of one try of a chat sink from a file, unless the entry sets `timeout`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time limit of one try of an email sink from a file, unless the entry sets `timeout`.
+const DEFAULT_EMAIL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Replaces every `${NAME}` in a secret from the file with the environment variable `NAME`,
 /// so files need not hold secrets.
@@ -60,20 +65,20 @@ pub(crate) fn expand(value: &Secret, receiver: &str, key: &str) -> Result<String
 fn stack(
     sink: Arc<dyn AlertSink>,
     throttle: Option<ThrottleLayer>,
-    timeout: Option<Duration>,
-    attempts: Option<u32>,
+    timeout: Duration,
+    max_attempts: Option<u32>,
     send_resolved: Option<bool>,
     clock: &Arc<dyn Clock>,
 ) -> Arc<dyn AlertSink> {
-    let mut s = SinkStack::from_arc(sink)
-        .layer(TimeoutLayer::new(timeout.unwrap_or(DEFAULT_TIMEOUT)).with_clock(clock.clone()));
+    let mut s =
+        SinkStack::from_arc(sink).layer(TimeoutLayer::new(timeout).with_clock(clock.clone()));
     if let Some(t) = throttle {
         s = s.layer(t.with_clock(clock.clone()));
     }
     let s = s
         .layer(
             RetryLayer::new()
-                .with_max_attempts(attempts.unwrap_or(3))
+                .with_max_attempts(max_attempts.unwrap_or(3))
                 .with_clock(clock.clone()),
         )
         .into_sink();
@@ -107,260 +112,202 @@ impl AlertSink for SkipResolved {
     }
 }
 
-#[allow(dead_code)] // used only when a sink feature is disabled
-fn disabled(receiver: &str, key: &str, feature: &str) -> AlertError {
-    AlertError::invalid_config(
-        format!("receiver {receiver}"),
-        key,
-        format!("this build of streampark-alerts has no `{feature}` feature"),
-    )
+/// One entry of a receiver's `<kind>_configs` list: names the sink and the keys in errors.
+struct Entry<'a> {
+    receiver: &'a str,
+    kind: &'static str,
+    i: usize,
+}
+
+impl Entry<'_> {
+    /// `receiver/kind`, with `[i]` after the first entry of a kind.
+    fn sink_name(&self) -> String {
+        match self.i {
+            0 => format!("{}/{}", self.receiver, self.kind),
+            i => format!("{}/{}[{i}]", self.receiver, self.kind),
+        }
+    }
+
+    /// Expands `${VAR}`s of `value`, read from this entry's `field`.
+    fn expand(&self, value: &Secret, field: &str) -> Result<String, AlertError> {
+        expand(
+            value,
+            self.receiver,
+            &format!("{}_configs[{}].{field}", self.kind, self.i),
+        )
+    }
+
+    /// The error for an entry whose sink this build lacks.
+    fn disabled(&self) -> AlertError {
+        AlertError::invalid_config(
+            format!("receiver {}", self.receiver),
+            format!("{}_configs", self.kind),
+            format!(
+                "this build of streampark-alerts has no `{}` feature",
+                self.kind
+            ),
+        )
+    }
+}
+
+/// Fills the settings every chat sink shares from a file entry: name, URL, body template,
+/// and those of the signing secret, the mentions and the title template the sink takes.
+fn chat_builder<B: crate::sinks::chat::ChatBuilder>(
+    mut b: B,
+    e: &Entry<'_>,
+    c: &ChatConfig,
+) -> Result<B, AlertError> {
+    let s = b.chat_settings();
+    s.name = Some(e.sink_name());
+    s.url = Some(Secret::new(e.expand(&c.url, "url")?));
+    let takes = B::TAKES;
+    if takes.secret
+        && let Some(secret) = &c.secret
+    {
+        s.secret = Some(Secret::new(e.expand(secret, "secret")?));
+    }
+    if takes.mobiles {
+        s.mentions.mobiles.clone_from(&c.at_mobiles);
+    }
+    if takes.user_ids {
+        s.mentions.user_ids.clone_from(&c.at_user_ids);
+    }
+    if takes.emails {
+        s.mentions.emails.clone_from(&c.at_emails);
+    }
+    s.mentions.all = takes.all && c.at_all;
+    if takes.title {
+        s.title.clone_from(&c.title_template);
+    }
+    s.body.clone_from(&c.body_template);
+    Ok(b)
+}
+
+/// The sink of one chat entry and the throttle of its vendor, or `None` when this build
+/// lacks the sink's feature.
+type ChatSink = Option<(Arc<dyn AlertSink>, Option<ThrottleLayer>)>;
+
+/// Builds the sink of a `kind` chat entry with the vendor's own keys (mentions, headers).
+#[allow(unused_variables)]
+fn chat_sink(e: &Entry<'_>, c: &ChatConfig) -> Result<ChatSink, AlertError> {
+    Ok(match e.kind {
+        #[cfg(feature = "dingtalk")]
+        "dingtalk" => {
+            let sink = chat_builder(crate::DingTalkSink::builder(), e, c)?.build()?;
+            Some((Arc::new(sink), Some(ThrottleLayer::dingtalk())))
+        }
+        #[cfg(feature = "wecom")]
+        "wecom" => {
+            let sink = chat_builder(crate::WeComSink::builder(), e, c)?.build()?;
+            Some((Arc::new(sink), Some(ThrottleLayer::wecom())))
+        }
+        #[cfg(feature = "feishu")]
+        "feishu" => {
+            let sink = chat_builder(crate::FeishuSink::builder(), e, c)?.build()?;
+            Some((Arc::new(sink), Some(ThrottleLayer::feishu())))
+        }
+        #[cfg(feature = "slack")]
+        "slack" => {
+            let b = chat_builder(crate::SlackSink::builder(), e, c)?.with_mention_channel(c.at_all);
+            let b = c.at_user_ids.iter().fold(b, |b, u| b.with_mention_user(u));
+            Some((Arc::new(b.build()?), Some(ThrottleLayer::slack())))
+        }
+        #[cfg(feature = "webhook")]
+        "webhook" => {
+            let mut b = chat_builder(crate::WebhookSink::builder(), e, c)?;
+            for (k, v) in &c.headers {
+                b = b.with_header(k, e.expand(v, &format!("headers.{k}"))?);
+            }
+            Some((Arc::new(b.build()?), None))
+        }
+        _ => None,
+    })
+}
+
+#[cfg(feature = "email")]
+fn email_sink(e: &Entry<'_>, c: &EmailConfig) -> Result<Arc<dyn AlertSink>, AlertError> {
+    let mut b = crate::EmailSink::builder()
+        .with_name(e.sink_name())
+        .with_url(e.expand(&c.smtp, "smtp")?)
+        .with_from(&c.from)
+        .with_accept_invalid_certs(c.accept_invalid_certs);
+    if let Some(u) = &c.username {
+        let password = match &c.password {
+            Some(p) => e.expand(p, "password")?,
+            None => String::new(),
+        };
+        b = b.with_credentials(u, password);
+    }
+    for t in &c.to {
+        b = b.with_to(t);
+    }
+    if let Some(t) = &c.title_template {
+        b = b.with_title_template(t);
+    }
+    if let Some(t) = &c.text_template {
+        b = b.with_text_template(t);
+    }
+    if let Some(t) = &c.html_template {
+        b = b.with_html_template(t);
+    }
+    Ok(Arc::new(b.build()?))
 }
 
 /// The sinks of one receiver, each with its layers.
-#[allow(unused_mut, unused_variables)]
 pub(crate) fn build(
     r: &ReceiverConfig,
     clock: &Arc<dyn Clock>,
 ) -> Result<Vec<Arc<dyn AlertSink>>, AlertError> {
     let mut out: Vec<Arc<dyn AlertSink>> = Vec::new();
-    let name = |kind: &str, i: usize| {
-        format!(
-            "{}/{kind}{}",
-            r.name,
-            if i > 0 {
-                format!("[{i}]")
-            } else {
-                String::new()
-            }
-        )
+    let entry = |kind, i| Entry {
+        receiver: &r.name,
+        kind,
+        i,
     };
-    let timeout = |c: &ChatConfig| c.timeout.map(|d| d.0);
-
-    for (i, c) in r.dingtalk_configs.iter().enumerate() {
-        #[cfg(feature = "dingtalk")]
-        {
-            let mut b = crate::DingTalkSink::builder()
-                .with_name(name("dingtalk", i))
-                .with_url(expand(
-                    &c.url,
-                    &r.name,
-                    &format!("dingtalk_configs[{i}].url"),
-                )?)
-                .with_at_all(c.at_all);
-            if let Some(s) = &c.secret {
-                b = b.with_secret(expand(
-                    s,
-                    &r.name,
-                    &format!("dingtalk_configs[{i}].secret"),
-                )?);
-            }
-            for m in &c.at_mobiles {
-                b = b.with_at_mobile(m);
-            }
-            for u in &c.at_user_ids {
-                b = b.with_at_user_id(u);
-            }
-            if let Some(t) = &c.title_template {
-                b = b.with_title_template(t);
-            }
-            if let Some(t) = &c.body_template {
-                b = b.with_body_template(t);
-            }
+    let chats = [
+        ("dingtalk", &r.dingtalk_configs),
+        ("wecom", &r.wecom_configs),
+        ("feishu", &r.feishu_configs),
+        ("slack", &r.slack_configs),
+        ("webhook", &r.webhook_configs),
+    ];
+    for (kind, configs) in chats {
+        for (i, c) in configs.iter().enumerate() {
+            let e = entry(kind, i);
+            let (sink, throttle) = chat_sink(&e, c)?.ok_or_else(|| e.disabled())?;
+            let timeout = c.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
             out.push(stack(
-                Arc::new(b.build()?),
-                Some(ThrottleLayer::dingtalk()),
-                timeout(c),
+                sink,
+                throttle,
+                timeout,
                 c.max_attempts,
                 c.send_resolved,
                 clock,
             ));
         }
-        #[cfg(not(feature = "dingtalk"))]
-        return Err(disabled(&r.name, "dingtalk_configs", "dingtalk"));
-    }
-    for (i, c) in r.wecom_configs.iter().enumerate() {
-        #[cfg(feature = "wecom")]
-        {
-            let mut b = crate::WeComSink::builder()
-                .with_name(name("wecom", i))
-                .with_url(expand(&c.url, &r.name, &format!("wecom_configs[{i}].url"))?)
-                .with_at_all(c.at_all);
-            for m in &c.at_mobiles {
-                b = b.with_mentioned_mobile(m);
-            }
-            for u in &c.at_user_ids {
-                b = b.with_mentioned_user(u);
-            }
-            if let Some(t) = &c.title_template {
-                b = b.with_title_template(t);
-            }
-            if let Some(t) = &c.body_template {
-                b = b.with_body_template(t);
-            }
-            out.push(stack(
-                Arc::new(b.build()?),
-                Some(ThrottleLayer::wecom()),
-                timeout(c),
-                c.max_attempts,
-                c.send_resolved,
-                clock,
-            ));
-        }
-        #[cfg(not(feature = "wecom"))]
-        return Err(disabled(&r.name, "wecom_configs", "wecom"));
-    }
-    for (i, c) in r.feishu_configs.iter().enumerate() {
-        #[cfg(feature = "feishu")]
-        {
-            let mut b = crate::FeishuSink::builder()
-                .with_name(name("feishu", i))
-                .with_url(expand(
-                    &c.url,
-                    &r.name,
-                    &format!("feishu_configs[{i}].url"),
-                )?)
-                .with_at_all(c.at_all);
-            if let Some(s) = &c.secret {
-                b = b.with_secret(expand(s, &r.name, &format!("feishu_configs[{i}].secret"))?);
-            }
-            for u in &c.at_user_ids {
-                b = b.with_at_user(u);
-            }
-            for e in &c.at_emails {
-                b = b.with_at_email(e);
-            }
-            if let Some(t) = &c.title_template {
-                b = b.with_title_template(t);
-            }
-            if let Some(t) = &c.body_template {
-                b = b.with_body_template(t);
-            }
-            out.push(stack(
-                Arc::new(b.build()?),
-                Some(ThrottleLayer::feishu()),
-                timeout(c),
-                c.max_attempts,
-                c.send_resolved,
-                clock,
-            ));
-        }
-        #[cfg(not(feature = "feishu"))]
-        return Err(disabled(&r.name, "feishu_configs", "feishu"));
-    }
-    for (i, c) in r.slack_configs.iter().enumerate() {
-        #[cfg(feature = "slack")]
-        {
-            let mut b = crate::SlackSink::builder()
-                .with_name(name("slack", i))
-                .with_url(expand(&c.url, &r.name, &format!("slack_configs[{i}].url"))?)
-                .with_mention_channel(c.at_all);
-            for u in &c.at_user_ids {
-                b = b.with_mention_user(u);
-            }
-            if let Some(t) = &c.title_template {
-                b = b.with_title_template(t);
-            }
-            if let Some(t) = &c.body_template {
-                b = b.with_body_template(t);
-            }
-            out.push(stack(
-                Arc::new(b.build()?),
-                Some(ThrottleLayer::slack()),
-                timeout(c),
-                c.max_attempts,
-                c.send_resolved,
-                clock,
-            ));
-        }
-        #[cfg(not(feature = "slack"))]
-        return Err(disabled(&r.name, "slack_configs", "slack"));
-    }
-    for (i, c) in r.webhook_configs.iter().enumerate() {
-        #[cfg(feature = "webhook")]
-        {
-            let mut b = crate::WebhookSink::builder()
-                .with_name(name("webhook", i))
-                .with_url(expand(
-                    &c.url,
-                    &r.name,
-                    &format!("webhook_configs[{i}].url"),
-                )?);
-            if let Some(s) = &c.secret {
-                b = b.with_signing_secret(expand(
-                    s,
-                    &r.name,
-                    &format!("webhook_configs[{i}].secret"),
-                )?);
-            }
-            for (k, v) in &c.headers {
-                b = b.with_header(
-                    k,
-                    expand(v, &r.name, &format!("webhook_configs[{i}].headers.{k}"))?,
-                );
-            }
-            if let Some(t) = &c.body_template {
-                b = b.with_body_template(t);
-            }
-            out.push(stack(
-                Arc::new(b.build()?),
-                None,
-                timeout(c),
-                c.max_attempts,
-                c.send_resolved,
-                clock,
-            ));
-        }
-        #[cfg(not(feature = "webhook"))]
-        return Err(disabled(&r.name, "webhook_configs", "webhook"));
     }
     for (i, c) in r.email_configs.iter().enumerate() {
         #[cfg(feature = "email")]
         {
-            let mut b = crate::EmailSink::builder()
-                .with_name(name("email", i))
-                .with_url(expand(
-                    &c.smtp,
-                    &r.name,
-                    &format!("email_configs[{i}].smtp"),
-                )?)
-                .with_from(&c.from)
-                .with_accept_invalid_certs(c.accept_invalid_certs);
-            if let Some(u) = &c.username {
-                b = b.with_credentials(
-                    u,
-                    match &c.password {
-                        Some(p) => expand(p, &r.name, &format!("email_configs[{i}].password"))?,
-                        None => String::new(),
-                    },
-                );
-            }
-            for t in &c.to {
-                b = b.with_to(t);
-            }
-            if let Some(t) = &c.title_template {
-                b = b.with_title_template(t);
-            }
-            if let Some(t) = &c.text_template {
-                b = b.with_text_template(t);
-            }
-            if let Some(t) = &c.html_template {
-                b = b.with_html_template(t);
-            }
-            let t = c.timeout.map(|d| d.0).unwrap_or(Duration::from_secs(30));
+            let timeout = c.timeout.map_or(DEFAULT_EMAIL_TIMEOUT, |d| d.0);
+            let sink = email_sink(&entry("email", i), c)?;
             out.push(stack(
-                Arc::new(b.build()?),
+                sink,
                 None,
-                Some(t),
+                timeout,
                 c.max_attempts,
                 c.send_resolved,
                 clock,
             ));
         }
         #[cfg(not(feature = "email"))]
-        return Err(disabled(&r.name, "email_configs", "email"));
+        return Err(entry("email", i).disabled());
     }
     for (i, c) in r.log_configs.iter().enumerate() {
-        let n = c.name.clone().unwrap_or_else(|| name("log", i));
+        let n = c
+            .name
+            .clone()
+            .unwrap_or_else(|| entry("log", i).sink_name());
         out.push(Arc::new(LogSink::new().with_name(n)));
     }
     Ok(out)
@@ -369,6 +316,60 @@ pub(crate) fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn receiver(yaml: &str) -> ReceiverConfig {
+        let cfg = crate::RouterConfig::from_yaml_str(&format!(
+            "route: {{receiver: r}}\nreceivers:\n  - name: r\n{yaml}"
+        ))
+        .unwrap();
+        cfg.receivers[0].clone()
+    }
+
+    #[test]
+    fn sinks_are_named_by_receiver_kind_and_index() {
+        let clock: Arc<dyn Clock> = Arc::new(crate::VirtualClock::new());
+        let r = receiver(
+            "    dingtalk_configs: [{url: 'https://d.example/robot/send?access_token=a'}, {url: 'https://d.example/robot/send?access_token=b'}]\n    \
+             webhook_configs: [{url: 'https://w.example/hook', send_resolved: false}]\n    \
+             email_configs: [{smtp: 'smtp://127.0.0.1:2525', from: a@example.com, to: [b@example.com]}]\n    \
+             log_configs: [{}, {name: audit}]\n",
+        );
+        let names: Vec<_> = build(&r, &clock)
+            .unwrap()
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "r/dingtalk",
+                "r/dingtalk[1]",
+                "r/webhook",
+                "r/email",
+                "r/log",
+                "audit"
+            ]
+        );
+    }
+
+    #[test]
+    fn entry_errors_name_receiver_and_key() {
+        let clock: Arc<dyn Clock> = Arc::new(crate::VirtualClock::new());
+        let r = receiver(
+            "    feishu_configs:\n      - {url: 'https://f.example/hook/a'}\n      - {url: 'https://f.example/hook/b', secret: '${STREAMPARK_SURELY_UNSET_VAR_3}'}\n",
+        );
+        let e = build(&r, &clock).unwrap_err().to_string();
+        assert!(
+            e.contains("receiver r")
+                && e.contains("`feishu_configs[1].secret`")
+                && e.contains("STREAMPARK_SURELY_UNSET_VAR_3"),
+            "{e}"
+        );
+        // A bad URL is refused by the sink, which is named after the entry.
+        let r = receiver("    slack_configs: [{url: 'ftp://s.example/x'}, {url: 'nope'}]\n");
+        let e = build(&r, &clock).unwrap_err().to_string();
+        assert!(e.contains("r/slack") && e.contains("`url`"), "{e}");
+    }
 
     #[test]
     fn expands_environment_variables() {

@@ -2,11 +2,13 @@
 
 use base64::Engine;
 use serde_json::json;
-use streampark_core::{Alert, AlertError, AlertSink};
+use streampark_core::{Alert, AlertError};
 
-use super::common::{self, Common};
+use super::chat::{
+    AnswerRules, ChatCore, ChatSettings, ChatVendor, CodeRules, Outgoing, chat_alert_sink,
+    chat_setters,
+};
 use crate::http;
-use crate::secret::Secret;
 use crate::template::Flavor;
 
 /// Sends markdown to a DingTalk custom robot
@@ -30,118 +32,50 @@ use crate::template::Flavor;
 /// ```
 #[derive(Debug)]
 pub struct DingTalkSink {
-    common: Common,
-    secret: Option<Secret>,
-    at_mobiles: Vec<String>,
-    at_user_ids: Vec<String>,
-    at_all: bool,
+    core: ChatCore,
 }
 
 /// Builder of [`DingTalkSink`]; validated in [`DingTalkSinkBuilder::build`].
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct DingTalkSinkBuilder {
-    name: Option<String>,
-    url: Option<Secret>,
-    secret: Option<Secret>,
-    at_mobiles: Vec<String>,
-    at_user_ids: Vec<String>,
-    at_all: bool,
-    title: Option<String>,
-    body: Option<String>,
-    client: Option<reqwest::Client>,
+    chat: ChatSettings,
 }
 
-impl DingTalkSinkBuilder {
-    /// Name for errors and spans (default `dingtalk`).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-    /// The webhook URL with its `access_token` (required; kept secret).
-    pub fn with_url(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(Secret::new(url));
-        self
-    }
-    /// The signing secret (`SEC…`) of the robot's "sign" security setting.
-    pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
-        self.secret = Some(Secret::new(secret));
-        self
-    }
-    /// Mentions a member by mobile number (`at.atMobiles`).
-    pub fn with_at_mobile(mut self, mobile: impl Into<String>) -> Self {
-        self.at_mobiles.push(mobile.into());
-        self
-    }
-    /// Mentions a member by user id (`at.atUserIds`).
-    pub fn with_at_user_id(mut self, id: impl Into<String>) -> Self {
-        self.at_user_ids.push(id.into());
-        self
-    }
-    /// Mentions everyone (`at.isAtAll`).
-    pub fn with_at_all(mut self, all: bool) -> Self {
-        self.at_all = all;
-        self
-    }
-    /// A minijinja template for the title (see [`crate::Templates`]).
-    pub fn with_title_template(mut self, t: impl Into<String>) -> Self {
-        self.title = Some(t.into());
-        self
-    }
-    /// A minijinja template for the markdown body.
-    pub fn with_body_template(mut self, t: impl Into<String>) -> Self {
-        self.body = Some(t.into());
-        self
-    }
-    /// The HTTP client (tests point it anywhere; the default is the SDK's rustls client).
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
-    }
+chat_setters!(
+    DingTalkSinkBuilder,
+    kind = "dingtalk",
+    url = "The webhook URL with its `access_token` (required; kept secret).",
+    secret = with_secret: "The signing secret (`SEC…`) of the robot's \"sign\" security setting.",
+    mobile = with_at_mobile: "Mentions a member by mobile number (`at.atMobiles`).",
+    user = with_at_user_id: "Mentions a member by user id (`at.atUserIds`).",
+    all = with_at_all: "Mentions everyone (`at.isAtAll`).",
+    title = "A minijinja template for the title (see [`crate::Templates`]).",
+    body = "A minijinja template for the markdown body.",
+);
 
+impl DingTalkSinkBuilder {
     /// Validates the settings.
     ///
     /// # Errors
     /// [`AlertError::InvalidConfig`] naming the key (`url`, `secret`, `at_mobiles`), or
     /// [`AlertError::Template`] for a template that does not compile.
     pub fn build(self) -> Result<DingTalkSink, AlertError> {
-        let common = common::build(
-            "dingtalk",
-            self.name.as_deref(),
-            self.url.as_ref(),
-            self.client.as_ref(),
-            Flavor::Markdown,
-            self.title.as_deref(),
-            self.body.as_deref(),
-        )?;
-        if let Some(s) = &self.secret
-            && s.is_empty()
-        {
-            return Err(AlertError::invalid_config(
-                &common.name,
-                "secret",
-                "is empty",
-            ));
-        }
-        if let Some(m) = self.at_mobiles.iter().find(|m| {
+        let core = self.chat.build("dingtalk", Flavor::Markdown)?;
+        core.require_nonempty_secret()?;
+        if let Some(m) = core.mentions.mobiles.iter().find(|m| {
             m.is_empty()
                 || !m
                     .chars()
                     .all(|c| c.is_ascii_digit() || c == '+' || c == '-')
         }) {
             return Err(AlertError::invalid_config(
-                &common.name,
+                &core.name,
                 "at_mobiles",
                 format!("`{m}` is not a mobile number"),
             ));
         }
-        Ok(DingTalkSink {
-            common,
-            secret: self.secret,
-            at_mobiles: self.at_mobiles,
-            at_user_ids: self.at_user_ids,
-            at_all: self.at_all,
-        })
+        Ok(DingTalkSink { core })
     }
 }
 
@@ -156,18 +90,19 @@ impl DingTalkSink {
     /// # Errors
     /// [`AlertError::Template`] when a template fails.
     pub fn payload(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        let mentions: Vec<String> = self
-            .at_mobiles
+        let at = &self.core.mentions;
+        let mentions: Vec<String> = at
+            .mobiles
             .iter()
-            .chain(&self.at_user_ids)
+            .chain(&at.user_ids)
             .map(|m| format!("@{m}"))
             .collect();
         let mentions = mentions.join(" ");
-        let t = &self.common.templates;
+        let t = &self.core.templates;
         Ok(json!({
             "msgtype": "markdown",
             "markdown": { "title": t.title(alert, &mentions)?, "text": t.body(alert, &mentions)? },
-            "at": { "atMobiles": self.at_mobiles, "atUserIds": self.at_user_ids, "isAtAll": self.at_all },
+            "at": { "atMobiles": at.mobiles, "atUserIds": at.user_ids, "isAtAll": at.all },
         }))
     }
 }
@@ -179,82 +114,30 @@ pub(crate) fn sign(secret: &str, timestamp_ms: u128) -> String {
         .encode(http::hmac_sha256(secret.as_bytes(), msg.as_bytes()))
 }
 
-/// Maps a DingTalk answer to a result.
-fn check(name: &str, shown: &str, answer: &http::Answer) -> Result<(), AlertError> {
-    if answer.status >= 400 {
-        return Err(http::rejected_status(name, shown, answer));
-    }
-    let v = http::parse_answer(name, shown, answer)?;
-    let code = v
-        .get("errcode")
-        .and_then(serde_json::Value::as_i64)
-        .unwrap_or(-999);
-    let msg = v
-        .get("errmsg")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect::<String>();
-    match code {
-        0 => Ok(()),
-        410100 | 130101 | 90030 => Err(AlertError::RateLimited {
-            sink: name.into(),
-            endpoint: shown.into(),
-            code: code.to_string(),
-            retry_after: None,
-        }),
-        -1 => Err(AlertError::Unavailable {
-            sink: name.into(),
-            endpoint: shown.into(),
-            status: Some(answer.status),
-            source: None,
-        }),
-        -999 => Err(AlertError::Protocol {
-            sink: name.into(),
-            endpoint: shown.into(),
-            reason: "answer has no `errcode`".into(),
-        }),
-        _ => Err(AlertError::Rejected {
-            sink: name.into(),
-            endpoint: shown.into(),
-            code: code.to_string(),
-            message: msg,
-        }),
-    }
-}
+impl ChatVendor for DingTalkSink {
+    /// `errcode` in an HTTP 200 answer: 410100/130101/90030 ("send too fast") are rate
+    /// limits, -1 is "busy".
+    const ANSWER: AnswerRules = AnswerRules::Code(CodeRules {
+        code: &["errcode"],
+        message: &["errmsg"],
+        reject_status_from: 400,
+        rate_limited: &[410100, 130101, 90030],
+        busy: &[-1],
+    });
 
-#[async_trait::async_trait]
-impl AlertSink for DingTalkSink {
-    fn name(&self) -> &str {
-        &self.common.name
-    }
-
-    #[tracing::instrument(name = "alert.send", skip_all, fields(sink = "dingtalk", name = %self.common.name,
-        endpoint = %self.common.endpoint.shown(), severity = %alert.severity, fingerprint = %alert.fingerprint()),
-        err(level = tracing::Level::WARN))]
-    async fn send(&self, alert: &Alert) -> Result<(), AlertError> {
-        let body = self.payload(alert)?;
-        let mut url = self.common.endpoint.url().clone();
-        if let Some(secret) = &self.secret {
+    /// `timestamp` (Unix ms) and `sign` in the query.
+    fn sign_request(&self, req: &mut Outgoing) {
+        if let Some(secret) = &self.core.secret {
             let ts = http::unix_millis();
-            url.query_pairs_mut()
+            req.url
+                .query_pairs_mut()
                 .append_pair("timestamp", &ts.to_string())
                 .append_pair("sign", &sign(secret.expose(), ts));
         }
-        let shown = self.common.endpoint.shown();
-        let answer = http::post_json(
-            &self.common.client,
-            &self.common.name,
-            &url,
-            shown,
-            &body,
-            &[],
-        )
-        .await?;
-        check(&self.common.name, shown, &answer)
     }
 }
+
+chat_alert_sink!(DingTalkSink);
 
 #[cfg(test)]
 mod tests {
@@ -271,29 +154,27 @@ mod tests {
 
     #[test]
     fn answers_map_to_categories() {
-        let a = |s: &str| http::Answer {
-            status: 200,
-            body: s.into(),
-        };
-        assert!(check("d", "e", &a(r#"{"errcode":0,"errmsg":"ok"}"#)).is_ok());
-        let e = check(
-            "d",
-            "e",
-            &a(r#"{"errcode":310000,"errmsg":"sign not match"}"#),
-        )
-        .unwrap_err();
+        let check = |s: &str| DingTalkSink::ANSWER.check_body(200, s);
+        assert!(check(r#"{"errcode":0,"errmsg":"ok"}"#).is_ok());
+        let e = check(r#"{"errcode":310000,"errmsg":"sign not match"}"#).unwrap_err();
         assert!(!e.is_retryable() && e.to_string().contains("310000"), "{e}");
-        let e = check(
-            "d",
-            "e",
-            &a(r#"{"errcode":410100,"errmsg":"send too fast"}"#),
-        )
-        .unwrap_err();
+        assert!(
+            matches!(&e, AlertError::Rejected { message, .. } if message == "sign not match"),
+            "{e:?}"
+        );
+        let e = check(r#"{"errcode":410100,"errmsg":"send too fast"}"#).unwrap_err();
         assert!(e.is_retryable());
-        let e = check("d", "e", &a(r#"{"errcode":-1,"errmsg":"busy"}"#)).unwrap_err();
+        let e = check(r#"{"errcode":-1,"errmsg":"busy"}"#).unwrap_err();
         assert!(e.is_retryable());
-        let e = check("d", "e", &a("<html>")).unwrap_err();
+        let e = check("<html>").unwrap_err();
         assert!(matches!(e, AlertError::Protocol { .. }));
+        let e = check(r#"{"errmsg":"ok"}"#).unwrap_err();
+        assert!(e.to_string().contains("answer has no `errcode`"), "{e}");
+        let e = DingTalkSink::ANSWER.check_body(404, "gone").unwrap_err();
+        assert!(
+            matches!(&e, AlertError::Rejected { code, .. } if code == "HTTP 404"),
+            "{e:?}"
+        );
     }
 
     #[test]

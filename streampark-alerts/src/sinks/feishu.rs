@@ -2,11 +2,12 @@
 
 use base64::Engine;
 use serde_json::json;
-use streampark_core::{Alert, AlertError, AlertSink, Severity};
+use streampark_core::{Alert, AlertError, Severity};
 
-use super::common::{self, Common};
+use super::chat::{
+    AnswerRules, ChatCore, ChatSettings, ChatVendor, CodeRules, chat_alert_sink, chat_setters,
+};
 use crate::http;
-use crate::secret::Secret;
 use crate::template::Flavor;
 
 /// Largest body the bot accepts is 20 KB; the card text is cut well below.
@@ -23,105 +24,37 @@ const MAX_CARD_TEXT: usize = 16 * 1024;
 /// 9499 (bad request) are not.
 #[derive(Debug)]
 pub struct FeishuSink {
-    common: Common,
-    secret: Option<Secret>,
-    at_ids: Vec<String>,
-    at_emails: Vec<String>,
-    at_all: bool,
+    core: ChatCore,
 }
 
 /// Builder of [`FeishuSink`].
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct FeishuSinkBuilder {
-    name: Option<String>,
-    url: Option<Secret>,
-    secret: Option<Secret>,
-    at_ids: Vec<String>,
-    at_emails: Vec<String>,
-    at_all: bool,
-    title: Option<String>,
-    body: Option<String>,
-    client: Option<reqwest::Client>,
+    chat: ChatSettings,
 }
 
-impl FeishuSinkBuilder {
-    /// Name for errors and spans (default `feishu`).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-    /// The hook URL with its token (required; kept secret).
-    pub fn with_url(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(Secret::new(url));
-        self
-    }
-    /// The signing secret of the bot's "signature" security setting.
-    pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
-        self.secret = Some(Secret::new(secret));
-        self
-    }
-    /// Mentions a member by open id or user id (`<at id=…></at>`).
-    pub fn with_at_user(mut self, id: impl Into<String>) -> Self {
-        self.at_ids.push(id.into());
-        self
-    }
-    /// Mentions a member by email (`<at email=…></at>`).
-    pub fn with_at_email(mut self, email: impl Into<String>) -> Self {
-        self.at_emails.push(email.into());
-        self
-    }
-    /// Mentions everyone (`<at id=all></at>`).
-    pub fn with_at_all(mut self, all: bool) -> Self {
-        self.at_all = all;
-        self
-    }
-    /// A minijinja template for the card title.
-    pub fn with_title_template(mut self, t: impl Into<String>) -> Self {
-        self.title = Some(t.into());
-        self
-    }
-    /// A minijinja template for the card's `lark_md` text.
-    pub fn with_body_template(mut self, t: impl Into<String>) -> Self {
-        self.body = Some(t.into());
-        self
-    }
-    /// The HTTP client.
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
-    }
+chat_setters!(
+    FeishuSinkBuilder,
+    kind = "feishu",
+    url = "The hook URL with its token (required; kept secret).",
+    secret = with_secret: "The signing secret of the bot's \"signature\" security setting.",
+    user = with_at_user: "Mentions a member by open id or user id (`<at id=…></at>`).",
+    email = with_at_email: "Mentions a member by email (`<at email=…></at>`).",
+    all = with_at_all: "Mentions everyone (`<at id=all></at>`).",
+    title = "A minijinja template for the card title.",
+    body = "A minijinja template for the card's `lark_md` text.",
+);
 
+impl FeishuSinkBuilder {
     /// Validates the settings.
     ///
     /// # Errors
     /// [`AlertError::InvalidConfig`] naming the key, or [`AlertError::Template`].
     pub fn build(self) -> Result<FeishuSink, AlertError> {
-        let common = common::build(
-            "feishu",
-            self.name.as_deref(),
-            self.url.as_ref(),
-            self.client.as_ref(),
-            Flavor::Markdown,
-            self.title.as_deref(),
-            self.body.as_deref(),
-        )?;
-        if let Some(s) = &self.secret
-            && s.is_empty()
-        {
-            return Err(AlertError::invalid_config(
-                &common.name,
-                "secret",
-                "is empty",
-            ));
-        }
-        Ok(FeishuSink {
-            common,
-            secret: self.secret,
-            at_ids: self.at_ids,
-            at_emails: self.at_emails,
-            at_all: self.at_all,
-        })
+        let core = self.chat.build("feishu", Flavor::Markdown)?;
+        core.require_nonempty_secret()?;
+        Ok(FeishuSink { core })
     }
 }
 
@@ -154,21 +87,18 @@ impl FeishuSink {
     /// # Errors
     /// [`AlertError::Template`] when a template fails.
     pub fn payload(&self, alert: &Alert) -> Result<serde_json::Value, AlertError> {
-        let mut mentions: Vec<String> = self
-            .at_ids
+        let at = &self.core.mentions;
+        let mut mentions: Vec<String> = at
+            .user_ids
             .iter()
             .map(|id| format!("<at id={id}></at>"))
-            .chain(
-                self.at_emails
-                    .iter()
-                    .map(|e| format!("<at email={e}></at>")),
-            )
+            .chain(at.emails.iter().map(|e| format!("<at email={e}></at>")))
             .collect();
-        if self.at_all {
+        if at.all {
             mentions.push("<at id=all></at>".into());
         }
         let mentions = mentions.join(" ");
-        let t = &self.common.templates;
+        let t = &self.core.templates;
         let mut text = t.body(alert, &mentions)?;
         if text.len() > MAX_CARD_TEXT {
             let mut end = MAX_CARD_TEXT;
@@ -201,77 +131,28 @@ impl FeishuSink {
     }
 }
 
-fn check(name: &str, shown: &str, answer: &http::Answer) -> Result<(), AlertError> {
-    // HTTP 400 carries a JSON code on older endpoints (rate limits): parse it.
-    if answer.status > 400 {
-        return Err(http::rejected_status(name, shown, answer));
-    }
-    let v = http::parse_answer(name, shown, answer)?;
-    let code = v
-        .get("code")
-        .or_else(|| v.get("StatusCode"))
-        .and_then(serde_json::Value::as_i64);
-    let Some(code) = code else {
-        return Err(AlertError::Protocol {
-            sink: name.into(),
-            endpoint: shown.into(),
-            reason: "answer has neither `code` nor `StatusCode`".into(),
-        });
-    };
-    let msg: String = v
-        .get("msg")
-        .or_else(|| v.get("StatusMessage"))
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
-    match code {
-        0 => Ok(()),
-        11232 | 99991400 => Err(AlertError::RateLimited {
-            sink: name.into(),
-            endpoint: shown.into(),
-            code: code.to_string(),
-            retry_after: None,
-        }),
-        _ => Err(AlertError::Rejected {
-            sink: name.into(),
-            endpoint: shown.into(),
-            code: code.to_string(),
-            message: msg,
-        }),
-    }
-}
+impl ChatVendor for FeishuSink {
+    /// `code` (or the legacy `StatusCode`): 11232 and 99991400 are frequency limits. HTTP 400
+    /// carries a JSON code on older endpoints (rate limits), so its body is read.
+    const ANSWER: AnswerRules = AnswerRules::Code(CodeRules {
+        code: &["code", "StatusCode"],
+        message: &["msg", "StatusMessage"],
+        reject_status_from: 401,
+        rate_limited: &[11232, 99991400],
+        busy: &[],
+    });
 
-#[async_trait::async_trait]
-impl AlertSink for FeishuSink {
-    fn name(&self) -> &str {
-        &self.common.name
-    }
-
-    #[tracing::instrument(name = "alert.send", skip_all, fields(sink = "feishu", name = %self.common.name,
-        endpoint = %self.common.endpoint.shown(), severity = %alert.severity, fingerprint = %alert.fingerprint()),
-        err(level = tracing::Level::WARN))]
-    async fn send(&self, alert: &Alert) -> Result<(), AlertError> {
-        let mut body = self.payload(alert)?;
-        if let (Some(secret), Some(obj)) = (&self.secret, body.as_object_mut()) {
+    /// `timestamp` (Unix seconds, a string) and `sign` in the body.
+    fn sign_body(&self, body: &mut serde_json::Value) {
+        if let (Some(secret), Some(obj)) = (&self.core.secret, body.as_object_mut()) {
             let ts = (http::unix_millis() / 1000) as u64;
             obj.insert("timestamp".into(), ts.to_string().into());
             obj.insert("sign".into(), sign(secret.expose(), ts).into());
         }
-        let shown = self.common.endpoint.shown();
-        let answer = http::post_json(
-            &self.common.client,
-            &self.common.name,
-            self.common.endpoint.url(),
-            shown,
-            &body,
-            &[],
-        )
-        .await?;
-        check(&self.common.name, shown, &answer)
     }
 }
+
+chat_alert_sink!(FeishuSink);
 
 #[cfg(test)]
 mod tests {
@@ -288,47 +169,45 @@ mod tests {
 
     #[test]
     fn answers_map_to_categories() {
-        let a = |status: u16, s: &str| http::Answer {
-            status,
-            body: s.into(),
-        };
-        assert!(check("f", "e", &a(200, r#"{"code":0,"msg":"success","data":{}}"#)).is_ok());
-        assert!(
-            check(
-                "f",
-                "e",
-                &a(200, r#"{"StatusCode":0,"StatusMessage":"success"}"#)
-            )
-            .is_ok()
-        );
+        let check = |status: u16, s: &str| FeishuSink::ANSWER.check_body(status, s);
+        assert!(check(200, r#"{"code":0,"msg":"success","data":{}}"#).is_ok());
+        assert!(check(200, r#"{"StatusCode":0,"StatusMessage":"success"}"#).is_ok());
+        let e = check(200, r#"{"code":19021,"msg":"sign match fail"}"#).unwrap_err();
+        assert!(!e.is_retryable() && e.to_string().contains("19021"));
         let e = check(
-            "f",
-            "e",
-            &a(200, r#"{"code":19021,"msg":"sign match fail"}"#),
+            200,
+            r#"{"StatusCode":19024,"StatusMessage":"Key Words Not Found"}"#,
         )
         .unwrap_err();
-        assert!(!e.is_retryable() && e.to_string().contains("19021"));
         assert!(
-            check(
-                "f",
-                "e",
-                &a(200, r#"{"code":11232,"msg":"frequency limited"}"#)
-            )
-            .unwrap_err()
-            .is_retryable()
+            matches!(&e, AlertError::Rejected { code, message, .. }
+                if code == "19024" && message == "Key Words Not Found"),
+            "{e:?}"
+        );
+        assert!(
+            check(200, r#"{"code":11232,"msg":"frequency limited"}"#)
+                .unwrap_err()
+                .is_retryable()
         );
         // Older endpoints answer rate limits with HTTP 400 and a JSON code.
         assert!(
             check(
-                "f",
-                "e",
-                &a(
-                    400,
-                    r#"{"code":99991400,"msg":"request trigger frequency limit"}"#
-                )
+                400,
+                r#"{"code":99991400,"msg":"request trigger frequency limit"}"#
             )
             .unwrap_err()
             .is_retryable()
+        );
+        let e = check(200, r#"{"msg":"?"}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("answer has neither `code` nor `StatusCode`"),
+            "{e}"
+        );
+        let e = check(403, r#"{"code":0}"#).unwrap_err();
+        assert!(
+            matches!(&e, AlertError::Rejected { code, .. } if code == "HTTP 403"),
+            "{e:?}"
         );
     }
 }

@@ -1,4 +1,6 @@
-//! The sinks, one module each.
+//! The sinks, one module each; the HTTP chat sinks share [`chat`].
+
+pub(crate) mod chat;
 
 #[cfg(feature = "dingtalk")]
 mod dingtalk;
@@ -33,56 +35,3 @@ pub(crate) mod webhook_headers {
 }
 #[cfg(feature = "wecom")]
 pub use wecom::{WeComSink, WeComSinkBuilder};
-
-#[cfg(any(
-    feature = "dingtalk",
-    feature = "wecom",
-    feature = "feishu",
-    feature = "slack",
-    feature = "webhook"
-))]
-pub(crate) mod common {
-    //! What every HTTP chat sink holds.
-
-    use streampark_core::AlertError;
-
-    use crate::http::{self, Endpoint};
-    use crate::secret::Secret;
-    use crate::template::{Flavor, Templates};
-
-    #[derive(Debug, Clone)]
-    pub(crate) struct Common {
-        pub(crate) name: String,
-        pub(crate) endpoint: Endpoint,
-        pub(crate) templates: Templates,
-        pub(crate) client: reqwest::Client,
-    }
-
-    /// Validates the shared builder settings.
-    pub(crate) fn build(
-        kind: &str,
-        name: Option<&str>,
-        url: Option<&Secret>,
-        client: Option<&reqwest::Client>,
-        flavor: Flavor,
-        title: Option<&str>,
-        body: Option<&str>,
-    ) -> Result<Common, AlertError> {
-        let name = name.unwrap_or(kind).to_string();
-        let url = url.filter(|u| !u.is_empty()).ok_or_else(|| {
-            AlertError::invalid_config(&name, "url", "the webhook URL is required")
-        })?;
-        let endpoint = Endpoint::parse(&name, "url", url.expose())?;
-        let templates = Templates::with_overrides(&name, flavor, title, body)?;
-        let client = match client {
-            Some(c) => c.clone(),
-            None => http::default_client(&name)?,
-        };
-        Ok(Common {
-            name,
-            endpoint,
-            templates,
-            client,
-        })
-    }
-}

@@ -1,9 +1,11 @@
 //! Generic JSON webhook, body from a template, optionally HMAC-signed.
 
 use serde_json::json;
-use streampark_core::{Alert, AlertError, AlertSink};
+use streampark_core::{Alert, AlertError};
 
-use super::common::{self, Common};
+use super::chat::{
+    AnswerRules, ChatCore, ChatSettings, ChatVendor, Outgoing, chat_alert_sink, chat_setters,
+};
 use crate::http;
 use crate::secret::Secret;
 use crate::template::{Flavor, View};
@@ -23,9 +25,8 @@ pub const SIGNATURE_HEADER: &str = "X-Streampark-Signature";
 /// success; 429 and 5xx are retryable; other statuses are rejections.
 #[derive(Debug)]
 pub struct WebhookSink {
-    common: Common,
+    core: ChatCore,
     body_template: bool,
-    secret: Option<Secret>,
     headers: Vec<(String, Secret)>,
 }
 
@@ -33,43 +34,22 @@ pub struct WebhookSink {
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct WebhookSinkBuilder {
-    name: Option<String>,
-    url: Option<Secret>,
-    secret: Option<Secret>,
+    chat: ChatSettings,
     headers: Vec<(String, Secret)>,
-    body: Option<String>,
-    client: Option<reqwest::Client>,
 }
 
+chat_setters!(
+    WebhookSinkBuilder,
+    kind = "webhook",
+    url = "The URL (required; kept secret).",
+    secret = with_signing_secret: "Signs every request with this secret.",
+    body = "A minijinja template for the JSON body.",
+);
+
 impl WebhookSinkBuilder {
-    /// Name for errors and spans (default `webhook`).
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-    /// The URL (required; kept secret).
-    pub fn with_url(mut self, url: impl Into<String>) -> Self {
-        self.url = Some(Secret::new(url));
-        self
-    }
-    /// Signs every request with this secret.
-    pub fn with_signing_secret(mut self, secret: impl Into<String>) -> Self {
-        self.secret = Some(Secret::new(secret));
-        self
-    }
     /// Adds a header; its value is treated as a secret (`Authorization: Bearer …`).
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), Secret::new(value)));
-        self
-    }
-    /// A minijinja template for the JSON body.
-    pub fn with_body_template(mut self, t: impl Into<String>) -> Self {
-        self.body = Some(t.into());
-        self
-    }
-    /// The HTTP client.
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
         self
     }
 
@@ -78,35 +58,26 @@ impl WebhookSinkBuilder {
     /// # Errors
     /// [`AlertError::InvalidConfig`] naming the key, or [`AlertError::Template`].
     pub fn build(self) -> Result<WebhookSink, AlertError> {
-        let common = common::build(
-            "webhook",
-            self.name.as_deref(),
-            self.url.as_ref(),
-            self.client.as_ref(),
-            Flavor::Text,
-            None,
-            self.body.as_deref(),
-        )?;
+        let core = self.chat.build("webhook", Flavor::Text)?;
         for (k, v) in &self.headers {
             if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
                 return Err(AlertError::invalid_config(
-                    &common.name,
+                    &core.name,
                     "headers",
                     format!("`{k}` is not a valid header name"),
                 ));
             }
             if reqwest::header::HeaderValue::from_str(v.expose()).is_err() {
                 return Err(AlertError::invalid_config(
-                    &common.name,
+                    &core.name,
                     format!("headers.{k}"),
                     "value is not a valid header value",
                 ));
             }
         }
         Ok(WebhookSink {
-            common,
-            body_template: self.body.is_some(),
-            secret: self.secret,
+            core,
+            body_template: self.chat.body.is_some(),
             headers: self.headers,
         })
     }
@@ -141,52 +112,39 @@ impl WebhookSink {
             }
             return Ok(v);
         }
-        let text = self.common.templates.body(alert, "")?;
+        let text = self.core.templates.body(alert, "")?;
         serde_json::from_str(&text).map_err(|e| AlertError::Template {
-            sink: self.common.name.clone(),
+            sink: self.core.name.clone(),
             template: "body".into(),
             reason: format!("did not render valid JSON: {e}"),
         })
     }
 }
 
-#[async_trait::async_trait]
-impl AlertSink for WebhookSink {
-    fn name(&self) -> &str {
-        &self.common.name
-    }
+impl ChatVendor for WebhookSink {
+    /// Any 2xx.
+    const ANSWER: AnswerRules = AnswerRules::Status2xx;
 
-    #[tracing::instrument(name = "alert.send", skip_all, fields(sink = "webhook", name = %self.common.name,
-        endpoint = %self.common.endpoint.shown(), severity = %alert.severity, fingerprint = %alert.fingerprint()),
-        err(level = tracing::Level::WARN))]
-    async fn send(&self, alert: &Alert) -> Result<(), AlertError> {
-        let body = serde_json::to_vec(&self.payload(alert)?).unwrap_or_default();
-        let mut headers: Vec<(&str, String)> = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.expose().to_string()))
-            .collect();
-        if let Some(secret) = &self.secret {
+    /// The configured headers, then [`SIGNATURE_HEADER`] and [`TIMESTAMP_HEADER`] over the
+    /// final body.
+    fn sign_request(&self, req: &mut Outgoing) {
+        req.headers.extend(
+            self.headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_string())),
+        );
+        if let Some(secret) = &self.core.secret {
             let ts = (http::unix_millis() / 1000) as u64;
-            headers.push((SIGNATURE_HEADER, sign(secret.expose(), ts, &body)));
-            headers.push((TIMESTAMP_HEADER, ts.to_string()));
+            req.headers.push((
+                SIGNATURE_HEADER.into(),
+                sign(secret.expose(), ts, &req.body),
+            ));
+            req.headers.push((TIMESTAMP_HEADER.into(), ts.to_string()));
         }
-        let shown = self.common.endpoint.shown();
-        let answer = http::post_bytes(
-            &self.common.client,
-            &self.common.name,
-            self.common.endpoint.url(),
-            shown,
-            body,
-            &headers,
-        )
-        .await?;
-        if answer.status >= 300 {
-            return Err(http::rejected_status(&self.common.name, shown, &answer));
-        }
-        Ok(())
     }
 }
+
+chat_alert_sink!(WebhookSink);
 
 #[cfg(test)]
 mod tests {

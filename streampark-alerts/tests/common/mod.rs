@@ -11,10 +11,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{MethodRouter, post};
 use base64::Engine;
 use hmac::Mac;
 use serde_json::{Value, json};
@@ -68,11 +68,20 @@ impl Receiver {
             clock,
         };
         let app = Router::new()
-            .route("/robot/send", post(dingtalk))
-            .route("/cgi-bin/webhook/send", post(wecom))
-            .route("/open-apis/bot/v2/hook/{token}", post(feishu))
-            .route("/services/{*rest}", post(slack))
-            .route("/hook", post(webhook))
+            .route(
+                "/robot/send",
+                endpoint("dingtalk", Some("errcode"), dingtalk),
+            )
+            .route(
+                "/cgi-bin/webhook/send",
+                endpoint("wecom", Some("errcode"), wecom),
+            )
+            .route(
+                "/open-apis/bot/v2/hook/{token}",
+                endpoint("feishu", Some("code"), feishu),
+            )
+            .route("/services/{*rest}", endpoint("slack", None, slack))
+            .route("/hook", endpoint("webhook", None, webhook))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -134,36 +143,96 @@ fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-/// Records the request; returns a scripted failure if one is queued.
-fn record(
-    s: &Shared,
+/// What a vendor answers to one request.
+enum Reply {
+    /// HTTP 200 with a JSON body carrying the vendor code (0 is success) and message;
+    /// [`Seen::answer`] records `ok` or the code.
+    Code(i64, &'static str),
+    /// A plain answer: status, body, and what [`Seen::answer`] records.
+    Plain(StatusCode, &'static str, String),
+}
+
+const OK: Reply = Reply::Code(0, "ok");
+
+/// One request as a vendor's judge sees it.
+struct Req<'a> {
+    s: &'a Shared,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+}
+
+/// A vendor's endpoint: every request is recorded and answered by [`handle`].
+fn endpoint(
     vendor: &'static str,
-    raw_query: &str,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> (usize, Option<Response>, Option<i64>) {
+    code_key: Option<&'static str>,
+    judge: fn(&Req<'_>) -> Reply,
+) -> MethodRouter<Shared> {
+    post(
+        move |State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes| async move {
+            let req = Req {
+                s: &s,
+                path: uri.path(),
+                query: uri.query().unwrap_or_default(),
+                headers: &headers,
+                body: &body,
+            };
+            handle(vendor, code_key, &req, judge)
+        },
+    )
+}
+
+/// Records one request and answers it: a scripted failure if one is queued (`fail_next`;
+/// `code_next` for vendors whose JSON answers carry `code_key`), else what `judge` says.
+fn handle(
+    vendor: &'static str,
+    code_key: Option<&'static str>,
+    req: &Req<'_>,
+    judge: fn(&Req<'_>) -> Reply,
+) -> Response {
+    let s = req.s;
     let mut st = s.st.lock().unwrap();
-    let body_v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     st.seen.push(Seen {
         vendor,
-        raw_query: raw_query.to_string(),
-        headers: headers.clone(),
-        body: body_v,
+        raw_query: req.query.to_string(),
+        headers: req.headers.clone(),
+        body: serde_json::from_slice(req.body).unwrap_or(Value::Null),
         at: s.clock.now(),
         answer: String::new(),
     });
     let idx = st.seen.len() - 1;
-    if let Some(status) = st.fail_next.pop_front() {
-        st.seen[idx].answer = format!("HTTP {status}");
-        let code = StatusCode::from_u16(status).unwrap();
-        return (idx, Some((code, "upstream trouble").into_response()), None);
-    }
-    let code = st.code_next.pop_front();
-    (idx, None, code)
-}
-
-fn set_answer(s: &Shared, idx: usize, answer: impl Into<String>) {
-    s.st.lock().unwrap().seen[idx].answer = answer.into();
+    let scripted = match st.fail_next.pop_front() {
+        Some(status) => Some(Reply::Plain(
+            StatusCode::from_u16(status).unwrap(),
+            "upstream trouble",
+            format!("HTTP {status}"),
+        )),
+        None => st
+            .code_next
+            .pop_front()
+            .filter(|_| code_key.is_some())
+            .map(|c| Reply::Code(c, "scripted")),
+    };
+    drop(st); // `judge` checks the rate limits, which lock the state
+    let (answer, response) = match scripted.unwrap_or_else(|| judge(req)) {
+        Reply::Code(code, msg) => {
+            let body = if code_key == Some("code") {
+                json!({"code": code, "msg": msg, "data": {}})
+            } else {
+                json!({"errcode": code, "errmsg": msg})
+            };
+            let answer = if code == 0 {
+                "ok".to_string()
+            } else {
+                code.to_string()
+            };
+            (answer, (StatusCode::OK, axum::Json(body)).into_response())
+        }
+        Reply::Plain(status, body, answer) => (answer, (status, body).into_response()),
+    };
+    s.st.lock().unwrap().seen[idx].answer = answer;
+    response
 }
 
 /// Sliding-window rate check on the virtual clock; records an accepted send.
@@ -184,91 +253,42 @@ fn within_limits(s: &Shared, vendor: &'static str, limits: &[(usize, Duration)])
     true
 }
 
-fn json_answer(s: &Shared, idx: usize, code_key: &str, code: i64, msg: &str) -> Response {
-    set_answer(
-        s,
-        idx,
-        if code == 0 {
-            "ok".to_string()
-        } else {
-            code.to_string()
-        },
-    );
-    let body = if code_key == "code" {
-        json!({"code": code, "msg": msg, "data": {}})
-    } else {
-        json!({"errcode": code, "errmsg": msg})
-    };
-    (StatusCode::OK, axum::Json(body)).into_response()
-}
-
-async fn dingtalk(
-    State(s): State<Shared>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let q = q.unwrap_or_default();
-    let (idx, fail, code) = record(&s, "dingtalk", &q, &headers, &body);
-    if let Some(r) = fail {
-        return r;
-    }
-    if let Some(c) = code {
-        return json_answer(&s, idx, "errcode", c, "scripted");
-    }
+fn dingtalk(r: &Req<'_>) -> Reply {
+    let (s, q, body) = (r.s, r.query, r.body);
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
         .into_owned()
         .collect();
     let get = |k: &str| pairs.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
     if get("access_token").as_deref() != Some(DT_TOKEN) {
-        return json_answer(&s, idx, "errcode", 300001, "token is not exist");
+        return Reply::Code(300001, "token is not exist");
     }
     // Signature: timestamp in ms within an hour, sign URL-encoded in the query.
     let (Some(ts), Some(sign)) = (get("timestamp"), get("sign")) else {
-        return json_answer(
-            &s,
-            idx,
-            "errcode",
-            310000,
-            "sign not match, more: [missing sign]",
-        );
+        return Reply::Code(310000, "sign not match, more: [missing sign]");
     };
     let raw_sign = q
         .split('&')
         .find_map(|p| p.strip_prefix("sign="))
         .unwrap_or("");
     if raw_sign.contains('+') || raw_sign.contains('/') || raw_sign.contains('=') {
-        return json_answer(
-            &s,
-            idx,
-            "errcode",
-            310000,
-            "sign not match (sign not URL-encoded)",
-        );
+        return Reply::Code(310000, "sign not match (sign not URL-encoded)");
     }
     let Ok(ts_ms) = ts.parse::<u128>() else {
-        return json_answer(&s, idx, "errcode", 310000, "sign not match (timestamp)");
+        return Reply::Code(310000, "sign not match (timestamp)");
     };
     if now_ms().abs_diff(ts_ms) > 3_600_000 {
-        return json_answer(
-            &s,
-            idx,
-            "errcode",
-            310000,
-            "sign not match (timestamp outside 1h)",
-        );
+        return Reply::Code(310000, "sign not match (timestamp outside 1h)");
     }
     let expected = b64(&hmac256(
         DT_SECRET.as_bytes(),
         format!("{ts}\n{DT_SECRET}").as_bytes(),
     ));
     if sign != expected {
-        return json_answer(&s, idx, "errcode", 310000, "sign not match");
+        return Reply::Code(310000, "sign not match");
     }
     // Payload shape (markdown) and mentions (each @mobile must appear in the text).
-    let v: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(_) => return json_answer(&s, idx, "errcode", 40035, "invalid json"),
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return Reply::Code(40035, "invalid json");
     };
     let ok_shape = v["msgtype"] == "markdown"
         && v["markdown"]["title"].is_string()
@@ -276,47 +296,29 @@ async fn dingtalk(
         && v["at"]["atMobiles"].is_array()
         && v["at"]["isAtAll"].is_boolean();
     if !ok_shape {
-        return json_answer(&s, idx, "errcode", 40035, "missing parameter");
+        return Reply::Code(40035, "missing parameter");
     }
     let text = v["markdown"]["text"].as_str().unwrap_or_default();
     for m in v["at"]["atMobiles"].as_array().into_iter().flatten() {
         if !text.contains(&format!("@{}", m.as_str().unwrap_or("?"))) {
-            return json_answer(&s, idx, "errcode", 40035, "mentioned mobile not in text");
+            return Reply::Code(40035, "mentioned mobile not in text");
         }
     }
-    if !within_limits(&s, "dingtalk", &[(20, Duration::from_secs(60))]) {
-        return json_answer(
-            &s,
-            idx,
-            "errcode",
-            410100,
-            "send too fast, exceed 20 times per minute",
-        );
+    if !within_limits(s, "dingtalk", &[(20, Duration::from_secs(60))]) {
+        return Reply::Code(410100, "send too fast, exceed 20 times per minute");
     }
-    json_answer(&s, idx, "errcode", 0, "ok")
+    OK
 }
 
-async fn wecom(
-    State(s): State<Shared>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let q = q.unwrap_or_default();
-    let (idx, fail, code) = record(&s, "wecom", &q, &headers, &body);
-    if let Some(r) = fail {
-        return r;
-    }
-    if let Some(c) = code {
-        return json_answer(&s, idx, "errcode", c, "scripted");
-    }
+fn wecom(r: &Req<'_>) -> Reply {
+    let (s, q, body) = (r.s, r.query, r.body);
     let key = url::form_urlencoded::parse(q.as_bytes())
         .find(|(k, _)| k == "key")
         .map(|(_, v)| v.into_owned());
     if key.as_deref() != Some(WECOM_KEY) {
-        return json_answer(&s, idx, "errcode", 93000, "invalid webhook url");
+        return Reply::Code(93000, "invalid webhook url");
     }
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let content = match v["msgtype"].as_str() {
         Some("markdown") => v["markdown"]["content"].as_str(),
         Some("text") => {
@@ -325,74 +327,56 @@ async fn wecom(
             let mobiles_ok = v["text"]["mentioned_mobile_list"].is_array()
                 || v["text"].get("mentioned_mobile_list").is_none();
             if !lists_ok || !mobiles_ok {
-                return json_answer(&s, idx, "errcode", 40008, "invalid message type");
+                return Reply::Code(40008, "invalid message type");
             }
             v["text"]["content"].as_str()
         }
-        _ => return json_answer(&s, idx, "errcode", 40008, "invalid message type"),
+        _ => return Reply::Code(40008, "invalid message type"),
     };
     match content {
-        None | Some("") => return json_answer(&s, idx, "errcode", 44004, "empty content"),
+        None | Some("") => return Reply::Code(44004, "empty content"),
         Some(c) if c.len() > 4096 => {
-            return json_answer(&s, idx, "errcode", 40058, "content exceeds max length 4096");
+            return Reply::Code(40058, "content exceeds max length 4096");
         }
         Some(_) => {}
     }
-    if !within_limits(&s, "wecom", &[(20, Duration::from_secs(60))]) {
-        return json_answer(&s, idx, "errcode", 45009, "api freq out of limit");
+    if !within_limits(s, "wecom", &[(20, Duration::from_secs(60))]) {
+        return Reply::Code(45009, "api freq out of limit");
     }
-    json_answer(&s, idx, "errcode", 0, "ok")
+    OK
 }
 
-async fn feishu(
-    State(s): State<Shared>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (idx, fail, code) = record(&s, "feishu", "", &headers, &body);
-    if let Some(r) = fail {
-        return r;
-    }
-    if let Some(c) = code {
-        return json_answer(&s, idx, "code", c, "scripted");
-    }
+fn feishu(r: &Req<'_>) -> Reply {
+    let (s, body) = (r.s, r.body);
+    let token = r
+        .path
+        .strip_prefix("/open-apis/bot/v2/hook/")
+        .unwrap_or_default();
+    const SIGN_FAIL: Reply = Reply::Code(
+        19021,
+        "sign match fail or timestamp is not within one hour from current time",
+    );
+    const BAD_REQUEST: Reply = Reply::Code(9499, "Bad Request");
     if token != FS_TOKEN {
-        return json_answer(
-            &s,
-            idx,
-            "code",
+        return Reply::Code(
             19001,
             "param invalid: incoming webhook access token invalid",
         );
     }
     if body.len() > 20 * 1024 {
-        return json_answer(&s, idx, "code", 9499, "Bad Request");
+        return BAD_REQUEST;
     }
-    let v: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(_) => return json_answer(&s, idx, "code", 9499, "Bad Request"),
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return BAD_REQUEST;
     };
     // Signature in the body: timestamp (seconds, string) and sign = base64(HMAC(key=ts\nsecret, "")).
     let (Some(ts), Some(sign)) = (v["timestamp"].as_str(), v["sign"].as_str()) else {
-        return json_answer(
-            &s,
-            idx,
-            "code",
-            19021,
-            "sign match fail or timestamp is not within one hour from current time",
-        );
+        return SIGN_FAIL;
     };
     let ts_s: u128 = ts.parse().unwrap_or(0);
     let expected = b64(&hmac256(format!("{ts}\n{FS_SECRET}").as_bytes(), b""));
     if sign != expected || (now_ms() / 1000).abs_diff(ts_s) > 3600 {
-        return json_answer(
-            &s,
-            idx,
-            "code",
-            19021,
-            "sign match fail or timestamp is not within one hour from current time",
-        );
+        return SIGN_FAIL;
     }
     let ok_shape = v["msg_type"] == "interactive"
         && v.get("content").is_none()
@@ -403,33 +387,26 @@ async fn feishu(
             .is_some_and(|e| !e.is_empty())
         && v["card"]["elements"][0]["text"]["tag"] == "lark_md";
     if !ok_shape {
-        return json_answer(&s, idx, "code", 9499, "Bad Request");
+        return BAD_REQUEST;
     }
     if !within_limits(
-        &s,
+        s,
         "feishu",
         &[(5, Duration::from_secs(1)), (100, Duration::from_secs(60))],
     ) {
-        return json_answer(&s, idx, "code", 11232, "frequency limited psm");
+        return Reply::Code(11232, "frequency limited psm");
     }
-    json_answer(&s, idx, "code", 0, "success")
+    Reply::Code(0, "success")
 }
 
-async fn slack(
-    State(s): State<Shared>,
-    Path(rest): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (idx, fail, _) = record(&s, "slack", "", &headers, &body);
-    if let Some(r) = fail {
-        return r;
-    }
+fn slack(r: &Req<'_>) -> Reply {
+    let body = r.body;
+    let rest = r.path.strip_prefix("/services/").unwrap_or_default();
+    let plain = |status, text: &'static str| Reply::Plain(status, text, text.to_string());
     if rest != SLACK_PATH {
-        set_answer(&s, idx, "no_service");
-        return (StatusCode::NOT_FOUND, "no_service").into_response();
+        return plain(StatusCode::NOT_FOUND, "no_service");
     }
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let blocks_ok = v["blocks"].as_array().is_some_and(|b| {
         !b.is_empty()
             && b.iter().all(|blk| {
@@ -447,43 +424,29 @@ async fn slack(
             })
     });
     if !v["text"].is_string() || !blocks_ok {
-        set_answer(&s, idx, "invalid_payload");
-        return (StatusCode::BAD_REQUEST, "invalid_payload").into_response();
+        return plain(StatusCode::BAD_REQUEST, "invalid_payload");
     }
-    set_answer(&s, idx, "ok");
-    (StatusCode::OK, "ok").into_response()
+    plain(StatusCode::OK, "ok")
 }
 
-async fn webhook(
-    State(s): State<Shared>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (idx, fail, _) = record(&s, "webhook", &q.unwrap_or_default(), &headers, &body);
-    if let Some(r) = fail {
-        return r;
-    }
-    let ts = headers
-        .get("x-streampark-timestamp")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let sig = headers
-        .get("x-streampark-signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut msg = format!("{ts}.").into_bytes();
-    msg.extend_from_slice(&body);
+fn webhook(r: &Req<'_>) -> Reply {
+    let (headers, body) = (r.headers, r.body);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let mut msg = format!("{}.", header("x-streampark-timestamp")).into_bytes();
+    msg.extend_from_slice(body);
     let expected = format!(
         "sha256={}",
         hex::encode(hmac256(WH_SECRET.as_bytes(), &msg))
     );
-    if sig != expected {
-        set_answer(&s, idx, "HTTP 401");
-        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
+    if header("x-streampark-signature") != expected {
+        return Reply::Plain(StatusCode::UNAUTHORIZED, "bad signature", "HTTP 401".into());
     }
-    set_answer(&s, idx, "ok");
-    (StatusCode::NO_CONTENT, "").into_response()
+    Reply::Plain(StatusCode::NO_CONTENT, "", "ok".into())
 }
 
 /// Runs `fut` to completion, advancing `clock` to the next deadline whenever `quiet()` says
