@@ -32,6 +32,7 @@ pub use jar::jar_bytes;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub use jobmanager::{
-    OnJobEnd, OnRequest, SimCheckpoints, SimJobManager, SimJobManagerBuilder, SimJobManagerServer, SimJobView,
+    OnJobEnd, OnRequest, SimCheckpoints, SimJobManager, SimJobManagerBuilder, SimJobManagerServer,
+    SimJobView,
 };
 pub use sim::{SimDeployer, SimDeployerBuilder, SimStats};
