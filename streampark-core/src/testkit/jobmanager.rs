@@ -268,40 +268,31 @@ impl SimJobManager {
     /// Fails a running job now with `failure` (`java.lang.X: message`). False when it is
     /// unknown or not running.
     pub fn fail_job(&self, jid: &str, failure: impl Into<String>) -> bool {
-        let now = self.now();
-        let mut st = self.lock();
-        match st
-            .jobs
-            .iter_mut()
-            .find(|j| j.view.jid == jid && j.view.state == "RUNNING")
-        {
-            Some(j) => {
-                j.view.state = "FAILED";
-                j.view.end = now;
-                j.view.failure = Some(failure.into());
-                true
-            }
-            None => false,
-        }
+        self.finish(jid, "FAILED", Some(failure.into()))
     }
 
     /// Ends a running job now in `state` (`FINISHED`, `CANCELED`, ...) without calling the
     /// end hook. False when it is unknown or not running.
     pub fn end_job(&self, jid: &str, state: &'static str) -> bool {
+        self.finish(jid, state, None)
+    }
+
+    fn finish(&self, jid: &str, state: &'static str, failure: Option<String>) -> bool {
         let now = self.now();
         let mut st = self.lock();
-        match st
+        let running = st
             .jobs
             .iter_mut()
-            .find(|j| j.view.jid == jid && j.view.state == "RUNNING")
-        {
-            Some(j) => {
-                j.view.state = state;
-                j.view.end = now;
-                true
-            }
-            None => false,
+            .find(|j| j.view.jid == jid && j.view.state == "RUNNING");
+        let Some(j) = running else {
+            return false;
+        };
+        j.view.state = state;
+        j.view.end = now;
+        if failure.is_some() {
+            j.view.failure = failure;
         }
+        true
     }
 
     /// A JobManager failover (new attempt): the job keeps its state and is now restored from
