@@ -129,14 +129,12 @@ impl SimJobManager {
         }
     }
 
-    /// Records a savepoint of `job`; returns the trigger id, or a response refusing it.
-    fn trigger(&self, job: &mut Job, now: i64, dir: Option<&str>) -> Result<String, Response> {
+    /// Records a savepoint of `job`; returns the trigger id, or `None` when it is refused
+    /// (not running and [`super::SimJobManagerBuilder::with_reject_when_not_running`]).
+    fn trigger(&self, job: &mut Job, now: i64, dir: Option<&str>) -> Option<String> {
         let running = job.view.state == "RUNNING";
         if !running && self.inner.cfg.reject_when_not_running {
-            return Err(errors(
-                StatusCode::CONFLICT,
-                format!("Job {} is not running", job.view.jid),
-            ));
+            return None;
         }
         let tid = format!("{:032x}", job.triggers.len() + 1);
         let dir = dir
@@ -160,7 +158,7 @@ impl SimJobManager {
             }
         };
         job.triggers.insert(tid.clone(), outcome);
-        Ok(tid)
+        Some(tid)
     }
 }
 
@@ -286,7 +284,7 @@ fn savepoint_like(
     let r = jm.with_job(jid, |jm, j, now| {
         let running = j.view.state == "RUNNING";
         match jm.trigger(j, now, body.get(dir_key).and_then(Value::as_str)) {
-            Ok(tid) => {
+            Some(tid) => {
                 let ok = j.triggers.get(&tid).is_some_and(Result::is_ok);
                 if let Some(state) = ends.filter(|_| running && ok) {
                     SimJobManager::end(j, now, state);
@@ -294,7 +292,10 @@ fn savepoint_like(
                 }
                 (StatusCode::ACCEPTED, Json(json!({ "request-id": tid }))).into_response()
             }
-            Err(r) => r,
+            None => errors(
+                StatusCode::CONFLICT,
+                format!("Job {} is not running", j.view.jid),
+            ),
         }
     });
     if let Some(state) = ended {
