@@ -533,6 +533,18 @@ impl OperatorDeployer {
     }
 }
 
+/// What both Kubernetes deployers (operator and native) can do: savepoints, stop with
+/// savepoint, SQL and jar programs, pod logs, restore.
+pub(crate) fn flink_on_k8s_capabilities() -> Capabilities {
+    Capabilities::default()
+        .with_savepoint(true)
+        .with_stop_with_savepoint(true)
+        .with_sql_programs(true)
+        .with_jar_programs(true)
+        .with_logs(true)
+        .with_restore(true)
+}
+
 #[async_trait]
 impl Deployer for OperatorDeployer {
     fn backend(&self) -> &'static str {
@@ -540,13 +552,7 @@ impl Deployer for OperatorDeployer {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
-            .with_savepoint(true)
-            .with_stop_with_savepoint(true)
-            .with_sql_programs(true)
-            .with_jar_programs(true)
-            .with_logs(true)
-            .with_restore(true)
+        flink_on_k8s_capabilities()
     }
 
     #[instrument(name = "deployer.deploy", skip_all, fields(backend = BACKEND, job = %req.spec.id, attempt = req.attempt), err(level = tracing::Level::WARN))]

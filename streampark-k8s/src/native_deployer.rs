@@ -37,6 +37,16 @@ pub const NATIVE_BACKEND: &str = "k8s-native";
 /// The label Flink's native mode puts on every resource it creates.
 pub const NATIVE_TYPE_LABEL: &str = "type=flink-native-kubernetes";
 
+/// The label selector of the native clusters this crate manages, narrowed to `key=value`
+/// when given (one builder for every list of Deployments and pods).
+fn native_selector(narrow: Option<(&str, &str)>) -> String {
+    let mut sel = format!("{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE}");
+    if let Some((k, v)) = narrow {
+        sel.push_str(&format!(",{k}={v}"));
+    }
+    sel
+}
+
 /// Starts a native application cluster for one attempt.
 #[async_trait]
 pub trait NativeSubmit: fmt::Debug + Send + Sync {
@@ -200,10 +210,8 @@ impl NativeDeployer {
     }
 
     async fn clusters(&self, job: Option<&JobId>) -> Result<Vec<Cluster>> {
-        let mut sel = format!("{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE}");
-        if let Some(j) = job {
-            sel.push_str(&format!(",{JOB_LABEL}={j}"));
-        }
+        let job = job.map(JobId::as_str);
+        let sel = native_selector(job.map(|j| (JOB_LABEL, j)));
         let list = self
             .timed(
                 "list Deployments",
@@ -300,14 +308,15 @@ impl NativeDeployer {
         self.cluster(id)
             .await?
             .ok_or_else(|| Error::not_found(NATIVE_BACKEND, format!("native cluster {id}")))?;
-        let sel = format!(
-            "{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE},app={}",
-            id.as_str()
-        );
+        self.list_pods(&native_selector(Some(("app", id.as_str()))))
+            .await
+    }
+
+    async fn list_pods(&self, selector: &str) -> Result<Vec<Pod>> {
         Ok(self
             .timed(
                 "list pods",
-                self.pods().list(&ListParams::default().labels(&sel)),
+                self.pods().list(&ListParams::default().labels(selector)),
             )
             .await?
             .items)
@@ -353,14 +362,7 @@ impl NativeDeployer {
     }
 
     async fn all_pods(&self) -> Result<Vec<Pod>> {
-        let sel = format!("{NATIVE_TYPE_LABEL},{MANAGED_LABEL}={MANAGED_VALUE}");
-        Ok(self
-            .timed(
-                "list pods",
-                self.pods().list(&ListParams::default().labels(&sel)),
-            )
-            .await?
-            .items)
+        self.list_pods(&native_selector(None)).await
     }
 
     /// Deletes the JobManager `Deployment` of `id` (Kubernetes garbage-collects the rest of
@@ -425,15 +427,10 @@ impl Deployer for NativeDeployer {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
-            .with_savepoint(true)
-            .with_stop_with_savepoint(true)
+        // The JobManager REST API adds drain and checkpoints to what the operator offers.
+        crate::deployer::flink_on_k8s_capabilities()
             .with_drain(true)
-            .with_sql_programs(true)
-            .with_jar_programs(true)
             .with_checkpoints(true)
-            .with_restore(true)
-            .with_logs(true)
     }
 
     #[instrument(name = "deployer.deploy", skip_all, fields(backend = NATIVE_BACKEND, job = %req.spec.id, attempt = req.attempt), err(level = tracing::Level::WARN))]

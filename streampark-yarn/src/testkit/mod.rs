@@ -17,8 +17,8 @@
 //! Time follows a [`VirtualClock`] (tokio time by default). Fault knobs: [`SimYarn::failover`],
 //! [`SimYarn::vanish`], [`SimYarn::finish_on_kill`], [`SimYarn::restart_am`].
 
-mod flink;
 mod hdfs;
+mod jobmanager;
 mod rm;
 mod submitter;
 
@@ -28,13 +28,14 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use streampark_core::testkit::VirtualClock;
+use streampark_core::testkit::{SimJobManager, VirtualClock};
 use streampark_core::{Error, Result};
 use url::Url;
 
 pub use submitter::SimSubmitter;
 
 use crate::rm::{AppState, FinalStatus};
+use jobmanager::{FAILURE, jm_log};
 
 /// A running simulated YARN cluster. Clones share the cluster; servers stop when the last
 /// clone is dropped... or with the test's runtime.
@@ -110,17 +111,18 @@ pub(crate) struct SimApp {
     pub(crate) started: i64,
     pub(crate) finished: i64,
     pub(crate) attempts: Vec<SimAttempt>,
-    pub(crate) job: flink::SimJob,
+    /// The application's JobManager (one per application; each attempt serves it anew).
+    pub(crate) jm: SimJobManager,
+    /// The Flink job id of an application cluster (empty for a session cluster).
+    pub(crate) jid: String,
+    /// When the job of a `-- sim: fail-after` script fails.
+    pub(crate) fail_at: Option<i64>,
     /// When set, the app ends at that time with that outcome.
     pub(crate) ends_at: Option<(i64, AppState, FinalStatus)>,
     pub(crate) kill_requested: bool,
     pub(crate) finish_on_kill: bool,
-    /// A session cluster: its JobManager runs `session_jobs` (and `job` is unused).
+    /// A session cluster: its JobManager runs jobs submitted to it.
     pub(crate) session: bool,
-    /// The jobs of a session cluster.
-    pub(crate) session_jobs: Vec<flink::SimJob>,
-    /// Jars uploaded to a session's JobManager (`POST /jars/upload`).
-    pub(crate) jars: Vec<String>,
 }
 
 pub(crate) struct SimAttempt {
@@ -159,34 +161,45 @@ impl State {
                 continue;
             }
             if app.kill_requested {
-                for j in &mut app.session_jobs {
-                    if j.state == "RUNNING" {
-                        j.state = "CANCELED";
-                        j.end = now;
-                    }
+                // A session's jobs are canceled with it; an application's job ends as the
+                // application does.
+                let job_state = if app.finish_on_kill && !app.session {
+                    "FINISHED"
+                } else {
+                    "CANCELED"
+                };
+                for j in app.jm.jobs() {
+                    app.jm.end_job(&j.jid, job_state);
                 }
                 if app.finish_on_kill {
-                    app.job.state = "FINISHED";
                     app.end(now, AppState::Finished, FinalStatus::Succeeded);
                 } else {
-                    app.job.state = "CANCELED";
                     app.diagnostics = "Application killed by user.".into();
                     app.end(now, AppState::Killed, FinalStatus::Killed);
                 }
                 continue;
             }
-            if let Some(at) = app.job.fail_at
+            if let Some(at) = app.fail_at
                 && now >= at
-                && app.job.state == "RUNNING"
+                && app.jm.fail_job(&app.jid, FAILURE)
             {
-                app.job.state = "FAILED";
-                app.job.failure = Some(flink::FAILURE.to_string());
-                app.diagnostics = format!(
-                    "Application failed: the Flink job ended FAILED.\n{}",
-                    flink::FAILURE
-                );
+                app.diagnostics =
+                    format!("Application failed: the Flink job ended FAILED.\n{FAILURE}");
                 app.end(now, AppState::Finished, FinalStatus::Failed);
                 continue;
+            }
+            // The AM reports a job ended through REST (cancel, stop) and unregisters shortly
+            // after, as Flink's does. One job of a session ends; the session keeps running.
+            if app.ends_at.is_none()
+                && !app.session
+                && let Some(j) = app.jm.job(&app.jid)
+                && let Some(fin) = match j.state {
+                    "CANCELED" => Some(FinalStatus::Killed),
+                    "FINISHED" => Some(FinalStatus::Succeeded),
+                    _ => None,
+                }
+            {
+                app.ends_at = Some((j.end + 300, AppState::Finished, fin));
             }
             if let Some((at, s, f)) = app.ends_at
                 && now >= at
@@ -385,7 +398,7 @@ impl SimYarn {
             old.server.abort();
         }
         let n = app.attempts.len() as u32 + 1;
-        let server = serve(listener, flink::router(self.clone(), app_id.to_string()));
+        let server = serve(listener, app.jm.router());
         let container = container_id(app_id, n);
         app.attempts.push(SimAttempt {
             n,
@@ -394,7 +407,8 @@ impl SimYarn {
             container: container.clone(),
             start: now,
         });
-        app.job.restored_from = app.job.latest_checkpoint_path();
+        app.jm.failover(&app.jid);
+        app.jm.set_log(jm_log(app, n));
         drop(g);
         self.lock().container_logs.insert(
             container,

@@ -8,7 +8,9 @@ use std::time::Duration;
 use streampark_core::deploy::tag;
 use streampark_core::{Error, Result};
 
-use super::flink::SimJob;
+use streampark_core::testkit::SimJobManager;
+
+use super::jobmanager::{CHECKPOINT_DIR, SAVEPOINT_DIR, jm_log};
 use super::{SimApp, SimAttempt, SimYarn, bind, container_id, serve};
 use crate::rm::{AppState, FinalStatus};
 use crate::session::YarnSessionSpec;
@@ -137,13 +139,6 @@ impl Submitter for SimSubmitter {
                 });
             }
         }
-        let listener = bind().await?;
-        let addr = listener.local_addr().map_err(|e| Error::Unavailable {
-            backend: "yarn-sim",
-            what: "local address".into(),
-            retry_after: None,
-            source: Some(Box::new(e)),
-        })?;
         let now = self.sim.now();
         let cfg = |k: &str| s.config.get(k).cloned();
         let tags: Vec<String> = cfg("yarn.tags")
@@ -155,69 +150,32 @@ impl Submitter for SimSubmitter {
         let name = cfg("yarn.application.name").unwrap_or_else(|| s.name.clone());
         let jid = cfg("$internal.pipeline.job-id")
             .unwrap_or_else(|| tag::flink_job_id(&s.job, s.attempt));
-        let id = {
-            let mut g = self.sim.lock();
-            g.next_app += 1;
-            let cluster = self.sim.clock().at_ms(Duration::ZERO);
-            let id = format!("application_{cluster}_{:04}", g.next_app);
-            let server = serve(listener, super::flink::router(self.sim.clone(), id.clone()));
-            let container = container_id(&id, 1);
-            g.container_logs.insert(
-                container.clone(),
-                format!("{now} INFO  YarnApplicationClusterEntryPoint started for {id}\n"),
-            );
-            let job = SimJob {
+        let jm = self.sim.job_manager(
+            false,
+            &cfg("state.checkpoints.dir").unwrap_or_else(|| CHECKPOINT_DIR.into()),
+            &cfg("state.savepoints.dir").unwrap_or_else(|| SAVEPOINT_DIR.into()),
+        );
+        jm.add_job(
+            jid.clone(),
+            cfg("pipeline.name").unwrap_or_else(|| name.clone()),
+            cfg("execution.savepoint.path"),
+        );
+        let id = self
+            .start_app(NewApp {
+                name,
+                queue: cfg("yarn.application.queue").unwrap_or_else(|| "default".into()),
+                tags,
+                jm,
+                session: false,
                 jid,
-                name: cfg("pipeline.name").unwrap_or_else(|| name.clone()),
-                state: "RUNNING",
-                start: now,
                 fail_at: s
                     .sql
                     .as_deref()
                     .and_then(fail_after)
                     .map(|d| now + i64::try_from(d.as_millis()).unwrap_or(0)),
-                failure: None,
-                restored_from: cfg("execution.savepoint.path"),
-                checkpoint_dir: cfg("state.checkpoints.dir")
-                    .unwrap_or_else(|| "hdfs://sim-nn:8020/flink/checkpoints".into()),
-                savepoint_dir: cfg("state.savepoints.dir")
-                    .unwrap_or_else(|| "hdfs://sim-nn:8020/flink/savepoints".into()),
-                savepoints: Vec::new(),
-                triggers: Default::default(),
-                now,
-                end: 0,
-            };
-            g.apps.insert(
-                id.clone(),
-                SimApp {
-                    id: id.clone(),
-                    name,
-                    queue: cfg("yarn.application.queue").unwrap_or_else(|| "default".into()),
-                    user: "flink".into(),
-                    tags,
-                    state: AppState::Running,
-                    final_status: FinalStatus::Undefined,
-                    diagnostics: String::new(),
-                    started: now,
-                    finished: 0,
-                    attempts: vec![SimAttempt {
-                        n: 1,
-                        jm_addr: addr,
-                        server,
-                        container,
-                        start: now,
-                    }],
-                    job,
-                    ends_at: None,
-                    kill_requested: false,
-                    finish_on_kill: false,
-                    session: false,
-                    session_jobs: Vec::new(),
-                    jars: Vec::new(),
-                },
-            );
-            id
-        };
+                entry: "YarnApplicationClusterEntryPoint",
+            })
+            .await?;
         let left = self.timeouts.load(Ordering::SeqCst);
         if left > 0 {
             self.timeouts.store(left - 1, Ordering::SeqCst);
@@ -236,7 +194,6 @@ impl SimSubmitter {
     /// JobManager (job id from `$internal.pipeline.job-id` or the job's tag, name from
     /// `pipeline.name`).
     fn submit_to_session(&self, app_id: &str, s: &YarnSubmission) -> Result<String> {
-        let now = self.sim.now();
         let mut g = self.sim.lock();
         let Some(app) = g
             .apps
@@ -257,7 +214,7 @@ impl SimSubmitter {
             .get("$internal.pipeline.job-id")
             .cloned()
             .unwrap_or_else(|| tag::flink_job_id(&s.job, s.attempt));
-        if app.session_jobs.iter().any(|j| j.jid == jid) {
+        if app.jm.job(&jid).is_some() {
             return Err(Error::Rejected {
                 backend: crate::BACKEND,
                 operation: "flink run -t yarn-session".into(),
@@ -273,12 +230,26 @@ impl SimSubmitter {
             .cloned()
             .unwrap_or_else(|| s.name.clone());
         let restored = s.config.get("execution.savepoint.path").cloned();
-        app.session_jobs
-            .push(super::flink::session_job(jid, name, now, restored));
+        app.jm.add_job(jid, name, restored);
         Ok(app_id.to_string())
     }
 
     async fn start_session_app(&self, spec: &YarnSessionSpec) -> Result<String> {
+        self.start_app(NewApp {
+            name: spec.name().to_string(),
+            queue: spec.queue().unwrap_or("default").to_string(),
+            tags: spec.tags().iter().map(|t| t.to_lowercase()).collect(),
+            jm: self.sim.job_manager(true, CHECKPOINT_DIR, SAVEPOINT_DIR),
+            session: true,
+            jid: String::new(),
+            fail_at: None,
+            entry: "YarnSessionClusterEntrypoint",
+        })
+        .await
+    }
+
+    /// Registers a new running application whose first attempt serves `new.jm`.
+    async fn start_app(&self, new: NewApp) -> Result<String> {
         let listener = bind().await?;
         let addr = listener.local_addr().map_err(|e| Error::Unavailable {
             backend: "yarn-sim",
@@ -291,44 +262,56 @@ impl SimSubmitter {
         g.next_app += 1;
         let cluster = self.sim.clock().at_ms(Duration::ZERO);
         let id = format!("application_{cluster}_{:04}", g.next_app);
-        let server = serve(listener, super::flink::router(self.sim.clone(), id.clone()));
+        let server = serve(listener, new.jm.router());
         let container = container_id(&id, 1);
         g.container_logs.insert(
             container.clone(),
-            format!("{now} INFO  YarnSessionClusterEntrypoint started for {id}\n"),
+            format!("{now} INFO  {} started for {id}\n", new.entry),
         );
-        g.apps.insert(
-            id.clone(),
-            SimApp {
-                id: id.clone(),
-                name: spec.name().to_string(),
-                queue: spec.queue().unwrap_or("default").to_string(),
-                user: "flink".into(),
-                tags: spec.tags().iter().map(|t| t.to_lowercase()).collect(),
-                state: AppState::Running,
-                final_status: FinalStatus::Undefined,
-                diagnostics: String::new(),
-                started: now,
-                finished: 0,
-                attempts: vec![SimAttempt {
-                    n: 1,
-                    jm_addr: addr,
-                    server,
-                    container,
-                    start: now,
-                }],
-                // Placeholder: a session's jobs live in `session_jobs`.
-                job: super::flink::session_job("0".repeat(32), spec.name().to_string(), now, None),
-                ends_at: None,
-                kill_requested: false,
-                finish_on_kill: false,
-                session: true,
-                session_jobs: Vec::new(),
-                jars: Vec::new(),
-            },
-        );
+        let app = SimApp {
+            id: id.clone(),
+            name: new.name,
+            queue: new.queue,
+            user: "flink".into(),
+            tags: new.tags,
+            state: AppState::Running,
+            final_status: FinalStatus::Undefined,
+            diagnostics: String::new(),
+            started: now,
+            finished: 0,
+            attempts: vec![SimAttempt {
+                n: 1,
+                jm_addr: addr,
+                server,
+                container,
+                start: now,
+            }],
+            jm: new.jm,
+            jid: new.jid,
+            fail_at: new.fail_at,
+            ends_at: None,
+            kill_requested: false,
+            finish_on_kill: false,
+            session: new.session,
+        };
+        app.jm.set_log(jm_log(&app, 1));
+        g.apps.insert(id.clone(), app);
         Ok(id)
     }
+}
+
+/// What differs between a new application cluster and a new session cluster.
+struct NewApp {
+    name: String,
+    queue: String,
+    tags: Vec<String>,
+    jm: SimJobManager,
+    session: bool,
+    /// The application's job id (empty for a session).
+    jid: String,
+    fail_at: Option<i64>,
+    /// The entry point named in the container log.
+    entry: &'static str,
 }
 
 #[cfg(test)]
