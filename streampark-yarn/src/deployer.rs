@@ -901,34 +901,19 @@ mod tests {
 
     #[test]
     fn yarn_states_map_to_job_states() {
-        assert_eq!(
-            job_state(AppState::Accepted, FinalStatus::Undefined),
-            JobState::Deploying
-        );
-        assert_eq!(
-            job_state(AppState::Running, FinalStatus::Undefined),
-            JobState::Running
-        );
-        assert_eq!(
-            job_state(AppState::Finished, FinalStatus::Succeeded),
-            JobState::Finished
-        );
-        assert_eq!(
-            job_state(AppState::Finished, FinalStatus::Failed),
-            JobState::Failed
-        );
-        assert_eq!(
-            job_state(AppState::Finished, FinalStatus::Killed),
-            JobState::Canceled
-        );
-        assert_eq!(
-            job_state(AppState::Killed, FinalStatus::Killed),
-            JobState::Canceled
-        );
-        assert_eq!(
-            job_state(AppState::Failed, FinalStatus::Failed),
-            JobState::Failed
-        );
+        use AppState as A;
+        use FinalStatus as F;
+        for (state, fin, want) in [
+            (A::Accepted, F::Undefined, JobState::Deploying),
+            (A::Running, F::Undefined, JobState::Running),
+            (A::Finished, F::Succeeded, JobState::Finished),
+            (A::Finished, F::Failed, JobState::Failed),
+            (A::Finished, F::Killed, JobState::Canceled),
+            (A::Killed, F::Killed, JobState::Canceled),
+            (A::Failed, F::Failed, JobState::Failed),
+        ] {
+            assert_eq!(job_state(state, fin), want, "{state:?}/{fin:?}");
+        }
     }
 
     #[test]
