@@ -27,6 +27,9 @@ pub(crate) struct RawProperty {
 /// How deep `<xi:include>` may nest (a site file including a file that includes … ).
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 16;
 
+/// Why an included file could not be read, and the read error.
+type Unreadable = (String, Option<std::io::Error>);
+
 /// An `<xi:include>` being read: where it sits in the element stack and whether its file could
 /// be read (if not, its `<xi:fallback>` content is used).
 struct IncludeFrame {
@@ -35,7 +38,7 @@ struct IncludeFrame {
     href: String,
     line: usize,
     /// Why the file could not be read (`None`: it was read and its properties taken).
-    failure: Option<(String, Option<std::io::Error>)>,
+    failure: Option<Unreadable>,
     fallback_seen: bool,
 }
 
@@ -114,7 +117,7 @@ fn include(
     path: &Path,
     line: usize,
     chain: &mut Vec<PathBuf>,
-) -> Result<Result<Vec<RawProperty>, (String, Option<std::io::Error>)>, HadoopConfError> {
+) -> Result<Result<Vec<RawProperty>, Unreadable>, HadoopConfError> {
     let target = href.strip_prefix("file://").unwrap_or(href);
     let target = target.strip_prefix("file:").unwrap_or(target);
     if target.is_empty() {
