@@ -8,10 +8,12 @@ use crate::submit::{
     Submitter, YarnSubmission, cli_args, parse_application_id, session_start_args, stderr_tail,
 };
 
-/// A [`Submitter`] running `<flink home>/bin/flink` (`run-application -t yarn-application`,
-/// `run -t yarn-per-job --detached` on Flink < 2, `run -t yarn-session`), and
-/// `yarn-session.sh -d` for session clusters ([`Submitter::start_session`]). Set `HADOOP_CONF_DIR` on the [`FlinkCli`]
-/// (`with_env`) so that the client finds the cluster.
+/// A [`Submitter`] running `<flink home>/bin/flink` — application mode as
+/// `run -t yarn-application` on Flink 2 (which has no `run-application` action; checked against
+/// the real 2.3 CLI) and `run-application -t yarn-application` on Flink 1.x, per-job mode as
+/// `run -t yarn-per-job --detached` on Flink < 2 only, `run -t yarn-session --detached` for a
+/// session — and `yarn-session.sh -d` for session clusters ([`Submitter::start_session`]).
+/// Set `HADOOP_CONF_DIR` on the [`FlinkCli`] (`with_env`) so that the client finds the cluster.
 #[derive(Clone, Debug)]
 pub struct CliSubmitter {
     cli: FlinkCli,

@@ -191,6 +191,64 @@ impl YarnDeployer {
         self.inner.rm.kill(id.as_str()).await
     }
 
+    /// Removes the per-job uploads (`<workspace>/jobs/<job>/<attempt>`: user jar, SQL runner)
+    /// of every attempt of `job` that has ended: its application is in a terminal state, or
+    /// there is none and a later attempt has uploads (the latest attempt without an application
+    /// may be a deployment under way and is kept). A running attempt's files are kept: YARN
+    /// localizes them again when a container or the application master restarts. Returns the
+    /// attempts removed; without WebHDFS there is nothing to remove.
+    ///
+    /// The deployer calls it itself before each deployment and removes an attempt's uploads
+    /// once [`Deployer::stop`] has ended it or its submission failed; a host calls it for a job
+    /// that ended on its own and is not deployed again.
+    ///
+    /// # Errors
+    /// ResourceManager and WebHDFS errors.
+    pub async fn clean_uploads(&self, job: &JobId) -> Result<Vec<u64>> {
+        let Some(hdfs) = &self.inner.hdfs else {
+            return Ok(Vec::new());
+        };
+        let ws = &self.inner.workspace;
+        let attempts = crate::workspace::uploaded_attempts(hdfs, ws, job).await?;
+        let Some(&latest) = attempts.last() else {
+            return Ok(Vec::new());
+        };
+        let apps = self.tagged_apps(job).await?;
+        let mut removed = Vec::new();
+        for a in attempts {
+            let ended = match apps.iter().find(|(_, n)| *n == a) {
+                Some((app, _)) => app.state.is_terminal(),
+                None => a < latest,
+            };
+            if ended {
+                crate::workspace::remove_attempt_uploads(hdfs, ws, job, a).await?;
+                removed.push(a);
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes one attempt's uploads, logging (not failing) on error: the files only cost space
+    /// and [`YarnDeployer::clean_uploads`] retries at the next deployment.
+    async fn drop_uploads(&self, job: &JobId, attempt: u64) {
+        let Some(hdfs) = &self.inner.hdfs else {
+            return;
+        };
+        if let Err(e) =
+            crate::workspace::remove_attempt_uploads(hdfs, &self.inner.workspace, job, attempt)
+                .await
+        {
+            tracing::warn!(job = %job, attempt, error = %e, "per-job uploads not removed");
+        }
+    }
+
+    /// The uploads of the attempt `app` runs, once it has ended.
+    async fn drop_uploads_of(&self, app: &App) {
+        if let Some((job, attempt)) = identify(app) {
+            self.drop_uploads(&job, attempt).await;
+        }
+    }
+
     fn uri(&self, path: &str) -> String {
         format!("{}{path}", self.inner.default_fs)
     }
@@ -335,8 +393,9 @@ impl YarnDeployer {
             return Ok(None);
         };
         let dir = format!(
-            "{}/jobs/{}/{}",
-            self.inner.workspace, req.spec.id, req.attempt
+            "{}/{}",
+            crate::workspace::job_upload_dir(&self.inner.workspace, &req.spec.id),
+            req.attempt
         );
         hdfs.mkdirs(&dir).await?;
         let path = format!("{dir}/{name}");
@@ -596,6 +655,9 @@ impl Deployer for YarnDeployer {
                 live_attempt: *n,
             });
         }
+        if let Err(e) = self.clean_uploads(&job).await {
+            tracing::warn!(error = %e, "uploads of ended attempts not removed");
+        }
         let sub = self.submission(&req).await?;
         let id = match self.inner.submitter.submit(&sub).await {
             Ok(id) => id,
@@ -606,7 +668,11 @@ impl Deployer for YarnDeployer {
                 }
                 None => return Err(e),
             },
-            Err(e) => return Err(e),
+            Err(e) => {
+                // Nothing was started: the files uploaded for this attempt serve no one.
+                self.drop_uploads(&job, req.attempt).await;
+                return Err(e);
+            }
         };
         tracing::Span::current().record("app_id", id.as_str());
         let app = self.wait_started(&id).await?;
@@ -698,7 +764,12 @@ impl Deployer for YarnDeployer {
     async fn stop(&self, id: &DeploymentId, opts: StopOptions) -> Result<StopOutcome> {
         let live = match self.live_job(id).await {
             Ok(Some(x)) => x,
-            Ok(None) => return Ok(StopOutcome::AlreadyGone),
+            Ok(None) => {
+                if let Ok(app) = self.app(id).await {
+                    self.drop_uploads_of(&app).await;
+                }
+                return Ok(StopOutcome::AlreadyGone);
+            }
             Err(e) if e.is_not_found() => return Ok(StopOutcome::AlreadyGone),
             Err(e) if e.is_retryable() => {
                 // The JobManager cannot be reached: kill through the RM (no savepoint possible).
@@ -707,11 +778,14 @@ impl Deployer for YarnDeployer {
                 }
                 let state = self.inner.rm.kill(id.as_str()).await?;
                 tracing::info!(app = %id, state = state.as_str(), "killed through the ResourceManager");
+                if let Ok(app) = self.app(id).await {
+                    self.drop_uploads_of(&app).await;
+                }
                 return Ok(StopOutcome::Stopped { savepoint: None });
             }
             Err(e) => return Err(e),
         };
-        let (_, flink, jid) = live;
+        let (app, flink, jid) = live;
         let savepoint = match &opts.mode {
             StopMode::Cancel => {
                 flink.cancel(&jid).await?;
@@ -740,6 +814,7 @@ impl Deployer for YarnDeployer {
             }
             Err(e) => return Err(e),
         }
+        self.drop_uploads_of(&app).await;
         Ok(StopOutcome::Stopped { savepoint })
     }
 
@@ -826,34 +901,19 @@ mod tests {
 
     #[test]
     fn yarn_states_map_to_job_states() {
-        assert_eq!(
-            job_state(AppState::Accepted, FinalStatus::Undefined),
-            JobState::Deploying
-        );
-        assert_eq!(
-            job_state(AppState::Running, FinalStatus::Undefined),
-            JobState::Running
-        );
-        assert_eq!(
-            job_state(AppState::Finished, FinalStatus::Succeeded),
-            JobState::Finished
-        );
-        assert_eq!(
-            job_state(AppState::Finished, FinalStatus::Failed),
-            JobState::Failed
-        );
-        assert_eq!(
-            job_state(AppState::Finished, FinalStatus::Killed),
-            JobState::Canceled
-        );
-        assert_eq!(
-            job_state(AppState::Killed, FinalStatus::Killed),
-            JobState::Canceled
-        );
-        assert_eq!(
-            job_state(AppState::Failed, FinalStatus::Failed),
-            JobState::Failed
-        );
+        use AppState as A;
+        use FinalStatus as F;
+        for (state, fin, want) in [
+            (A::Accepted, F::Undefined, JobState::Deploying),
+            (A::Running, F::Undefined, JobState::Running),
+            (A::Finished, F::Succeeded, JobState::Finished),
+            (A::Finished, F::Failed, JobState::Failed),
+            (A::Finished, F::Killed, JobState::Canceled),
+            (A::Killed, F::Killed, JobState::Canceled),
+            (A::Failed, F::Failed, JobState::Failed),
+        ] {
+            assert_eq!(job_state(state, fin), want, "{state:?}/{fin:?}");
+        }
     }
 
     #[test]

@@ -109,36 +109,23 @@ impl WebHdfsClientBuilder {
         self.url = Some(url);
         self
     }
-    /// The `user.name` for simple auth.
-    pub fn with_user(mut self, user: Option<String>) -> Self {
-        self.user = user;
-        self
-    }
-    /// Per-request timeout (default 60 s: uploads of Flink's lib jars take a while).
-    pub fn with_timeout(mut self, d: Duration) -> Self {
-        self.timeout = Some(d);
-        self
-    }
+    http::user_and_timeout_setters!(
+        user: "The `user.name` for simple auth.",
+        timeout: "Per-request timeout (default 60 s: uploads of Flink's lib jars take a while)."
+    );
     /// Validates and builds.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] without a URL or with one that is not http(s).
     pub fn build(self) -> Result<WebHdfsClient> {
-        let Some(mut url) = self.url else {
+        let Some(url) = self.url else {
             return Err(Error::invalid_config(
                 BACKEND,
                 "webhdfs url",
                 "no URL given",
             ));
         };
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(Error::invalid_config(
-                BACKEND,
-                "webhdfs url",
-                format!("`{}` is not an http(s) URL", redact_url(url.as_str())),
-            ));
-        }
-        url.set_query(None);
+        let mut url = http::checked_base(BACKEND, "webhdfs url", url)?;
         let path = url.path().trim_end_matches('/').to_string();
         url.set_path(&path);
         let timeout = self.timeout.unwrap_or(Duration::from_secs(60));

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use streampark_core::spi::{http_client_builder, redact_url};
 use streampark_core::{Error, Result};
 use tracing::Instrument;
+use url::Url;
 
 /// Answers larger than this are refused (app lists of big clusters stay well below).
 pub(crate) const MAX_ANSWER: usize = 32 << 20;
@@ -30,6 +31,38 @@ pub(crate) fn no_redirect_client(
             source: Some(Box::new(e)),
         })
 }
+
+/// Checks that `url` is an http(s) URL with a host and drops its query: the base address of a
+/// ResourceManager or NameNode (`what` names the setting in the error).
+pub(crate) fn checked_base(backend: &'static str, what: &str, mut url: Url) -> Result<Url> {
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::invalid_config(
+            backend,
+            what,
+            format!("`{}` is not an http(s) URL", redact_url(url.as_str())),
+        ));
+    }
+    url.set_query(None);
+    Ok(url)
+}
+
+/// The `with_user` / `with_timeout` setters the ResourceManager and WebHDFS builders share
+/// (fields `user: Option<String>` and `timeout: Option<Duration>`).
+macro_rules! user_and_timeout_setters {
+    (user: $user_doc:literal, timeout: $timeout_doc:literal) => {
+        #[doc = $user_doc]
+        pub fn with_user(mut self, user: Option<String>) -> Self {
+            self.user = user;
+            self
+        }
+        #[doc = $timeout_doc]
+        pub fn with_timeout(mut self, d: Duration) -> Self {
+            self.timeout = Some(d);
+            self
+        }
+    };
+}
+pub(crate) use user_and_timeout_setters;
 
 /// One answer: status, `Location` header and body.
 #[derive(Debug)]

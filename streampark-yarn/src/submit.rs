@@ -313,6 +313,22 @@ mod tests {
             parse_application_id(out).as_deref(),
             Some("application_34_5")
         );
+        // Flink 2.3's conf/log4j-cli.properties sends org.apache.flink.yarn at INFO to the
+        // console with `%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n`; the message texts are
+        // YarnClusterDescriptor's ("Submitting application master " + id, "Found Web Interface
+        // {}:{} of application '{}'.", the detached session's `yarn-session.sh -id {}`), read
+        // from flink-dist-2.3.0.jar. The whole lines are assembled here, not captured from YARN.
+        let out = "2026-11-24 13:04:07,123 INFO  org.apache.flink.yarn.YarnClusterDescriptor                - Submitting application master application_1700000000000_0007\n\
+                   2026-11-24 13:04:09,456 INFO  org.apache.flink.yarn.YarnClusterDescriptor                - Found Web Interface nm-3:40111 of application 'application_1700000000000_0007'.\n";
+        assert_eq!(
+            parse_application_id(out).as_deref(),
+            Some("application_1700000000000_0007")
+        );
+        let out = "$ echo \"stop\" | ./bin/yarn-session.sh -id application_1700000000000_0012\n";
+        assert_eq!(
+            parse_application_id(out).as_deref(),
+            Some("application_1700000000000_0012")
+        );
         assert_eq!(parse_application_id("nothing here"), None);
         assert_eq!(stderr_tail("a\n\nb\nc\n", 2), "b\nc");
     }

@@ -183,3 +183,53 @@ pub async fn sync_home(
     )
     .await
 }
+
+/// `<workspace>/jobs/<job>`: the per-job upload directory (user jar, SQL runner) whose
+/// subdirectories are attempts.
+pub(crate) fn job_upload_dir(workspace: &str, job: &streampark_core::JobId) -> String {
+    format!("{}/jobs/{job}", workspace.trim_end_matches('/'))
+}
+
+/// The attempts that have an upload directory below `<workspace>/jobs/<job>` (names that are not
+/// attempt numbers are not ours and are left alone).
+pub(crate) async fn uploaded_attempts(
+    hdfs: &WebHdfsClient,
+    workspace: &str,
+    job: &streampark_core::JobId,
+) -> Result<Vec<u64>> {
+    let entries = match hdfs.list_status(&job_upload_dir(workspace, job)).await {
+        Ok(e) => e,
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out: Vec<u64> = entries
+        .iter()
+        .filter(|e| e.kind == FileKind::Directory)
+        .filter_map(|e| e.path_suffix.parse().ok())
+        .collect();
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Removes `<workspace>/jobs/<job>/<attempt>` (recursively), then the job's directory when it
+/// is left empty. Returns whether the attempt's directory existed.
+pub(crate) async fn remove_attempt_uploads(
+    hdfs: &WebHdfsClient,
+    workspace: &str,
+    job: &streampark_core::JobId,
+    attempt: u64,
+) -> Result<bool> {
+    let dir = job_upload_dir(workspace, job);
+    let existed = hdfs.delete(&format!("{dir}/{attempt}"), true).await?;
+    if uploaded_attempts(hdfs, workspace, job).await?.is_empty() {
+        // Non-recursive: a concurrent upload of another attempt makes this fail, and stay.
+        match hdfs.delete(&dir, false).await {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                tracing::debug!(dir = %dir, error = %e, "job upload directory kept");
+            }
+        }
+    }
+    Ok(existed)
+}

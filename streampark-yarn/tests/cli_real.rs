@@ -251,3 +251,123 @@ async fn the_argument_builder_output_runs_on_a_real_cluster_with_target_remote()
     }
     assert_eq!(state, "CANCELED");
 }
+
+/// The deployment targets `flink-dist`'s `YarnDeploymentTarget` enum knows, read from the
+/// class's constant pool (Flink 2.3: `yarn-session`, `yarn-application`; `yarn-per-job` is gone).
+fn yarn_targets_in_dist(home: &FlinkHome) -> Vec<String> {
+    let file = std::fs::File::open(&home.dist_jar().path).expect("flink-dist jar");
+    let mut zip = zip::ZipArchive::new(file).expect("flink-dist is a jar");
+    let mut class = Vec::new();
+    std::io::Read::read_to_end(
+        &mut zip
+            .by_name("org/apache/flink/yarn/configuration/YarnDeploymentTarget.class")
+            .expect("flink-dist carries the YARN deployment targets"),
+        &mut class,
+    )
+    .expect("read class");
+    let text = String::from_utf8_lossy(&class);
+    ["yarn-session", "yarn-application", "yarn-per-job"]
+        .into_iter()
+        .filter(|t| text.contains(t))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Our 2.x action and targets against what the real CLI accepts: the action is one the CLI
+/// lists as valid (Flink 2 has no `run-application`), the targets are ones flink-dist defines,
+/// and each run of our arguments fails on the missing Hadoop client, not on an unknown action
+/// or target (an unknown target fails differently, shown with per-job mode which 2.x dropped).
+#[tokio::test]
+async fn our_action_and_targets_are_the_ones_the_real_cli_accepts() {
+    let Some(home) = home() else { return };
+    let Some(jar) = var("STREAMPARK_IT_TEST_JAR") else {
+        return;
+    };
+    let major = home.version().major();
+    if major < 2 {
+        eprintln!("skipped: Flink {major}.x here; this test checks the 2.x command lines");
+        return;
+    }
+    // The valid actions, as the real CLI lists them for an unknown one.
+    let err = cli(home.clone())
+        .run(&["no-such-action".to_string()])
+        .await
+        .expect_err("unknown action");
+    let Error::Rejected { message, .. } = &err else {
+        panic!("expected Rejected, got {err:?}");
+    };
+    assert!(message.contains("is not a valid action"), "{message}");
+    let valid: Vec<&str> = message
+        .split("Valid actions are")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no action list in: {message}"))
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    assert!(valid.contains(&"run"), "{valid:?}");
+    assert!(
+        !valid.contains(&"run-application"),
+        "Flink 2 lists run-application again: {valid:?}"
+    );
+
+    let dist_targets = yarn_targets_in_dist(&home);
+    assert_eq!(dist_targets, ["yarn-session", "yarn-application"]);
+
+    let app = submission(YarnTarget::Application, &marker("app"), &jar);
+    let args = cli_args(&app, major).expect("application arguments");
+    assert!(valid.contains(&args[0].as_str()), "{args:?} vs {valid:?}");
+    assert_eq!(args[1], "-t");
+    assert!(dist_targets.contains(&args[2]), "{args:?}");
+    let err = cli(home.clone()).run(&args).await.expect_err("no Hadoop");
+    let Error::Rejected { message, .. } = &err else {
+        panic!("expected Rejected, got {err:?}");
+    };
+    // Application mode: the CLI went looking for the YARN cluster client.
+    assert!(
+        message.contains("No ClusterClientFactory found") && message.contains("HADOOP_CLASSPATH"),
+        "{message}"
+    );
+
+    let session = submission(
+        YarnTarget::Session {
+            application_id: "application_1700000000000_0001".into(),
+        },
+        &marker("session"),
+        &jar,
+    );
+    let args = cli_args(&session, major).expect("session arguments");
+    assert!(valid.contains(&args[0].as_str()), "{args:?}");
+    assert!(dist_targets.contains(&args[2]), "{args:?}");
+    let err = cli(home.clone()).run(&args).await.expect_err("no Hadoop");
+    let Error::Rejected { message, .. } = &err else {
+        panic!("expected Rejected, got {err:?}");
+    };
+    // The YARN session executor is known, only its Hadoop classes are missing.
+    assert!(
+        message.contains("No Executor found") && message.contains("HADOOP_CLASSPATH"),
+        "{message}"
+    );
+
+    // Per-job: our builder refuses it on 2.x, and the real CLI treats the target as unknown
+    // (no executor at all, no Hadoop hint) — the failure an unknown target gets.
+    assert!(matches!(
+        cli_args(&submission(YarnTarget::PerJob, "x", &jar), major),
+        Err(Error::Unsupported { .. })
+    ));
+    let per_job = [
+        "run".to_string(),
+        "-t".into(),
+        "yarn-per-job".into(),
+        "--detached".into(),
+        jar.clone(),
+    ];
+    let err = cli(home).run(&per_job).await.expect_err("unknown target");
+    let Error::Rejected { message, .. } = &err else {
+        panic!("expected Rejected, got {err:?}");
+    };
+    assert!(
+        message.contains("No ExecutorFactory found") && !message.contains("HADOOP_CLASSPATH"),
+        "{message}"
+    );
+}

@@ -21,7 +21,10 @@
 //! was marked `<final>true</final>`, as in Hadoop. Values are expanded as Hadoop does
 //! (`${other.key}`, `${env.NAME}`, system properties such as `${user.name}`, at most 20 deep); a
 //! key whose expansion loops is reported by [`HadoopConf::problems`] and [`HadoopConf::try_get`]
-//! and reads as unset from [`HadoopConf::get`]. `<xi:include>` is not followed.
+//! and reads as unset from [`HadoopConf::get`]. `<xi:include href="…">` is followed as Hadoop
+//! does (relative to the including file; `<xi:fallback>` when the file cannot be read; cycles
+//! and more than 16 nested includes refused with [`HadoopConfError::Include`]); a property's
+//! [`HadoopConf::source_of`] is the file it is written in.
 
 mod addresses;
 mod discover;
@@ -77,6 +80,23 @@ pub enum HadoopConfError {
         /// What was wrong.
         reason: String,
     },
+    /// An `<xi:include>` cannot be followed: its file is unreadable and there is no
+    /// `<xi:fallback>`, it includes itself (directly or not), it nests too deep, or its `href` is
+    /// not a local file.
+    #[error("cannot follow <xi:include href=\"{href}\"> at {}:{line}: {reason}", file.display())]
+    Include {
+        /// The including file.
+        file: PathBuf,
+        /// 1-based line of the `<xi:include>` element.
+        line: usize,
+        /// The `href` as written.
+        href: String,
+        /// What went wrong.
+        reason: String,
+        /// The read error, when the file could not be read.
+        #[source]
+        source: Option<std::io::Error>,
+    },
     /// A value's `${var}` expansion loops or is deeper than 20 levels.
     #[error("cannot expand `{key}` ({}): {reason}: {}", file.display(), chain.join(" -> "))]
     Substitution {
@@ -113,12 +133,13 @@ fn list(tried: &[ConfDirCandidate]) -> String {
 
 impl HadoopConfError {
     /// `HADOOP_CONF_DIR_UNSET` (nothing found), `HADOOP_CONF_EMPTY`, `HADOOP_XML_MALFORMED`,
-    /// `HADOOP_CONF_SUBSTITUTION`, `HADOOP_CONF_UNREADABLE`.
+    /// `HADOOP_CONF_SUBSTITUTION`, `HADOOP_CONF_UNREADABLE`, `HADOOP_XML_INCLUDE`.
     pub fn code(&self) -> &'static str {
         match self {
             HadoopConfError::NotFound { .. } => "HADOOP_CONF_DIR_UNSET",
             HadoopConfError::Empty { .. } => "HADOOP_CONF_EMPTY",
             HadoopConfError::Xml { .. } => "HADOOP_XML_MALFORMED",
+            HadoopConfError::Include { .. } => "HADOOP_XML_INCLUDE",
             HadoopConfError::Substitution { .. } => "HADOOP_CONF_SUBSTITUTION",
             HadoopConfError::Io { .. } => "HADOOP_CONF_UNREADABLE",
         }
@@ -138,6 +159,12 @@ impl From<HadoopConfError> for Error {
                 "Hadoop XML",
                 format!("{}:{line}:{column}", file.display()),
                 reason.clone(),
+            ),
+            HadoopConfError::Include { ref file, line, .. } => Error::invalid_input(
+                BACKEND,
+                "Hadoop XML include",
+                format!("{}:{line}", file.display()),
+                e.to_string(),
             ),
             HadoopConfError::Substitution { ref key, .. } => {
                 Error::invalid_config(BACKEND, key.clone(), e.to_string())
@@ -270,15 +297,15 @@ impl HadoopConf {
                     && old.is_final
                 {
                     // Hadoop keeps a final value and warns about the attempt.
-                    tracing::warn!(key = %p.name, file = %path.display(), "attempt to override a final Hadoop parameter ignored");
-                    final_overrides.push((p.name.clone(), path.clone()));
+                    tracing::warn!(key = %p.name, file = %p.file.display(), "attempt to override a final Hadoop parameter ignored");
+                    final_overrides.push((p.name.clone(), p.file.clone()));
                     continue;
                 }
                 entries.insert(
                     p.name,
                     Entry {
                         raw: value,
-                        file: path.clone(),
+                        file: p.file,
                         is_final: p.is_final,
                     },
                 );
@@ -466,5 +493,7 @@ impl HadoopConf {
     }
 }
 
+#[cfg(test)]
+mod include_tests;
 #[cfg(test)]
 mod tests;

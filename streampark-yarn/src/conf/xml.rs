@@ -1,7 +1,11 @@
 //! Hadoop `*-site.xml` parsing: `<configuration><property><name/><value/><final/></property>…`,
-//! also the attribute form `<property name="…" value="…" final="true"/>` Hadoop accepts.
+//! also the attribute form `<property name="…" value="…" final="true"/>` Hadoop accepts, and
+//! `<xi:include href="…">` (with `<xi:fallback>`) as Hadoop's `Configuration` follows it: the
+//! included file is another `<configuration>` whose properties take the include's place; a
+//! relative `href` is resolved against the including file's directory; when the file cannot be
+//! read, the `<xi:fallback>` content is used instead, and without a fallback loading fails.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -16,6 +20,26 @@ pub(crate) struct RawProperty {
     pub(crate) is_final: bool,
     /// 1-based line of the `<property>` element.
     pub(crate) line: usize,
+    /// The file it is written in (an included file for properties from `<xi:include>`).
+    pub(crate) file: PathBuf,
+}
+
+/// How deep `<xi:include>` may nest (a site file including a file that includes … ).
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Why an included file could not be read, and the read error.
+type Unreadable = (String, Option<std::io::Error>);
+
+/// An `<xi:include>` being read: where it sits in the element stack and whether its file could
+/// be read (if not, its `<xi:fallback>` content is used).
+struct IncludeFrame {
+    /// Index of the `include` element in the element stack.
+    at: usize,
+    href: String,
+    line: usize,
+    /// Why the file could not be read (`None`: it was read and its properties taken).
+    failure: Option<Unreadable>,
+    fallback_seen: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -91,8 +115,124 @@ fn entity(name: &str) -> Option<char> {
     })
 }
 
-/// Parses one Hadoop configuration file's text; `path` is for error messages.
+/// Parses one Hadoop configuration file's text, following its `<xi:include>`s; `path` is the
+/// file's path (for relative includes and error messages).
 pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopConfError> {
+    let mut chain = vec![canonical(path)];
+    parse_in(text, path, &mut chain)
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn include_error(
+    path: &Path,
+    line: usize,
+    href: &str,
+    reason: impl Into<String>,
+    source: Option<std::io::Error>,
+) -> HadoopConfError {
+    HadoopConfError::Include {
+        file: path.to_path_buf(),
+        line,
+        href: href.to_string(),
+        reason: reason.into(),
+        source,
+    }
+}
+
+/// Reads and parses the file an `<xi:include href>` in `path` names. `Ok(Err(..))`: the file
+/// cannot be read (a fallback may stand in); `Err`: the include is refused (cycle, depth) or the
+/// included file is malformed.
+fn include(
+    href: &str,
+    path: &Path,
+    line: usize,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Result<Vec<RawProperty>, Unreadable>, HadoopConfError> {
+    let target = href.strip_prefix("file://").unwrap_or(href);
+    let target = target.strip_prefix("file:").unwrap_or(target);
+    if target.is_empty() {
+        return Err(include_error(path, line, href, "empty href", None));
+    }
+    if target.contains("://") {
+        return Err(include_error(
+            path,
+            line,
+            href,
+            "only local files can be included",
+            None,
+        ));
+    }
+    let file = match Path::new(target) {
+        t if t.is_absolute() => t.to_path_buf(),
+        t => path.parent().unwrap_or(Path::new(".")).join(t),
+    };
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(Err((format!("cannot read `{}`", file.display()), Some(e))));
+        }
+    };
+    let key = canonical(&file);
+    if chain.contains(&key) {
+        let mut names: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+        names.push(key.display().to_string());
+        return Err(include_error(
+            path,
+            line,
+            href,
+            format!("include cycle: {}", names.join(" -> ")),
+            None,
+        ));
+    }
+    if chain.len() > MAX_INCLUDE_DEPTH {
+        return Err(include_error(
+            path,
+            line,
+            href,
+            format!("more than {MAX_INCLUDE_DEPTH} nested includes"),
+            None,
+        ));
+    }
+    chain.push(key);
+    let props = parse_in(&text, &file, chain);
+    chain.pop();
+    props.map(Ok)
+}
+
+fn attribute(e: &BytesStart<'_>, key: &str) -> Option<String> {
+    e.attributes().flatten().find_map(|a| {
+        (a.key.local_name().as_ref() == key).then(|| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map(|v| v.into_owned())
+                .unwrap_or_default()
+        })
+    })
+}
+
+/// Whether a `<property>` (or `<xi:include>`) directly below the element stack `names` is
+/// read: below the root, or below the `<xi:fallback>` of an include whose file was missing.
+fn in_scope(names: &[String], includes: &[IncludeFrame]) -> bool {
+    if names.len() == 1 {
+        return true;
+    }
+    includes.last().is_some_and(|f| {
+        f.failure.is_some()
+            && names.len() == f.at + 2
+            && names.last().is_some_and(|n| n == "fallback")
+    })
+}
+
+fn parse_in(
+    text: &str,
+    path: &Path,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Vec<RawProperty>, HadoopConfError> {
+    let mut includes: Vec<IncludeFrame> = Vec::new();
+    // Inside an include whose file was read: its children (a fallback) are skipped.
+    let mut skip_below: Option<usize> = None;
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
     let mut out = Vec::new();
@@ -108,9 +248,35 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
             .read_event()
             .map_err(|e| malformed(path, text, reader.error_position(), e.to_string()))?;
         match ev {
+            Event::Start(e) if skip_below.is_some() => {
+                depth_names.push(e.local_name().as_ref().to_string());
+            }
             Event::Start(e) => {
                 let name = e.local_name().as_ref().to_string();
-                if depth_names.is_empty() {
+                if name == "include" && current.is_none() && in_scope(&depth_names, &includes) {
+                    let line = lines.at(before);
+                    let href = attribute(&e, "href").unwrap_or_default();
+                    let failure = match include(&href, path, line, chain)? {
+                        Ok(props) => {
+                            out.extend(props);
+                            skip_below = Some(depth_names.len());
+                            None
+                        }
+                        Err(f) => Some(f),
+                    };
+                    includes.push(IncludeFrame {
+                        at: depth_names.len(),
+                        href,
+                        line,
+                        failure,
+                        fallback_seen: false,
+                    });
+                } else if name == "fallback"
+                    && let Some(f) = includes.last_mut()
+                    && depth_names.len() == f.at + 1
+                {
+                    f.fallback_seen = true;
+                } else if depth_names.is_empty() {
                     if name != "configuration" {
                         return Err(malformed(
                             path,
@@ -120,8 +286,14 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
                         ));
                     }
                     saw_root = true;
-                } else if name == "property" && depth_names.len() == 1 {
-                    current = Some(from_attributes(&e, lines.at(before), path, text, before)?);
+                } else if name == "property" && in_scope(&depth_names, &includes) {
+                    current = Some(from_attributes(
+                        &e,
+                        lines.at(before),
+                        path,
+                        text,
+                        before,
+                    )?);
                 } else if current.is_some() {
                     field = match name.as_str() {
                         "name" => Field::Name,
@@ -133,11 +305,36 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
                 }
                 depth_names.push(name);
             }
+            Event::Empty(_) if skip_below.is_some() => {}
             Event::Empty(e) => {
                 let name = e.local_name().as_ref().to_string();
                 if depth_names.is_empty() && name == "configuration" {
                     saw_root = true;
-                } else if name == "property" && depth_names.len() == 1 {
+                } else if name == "fallback"
+                    && let Some(f) = includes.last_mut()
+                    && depth_names.len() == f.at + 1
+                {
+                    f.fallback_seen = true;
+                } else if name == "include"
+                    && current.is_none()
+                    && in_scope(&depth_names, &includes)
+                {
+                    // No room for a fallback: the file must be readable.
+                    let line = lines.at(before);
+                    let href = attribute(&e, "href").unwrap_or_default();
+                    match include(&href, path, line, chain)? {
+                        Ok(props) => out.extend(props),
+                        Err((reason, source)) => {
+                            return Err(include_error(
+                                path,
+                                line,
+                                &href,
+                                format!("{reason} and there is no <xi:fallback>"),
+                                source,
+                            ));
+                        }
+                    }
+                } else if name == "property" && in_scope(&depth_names, &includes) {
                     let p = from_attributes(&e, lines.at(before), path, text, before)?;
                     push(&mut out, p, path, text, before)?;
                 } else if let Some(p) = current.as_mut() {
@@ -149,6 +346,28 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
             }
             Event::End(_) => {
                 let name = depth_names.pop().unwrap_or_default();
+                if skip_below.is_some_and(|d| depth_names.len() > d) {
+                    continue;
+                }
+                if let Some(f) = includes.last()
+                    && f.at == depth_names.len()
+                    && name == "include"
+                {
+                    skip_below = None;
+                    if let Some(f) = includes.pop()
+                        && let Some((reason, source)) = f.failure
+                        && !f.fallback_seen
+                    {
+                        return Err(include_error(
+                            path,
+                            f.line,
+                            &f.href,
+                            format!("{reason} and there is no <xi:fallback>"),
+                            source,
+                        ));
+                    }
+                    continue;
+                }
                 if let Some(p) = current.as_mut() {
                     match (field, name.as_str()) {
                         (Field::Name, "name") => p.name = buf.trim().to_string(),
@@ -157,7 +376,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Vec<RawProperty>, HadoopC
                         _ => {}
                     }
                     if name == "property"
-                        && depth_names.len() == 1
+                        && in_scope(&depth_names, &includes)
                         && let Some(p) = current.take()
                     {
                         push(&mut out, p, path, text, before)?;
@@ -236,6 +455,7 @@ fn from_attributes(
         value: None,
         is_final: false,
         line,
+        file: path.to_path_buf(),
     };
     for a in e.attributes() {
         let a = a.map_err(|err| malformed(path, text, pos, err.to_string()))?;

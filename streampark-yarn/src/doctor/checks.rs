@@ -178,6 +178,9 @@ pub(super) fn hadoop(
                     "export HADOOP_CONF_DIR=/etc/hadoop/conf (the directory holding core-site.xml and yarn-site.xml), or pass --hadoop-conf"
                 }
                 HadoopConfError::Xml { .. } => "fix the XML at the file and line shown",
+                HadoopConfError::Include { .. } => {
+                    "make the <xi:include> at the file and line shown name a readable local file (relative to the including file), give it an <xi:fallback>, or break the cycle"
+                }
                 HadoopConfError::Empty { .. } => {
                     "point HADOOP_CONF_DIR at the client configuration (core-site.xml, hdfs-site.xml, yarn-site.xml)"
                 }

@@ -60,16 +60,10 @@ impl ResourceManagerClientBuilder {
         self.urls.push(url);
         self
     }
-    /// The `user.name` for simple auth (`None`: no user; write calls then fail with 403/401).
-    pub fn with_user(mut self, user: Option<String>) -> Self {
-        self.user = user;
-        self
-    }
-    /// Per-request timeout (default 10 s).
-    pub fn with_timeout(mut self, d: Duration) -> Self {
-        self.timeout = Some(d);
-        self
-    }
+    http::user_and_timeout_setters!(
+        user: "The `user.name` for simple auth (`None`: no user; write calls then fail with 403/401).",
+        timeout: "Per-request timeout (default 10 s)."
+    );
     /// Asks for Kerberos (SPNEGO). Not implemented: `build()` then fails with
     /// [`Error::Unsupported`].
     pub fn with_kerberos(mut self, yes: bool) -> Self {
@@ -97,14 +91,11 @@ impl ResourceManagerClientBuilder {
         }
         let mut urls = Vec::with_capacity(self.urls.len());
         for u in self.urls {
-            if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
-                return Err(Error::invalid_config(
-                    BACKEND,
-                    "resource manager urls",
-                    format!("`{}` is not an http(s) URL", redact_url(u.as_str())),
-                ));
-            }
-            urls.push(base(u));
+            urls.push(base(http::checked_base(
+                BACKEND,
+                "resource manager urls",
+                u,
+            )?));
         }
         let timeout = self.timeout.unwrap_or(Duration::from_secs(10));
         Ok(ResourceManagerClient {
@@ -125,7 +116,6 @@ fn base(mut u: Url) -> Url {
         let p = format!("{}/", u.path());
         u.set_path(&p);
     }
-    u.set_query(None);
     u
 }
 
