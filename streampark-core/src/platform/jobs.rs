@@ -442,11 +442,7 @@ impl Platform {
         ctx: &AuditCtx,
     ) -> Result<DeployRecord> {
         let id = v.spec.id.as_str();
-        let m = if self.reconcile(&v.spec.id).await? {
-            load(&*self.store, DocKind::Job, id, "").await?.unwrap_or(m)
-        } else {
-            m
-        };
+        let m = self.reconciled(m).await?;
         if self.is_running(&m).await? {
             let a = m.deployed.as_ref().map_or(0, |d| d.attempt);
             return Err(Error::invalid_input(
@@ -600,6 +596,18 @@ impl Platform {
             })
     }
 
+    /// `m` after [`Platform::reconcile`], re-read when that changed something.
+    async fn reconciled(&self, m: ManagedJob) -> Result<ManagedJob> {
+        let id = m.current.spec.id.clone();
+        Ok(if self.reconcile(&id).await? {
+            load(&*self.store, DocKind::Job, id.as_str(), "")
+                .await?
+                .unwrap_or(m)
+        } else {
+            m
+        })
+    }
+
     /// Settles the job's pending deploy records against what the cluster shows: a pending
     /// attempt the cluster knows is completed (and becomes the deployed one when it is the
     /// newest), one it does not know is dropped. All in one store write. `true` when
@@ -668,6 +676,7 @@ impl Platform {
     }
 
     pub(super) async fn stop_inner(&self, m: ManagedJob, how: StopHow) -> Result<StopOutcome> {
+        let m = self.reconciled(m).await?;
         let Some(d) = &m.deployed else {
             return Ok(StopOutcome::AlreadyGone);
         };
@@ -830,6 +839,7 @@ impl Platform {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.delete", ctx, async move {
             let m = self.job_with(p, Permission::JobDelete, job, ctx).await?;
+            let m = self.reconciled(m).await?;
             if self.is_running(&m).await? {
                 self.stop_inner(m, StopHow::Cancel).await?;
             }
