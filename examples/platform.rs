@@ -1,6 +1,6 @@
 //! A small in-house platform on the SDK: an HTTP JSON API (axum) over [`Platform`] with bearer
-//! tokens mapped to users — jobs CRUD, check, deploy, stop, versions, diff, rollback, audit,
-//! users, teams, members, variables. The router is `streampark_examples::platform_api`.
+//! tokens mapped to users — jobs CRUD, check, deploy, stop, restart, savepoint, logs, events,
+//! deploys, versions, diff, rollback, audit, users, teams, members, variables. The router is `streampark_examples::platform_api`.
 //!
 //! ```text
 //! STREAMPARK_PLATFORM_TOKENS='root-token=root,ann-token=ann' \
@@ -161,6 +161,36 @@ async fn walkthrough(base: &str) -> BoxResult<()> {
     println!(
         "  rolled back: version {} running as attempt {}",
         rb["version"]["version"], rb["deployed"]["attempt"]
+    );
+    let (_, sp) = call("POST", "/jobs/orders/savepoint".into(), "ann-token", None).await?;
+    println!("  savepoint at {}", sp["path"]);
+    let (_, rs) = call("POST", "/jobs/orders/restart".into(), "ann-token", None).await?;
+    println!(
+        "  restarted as attempt {} from {}",
+        rs["attempt"], rs["restored_from"]
+    );
+    let (_, deploys) = call("GET", "/jobs/orders/deploys".into(), "vic-token", None).await?;
+    for d in deploys.as_array().into_iter().flatten() {
+        println!(
+            "  deploy attempt {} of version {}",
+            d["attempt"], d["version"]
+        );
+    }
+    let (_, events) = call("GET", "/jobs/orders/events".into(), "vic-token", None).await?;
+    for e in events.as_array().into_iter().flatten() {
+        println!("  cluster: attempt {} {}", e["attempt"], e["state"]);
+    }
+    let (_, logs) = call(
+        "GET",
+        "/jobs/orders/logs?max_bytes=200".into(),
+        "vic-token",
+        None,
+    )
+    .await?;
+    println!(
+        "  {} (tail):\n{}",
+        logs["name"],
+        logs["content"].as_str().unwrap_or("")
     );
     let (_, audit) = call("GET", "/audit?team=ads".into(), "ann-token", None).await?;
     for r in audit.as_array().into_iter().flatten() {

@@ -17,7 +17,7 @@ use streampark::artifact::ArtifactRef;
 use streampark::platform::{
     AuditQuery, Member, Platform, Principal, StopHow, Team, TeamVariable, User,
 };
-use streampark::{Error, JobId, JobSpec, StopOutcome};
+use streampark::{Error, JobId, JobSpec, LogOptions, StopOutcome};
 
 /// Bearer tokens and the users they stand for. `Debug` never shows a token.
 #[derive(Clone, Default)]
@@ -245,6 +245,60 @@ async fn stop(
     }))
 }
 
+async fn restart(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let p = who(&s, &h)?;
+    to_json(&s.platform.restart(&p, &job_id(&id)?).await?)
+}
+
+async fn savepoint(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let p = who(&s, &h)?;
+    to_json(&s.platform.savepoint(&p, &job_id(&id)?).await?)
+}
+
+#[derive(Debug, Deserialize)]
+struct LogsQuery {
+    file: Option<String>,
+    max_bytes: Option<usize>,
+}
+
+async fn logs(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LogsQuery>,
+) -> ApiResult {
+    let p = who(&s, &h)?;
+    let mut opts = match q.file {
+        Some(f) => LogOptions::file(f),
+        None => LogOptions::default(),
+    };
+    if let Some(n) = q.max_bytes {
+        opts = opts.with_max_bytes(n);
+    }
+    let l = s.platform.logs(&p, &job_id(&id)?, opts).await?;
+    let files: Vec<Value> = l
+        .files
+        .iter()
+        .map(|f| json!({"name": f.name, "size": f.size}))
+        .collect();
+    Ok(Json(json!({
+        "files": files,
+        "name": l.name,
+        "content": l.content,
+        "truncated": l.truncated,
+    })))
+}
+
+async fn events(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let p = who(&s, &h)?;
+    to_json(&s.platform.events(&p, &job_id(&id)?).await?)
+}
+
+async fn deploys(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let p = who(&s, &h)?;
+    to_json(&s.platform.deploys(&p, &job_id(&id)?).await?)
+}
+
 async fn versions(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
     let p = who(&s, &h)?;
     to_json(&s.platform.versions(&p, &job_id(&id)?).await?)
@@ -410,6 +464,11 @@ pub fn router(platform: Platform, tokens: Tokens) -> Router {
         .route("/jobs/{id}/check", post(check))
         .route("/jobs/{id}/deploy", post(deploy))
         .route("/jobs/{id}/stop", post(stop))
+        .route("/jobs/{id}/restart", post(restart))
+        .route("/jobs/{id}/savepoint", post(savepoint))
+        .route("/jobs/{id}/logs", get(logs))
+        .route("/jobs/{id}/events", get(events))
+        .route("/jobs/{id}/deploys", get(deploys))
         .route("/jobs/{id}/versions", get(versions))
         .route("/jobs/{id}/diff", get(diff))
         .route("/jobs/{id}/rollback", post(rollback))

@@ -1,6 +1,6 @@
 //! The example platform's HTTP API driven end to end over a real socket against the simulator:
-//! tokens, roles, team isolation, jobs CRUD, check, deploy, stop, versions, diff, rollback,
-//! audit.
+//! tokens, roles, team isolation, jobs CRUD, check, deploy, stop, restart, savepoint, logs,
+//! events, deploys, versions, diff, rollback, audit.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -236,6 +236,111 @@ async fn platform_api_end_to_end() {
     assert_eq!(rb["deployed"]["attempt"], 2);
     assert!(rb["deployed"]["restored_from"].as_str().is_some(), "{rb}");
 
+    // The endpoints added for restart, savepoint, logs, events and deploys: a token is
+    // required, another team's developer is refused, the viewer may only read.
+    for (method, path) in [
+        ("POST", "/jobs/orders/restart"),
+        ("POST", "/jobs/orders/savepoint"),
+        ("GET", "/jobs/orders/logs"),
+        ("GET", "/jobs/orders/events"),
+        ("GET", "/jobs/orders/deploys"),
+    ] {
+        assert_eq!(api.call(method, path, None, None).await.0, 401, "{path}");
+        assert_eq!(api.call(method, path, bob, None).await.0, 403, "{path}");
+    }
+    assert_eq!(
+        api.call("POST", "/jobs/orders/savepoint", vic, None)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        api.call("POST", "/jobs/orders/restart", vic, None).await.0,
+        403
+    );
+
+    // Savepoint of the running attempt 2: recorded as the job's latest savepoint.
+    let (s, sp) = api.call("POST", "/jobs/orders/savepoint", ann, None).await;
+    assert_eq!(s, 200, "{sp}");
+    let sp_path = sp["path"].as_str().expect("a savepoint path").to_string();
+    let (_, job) = api.call("GET", "/jobs/orders", vic, None).await;
+    assert_eq!(job["last_savepoint"].as_str(), Some(sp_path.as_str()));
+
+    // Restart: stops attempt 2 with a savepoint and starts attempt 3 of version 3 from it.
+    let (s, rs) = api.call("POST", "/jobs/orders/restart", ann, None).await;
+    assert_eq!(s, 200, "{rs}");
+    assert_eq!(
+        (rs["attempt"].as_u64(), rs["version"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let restored = rs["restored_from"]
+        .as_str()
+        .expect("restored from a savepoint");
+    assert_ne!(restored, sp_path, "a fresh savepoint at stop time");
+    let (_, job) = api.call("GET", "/jobs/orders", vic, None).await;
+    assert_eq!(job["deployed"]["attempt"], 3);
+    assert_eq!(job["last_savepoint"].as_str(), Some(restored));
+
+    // Deploys: every attempt the platform started, oldest first, none left pending.
+    let (s, ds) = api.call("GET", "/jobs/orders/deploys", vic, None).await;
+    assert_eq!(s, 200, "{ds}");
+    let ds: Vec<(u64, u64, bool)> = ds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["attempt"].as_u64().unwrap(),
+                d["version"].as_u64().unwrap(),
+                d["pending"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ds, [(1, 1, false), (2, 3, false), (3, 3, false)]);
+
+    // Events: what the cluster shows, newest attempt first; only attempt 3 still runs.
+    let (s, ev) = api.call("GET", "/jobs/orders/events", vic, None).await;
+    assert_eq!(s, 200, "{ev}");
+    let ev: Vec<(u64, String)> = ev
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["attempt"].as_u64().unwrap(),
+                e["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(ev.iter().map(|e| e.0).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(ev[0].1, "RUNNING", "{ev:?}");
+    assert!(ev[1..].iter().all(|e| e.1 != "RUNNING"), "{ev:?}");
+
+    // Logs of the current deployment: the file list, the tail, a cut, an unknown file.
+    let (s, lg) = api.call("GET", "/jobs/orders/logs", vic, None).await;
+    assert_eq!(s, 200, "{lg}");
+    let name = lg["name"].as_str().unwrap();
+    assert!(
+        lg["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == name),
+        "{lg}"
+    );
+    assert!(!lg["content"].as_str().unwrap().is_empty());
+    let (_, cut) = api
+        .call("GET", "/jobs/orders/logs?max_bytes=16", vic, None)
+        .await;
+    assert!(cut["content"].as_str().unwrap().len() <= 16, "{cut}");
+    assert_eq!(cut["truncated"], true);
+    assert_eq!(
+        api.call("GET", "/jobs/orders/logs?file=nope.log", vic, None)
+            .await
+            .0,
+        404
+    );
+
     // Stop with a savepoint.
     let (s, st) = api.call("POST", "/jobs/orders/stop", ann, None).await;
     assert_eq!((s, st["stopped"].as_bool()), (200, Some(true)));
@@ -266,6 +371,13 @@ async fn platform_api_end_to_end() {
         ("ann", "job.edit", "ok"),
         ("ann", "job.rollback", "ok"),
         ("ann", "job.stop", "ok"),
+        ("ann", "job.savepoint", "ok"),
+        ("vic", "job.savepoint", "denied"),
+        ("ann", "job.restart", "ok"),
+        ("vic", "job.deploys", "ok"),
+        ("vic", "job.events", "ok"),
+        ("vic", "job.logs", "ok"),
+        ("bob", "job.logs", "denied"),
     ] {
         assert!(
             rows.iter()

@@ -4,7 +4,7 @@
 use super::audit::Change;
 use super::auth::{Permission, Principal, Resource};
 use super::facade::{AuditCtx, Platform};
-use super::store::{DocKind, load, load_all, num_key, save, to_json};
+use super::store::{DocKind, DocWrite, load, load_all, num_key};
 use super::version::{
     DeployRecord, JobVersion, MASK, ManagedJob, TeamVariable, VersionDiff, artifact_changes, diff,
     spec_changes,
@@ -124,23 +124,6 @@ impl Platform {
             artifacts,
         };
         let id = v.spec.id.as_str();
-        if !self
-            .store
-            .insert(
-                DocKind::Version,
-                id,
-                &num_key(next),
-                &to_json(DocKind::Version, &v)?,
-            )
-            .await?
-        {
-            return Err(Error::invalid_input(
-                "platform",
-                "job version",
-                format!("job `{id}` version {next}"),
-                "another edit created this version first; reload and retry",
-            ));
-        }
         let m = match old {
             Some(mut m) => {
                 m.current = v.clone();
@@ -153,7 +136,18 @@ impl Platform {
                 last_savepoint: None,
             },
         };
-        save(&*self.store, DocKind::Job, id, "", &m).await?;
+        // The immutable version and the job's pointer to it: one write, all or nothing.
+        let mut version = DocWrite::put_value(DocKind::Version, id, &num_key(next), &v)?;
+        version.mode = super::store::WriteMode::Insert;
+        let batch = [version, DocWrite::put_value(DocKind::Job, id, "", &m)?];
+        if !self.store.put_all(&batch).await? {
+            return Err(Error::invalid_input(
+                "platform",
+                "job version",
+                format!("job `{id}` version {next}"),
+                "another edit created this version first; reload and retry",
+            ));
+        }
         Ok(v)
     }
 
@@ -447,6 +441,8 @@ impl Platform {
         restore: Option<String>,
         ctx: &AuditCtx,
     ) -> Result<DeployRecord> {
+        let id = v.spec.id.as_str();
+        let m = self.reconciled(m).await?;
         if self.is_running(&m).await? {
             let a = m.deployed.as_ref().map_or(0, |d| d.attempt);
             return Err(Error::invalid_input(
@@ -470,27 +466,52 @@ impl Platform {
         if let Some(r) = &restore {
             req = req.with_restore_path(r.clone());
         }
-        let dep = self.deployer.deploy(req).await?;
-        let rec = DeployRecord {
+        let mut rec = DeployRecord {
             attempt,
             version: v.version,
-            deployment: dep.id.to_string(),
+            deployment: String::new(),
             by: p.id().to_string(),
             at_ms: self.now(),
             restored_from: restore,
             resolved: masked,
-            web_url: dep.web_url.clone(),
+            web_url: None,
+            pending: true,
         };
-        save(
-            &*self.store,
-            DocKind::Deploy,
-            v.spec.id.as_str(),
-            &num_key(attempt),
-            &rec,
-        )
-        .await?;
+        // The intent goes first: whatever happens after the deployer accepted the job, the
+        // store knows that attempt `attempt` may run.
+        let intent = DocWrite::put_value(DocKind::Deploy, id, &num_key(attempt), &rec)?;
+        self.store.put_all(&[intent]).await?;
+        let dep = match self.deployer.deploy(req).await {
+            Ok(dep) => dep,
+            Err(e) => {
+                // The call may have started the job anyway (a timeout): look now; what stays
+                // unknown stays pending for the next call.
+                if let Err(re) = self.reconcile(&v.spec.id).await {
+                    tracing::warn!(job = id, attempt, error = %re, "cannot reconcile a failed deploy");
+                }
+                return Err(e);
+            }
+        };
+        rec.deployment = dep.id.to_string();
+        rec.web_url = dep.web_url.clone();
+        rec.pending = false;
         let rec2 = rec.clone();
-        self.touch_job(m, move |j| j.deployed = Some(rec2)).await?;
+        let batch = [
+            DocWrite::put_value(DocKind::Deploy, id, &num_key(attempt), &rec)?,
+            self.job_write(m, move |j| j.deployed = Some(rec2)).await?,
+        ];
+        if let Err(e) = self.store.put_all(&batch).await {
+            return Err(Error::Other {
+                backend: "platform",
+                message: format!(
+                    "job `{id}` attempt {attempt} was deployed as `{}` but the platform store \
+                     could not record it (it stays pending; the next deploy, restart or \
+                     rollback of the job reconciles it with the cluster)",
+                    dep.id
+                ),
+                source: Some(Box::new(e)),
+            });
+        }
         ctx.set_note(format!("version {} attempt {attempt}", v.version));
         Ok(rec)
     }
@@ -537,15 +558,105 @@ impl Platform {
         Ok(())
     }
 
-    /// Changes one field of the stored job, re-read just before writing so that a concurrent
-    /// edit's new version is kept (`m` is the fallback when the job vanished meanwhile).
-    async fn touch_job(&self, m: ManagedJob, change: impl FnOnce(&mut ManagedJob)) -> Result<()> {
+    /// The write changing one field of the stored job, re-read just before so that a
+    /// concurrent edit's new version is kept (`m` is the fallback when the job vanished
+    /// meanwhile).
+    async fn job_write(
+        &self,
+        m: ManagedJob,
+        change: impl FnOnce(&mut ManagedJob),
+    ) -> Result<DocWrite> {
         let id = m.current.spec.id.to_string();
         let mut fresh = load::<ManagedJob>(&*self.store, DocKind::Job, &id, "")
             .await?
             .unwrap_or(m);
         change(&mut fresh);
-        save(&*self.store, DocKind::Job, &id, "", &fresh).await
+        DocWrite::put_value(DocKind::Job, &id, "", &fresh)
+    }
+
+    /// Records the savepoint a stop or a trigger produced; a store error names the savepoint
+    /// so that the host can still restore from it.
+    async fn record_savepoint(&self, m: ManagedJob, path: String) -> Result<()> {
+        let id = m.current.spec.id.to_string();
+        let p2 = path.clone();
+        let w = self
+            .job_write(m, move |j| j.last_savepoint = Some(p2))
+            .await?;
+        self.store
+            .put_all(&[w])
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::Other {
+                backend: "platform",
+                message: format!(
+                    "job `{id}`: savepoint `{path}` was taken but the platform store could not \
+                     record it"
+                ),
+                source: Some(Box::new(e)),
+            })
+    }
+
+    /// `m` after [`Platform::reconcile`], re-read when that changed something.
+    async fn reconciled(&self, m: ManagedJob) -> Result<ManagedJob> {
+        let id = m.current.spec.id.clone();
+        Ok(if self.reconcile(&id).await? {
+            load(&*self.store, DocKind::Job, id.as_str(), "")
+                .await?
+                .unwrap_or(m)
+        } else {
+            m
+        })
+    }
+
+    /// Settles the job's pending deploy records against what the cluster shows: a pending
+    /// attempt the cluster knows is completed (and becomes the deployed one when it is the
+    /// newest), one it does not know is dropped. All in one store write. `true` when
+    /// something changed.
+    async fn reconcile(&self, job_id: &JobId) -> Result<bool> {
+        let job = job_id.as_str();
+        let pending: Vec<DeployRecord> = load_all(&*self.store, DocKind::Deploy, Some(job))
+            .await?
+            .into_iter()
+            .filter(|d: &DeployRecord| d.pending)
+            .collect();
+        if pending.is_empty() {
+            return Ok(false);
+        }
+        let on_cluster = self.deployer.job_deployments(job_id).await?;
+        let mut batch = Vec::new();
+        let mut newest: Option<DeployRecord> = None;
+        for mut rec in pending {
+            let key = num_key(rec.attempt);
+            match on_cluster.iter().find(|s| s.attempt == rec.attempt) {
+                Some(snap) => {
+                    rec.deployment = snap.deployment.to_string();
+                    rec.web_url = snap.web_url.clone();
+                    rec.pending = false;
+                    tracing::info!(job, attempt = rec.attempt, deployment = %snap.deployment, "recorded a deploy the store had missed");
+                    batch.push(DocWrite::put_value(DocKind::Deploy, job, &key, &rec)?);
+                    if newest.as_ref().is_none_or(|n| n.attempt < rec.attempt) {
+                        newest = Some(rec);
+                    }
+                }
+                None => {
+                    tracing::info!(
+                        job,
+                        attempt = rec.attempt,
+                        "dropped a deploy the cluster never started"
+                    );
+                    batch.push(DocWrite::delete(DocKind::Deploy, job, key));
+                }
+            }
+        }
+        if let Some(rec) = newest
+            && let Some(mut m) = load::<ManagedJob>(&*self.store, DocKind::Job, job, "").await?
+            && m.deployed.as_ref().is_none_or(|d| d.attempt < rec.attempt)
+        {
+            m.deployed = Some(rec);
+            batch.push(DocWrite::put_value(DocKind::Job, job, "", &m)?);
+        }
+        self.store.put_all(&batch).await?;
+        Ok(true)
     }
 
     /// Deploys the job's current version (variables resolved at this moment). A job already
@@ -565,6 +676,7 @@ impl Platform {
     }
 
     pub(super) async fn stop_inner(&self, m: ManagedJob, how: StopHow) -> Result<StopOutcome> {
+        let m = self.reconciled(m).await?;
         let Some(d) = &m.deployed else {
             return Ok(StopOutcome::AlreadyGone);
         };
@@ -582,9 +694,7 @@ impl Platform {
             savepoint: Some(sp),
         } = &out
         {
-            let path = sp.path.clone();
-            self.touch_job(m, move |j| j.last_savepoint = Some(path))
-                .await?;
+            self.record_savepoint(m, sp.path.clone()).await?;
         }
         Ok(out)
     }
@@ -621,9 +731,7 @@ impl Platform {
                     SavepointOptions::default(),
                 )
                 .await?;
-            let path = sp.path.clone();
-            self.touch_job(m, move |j| j.last_savepoint = Some(path))
-                .await?;
+            self.record_savepoint(m, sp.path.clone()).await?;
             ctx.set_note(sp.path.clone());
             Ok(sp)
         })
@@ -731,17 +839,20 @@ impl Platform {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.delete", ctx, async move {
             let m = self.job_with(p, Permission::JobDelete, job, ctx).await?;
+            let m = self.reconciled(m).await?;
             if self.is_running(&m).await? {
                 self.stop_inner(m, StopHow::Cancel).await?;
             }
-            for d in self
+            // The job and its versions go in one write.
+            let mut batch: Vec<DocWrite> = self
                 .store
                 .list(DocKind::Version, Some(job.as_str()))
                 .await?
-            {
-                self.store.delete(DocKind::Version, &d.key, &d.sub).await?;
-            }
-            self.store.delete(DocKind::Job, job.as_str(), "").await?;
+                .into_iter()
+                .map(|d| DocWrite::delete(DocKind::Version, d.key, d.sub))
+                .collect();
+            batch.push(DocWrite::delete(DocKind::Job, job.as_str(), ""));
+            self.store.put_all(&batch).await?;
             ctx.push_change(Change::new("job", Some(job.to_string()), None));
             Ok(())
         })

@@ -67,6 +67,13 @@ pub struct DeployRecord {
     pub resolved: JobSpec,
     /// Web UI, when the backend gave one.
     pub web_url: Option<String>,
+    /// The deployer was called but its answer is not recorded yet (`deployment` is empty):
+    /// written before the call so that a crash or a store error after the cluster accepted the
+    /// job is never forgotten. The next deploy, restart or rollback of the job reconciles it
+    /// with what the cluster shows (completes it, or drops it when the cluster has no such
+    /// attempt).
+    #[serde(default)]
+    pub pending: bool,
 }
 
 /// A team variable, substituted as `${name}` into a job's spec at deploy time. Secret values

@@ -89,6 +89,73 @@ pub async fn behaviour(store: &dyn PlatformStore) {
         1
     );
 
+    // Batches: all or nothing.
+    let batch = [
+        DocWrite::put(DocKind::Deploy, k("b"), num_key(1), "\"d1\""),
+        DocWrite::put(DocKind::Job, k("b"), "", "\"j1\""),
+        DocWrite::insert(DocKind::Version, k("b"), num_key(1), "\"v1\""),
+    ];
+    assert!(
+        store.put_all(&batch).await.expect("put_all"),
+        "fresh batch applies"
+    );
+    let got = |kind, sub: String| {
+        let key = k("b");
+        async move { store.get(kind, &key, &sub).await.expect("get") }
+    };
+    assert_eq!(
+        got(DocKind::Deploy, num_key(1)).await.as_deref(),
+        Some("\"d1\"")
+    );
+    assert_eq!(
+        got(DocKind::Job, String::new()).await.as_deref(),
+        Some("\"j1\"")
+    );
+    // An insert that finds its document refuses the whole batch: the put before it and the
+    // delete after it leave no trace.
+    let refused = [
+        DocWrite::put(DocKind::Job, k("b"), "", "\"j2\""),
+        DocWrite::put(DocKind::Deploy, k("b"), num_key(2), "\"d2\""),
+        DocWrite::insert(DocKind::Version, k("b"), num_key(1), "\"other\""),
+        DocWrite::delete(DocKind::Deploy, k("b"), num_key(1)),
+    ];
+    assert!(
+        !store.put_all(&refused).await.expect("put_all"),
+        "insert found its document"
+    );
+    assert_eq!(
+        got(DocKind::Job, String::new()).await.as_deref(),
+        Some("\"j1\"")
+    );
+    assert_eq!(got(DocKind::Deploy, num_key(2)).await, None);
+    assert_eq!(
+        got(DocKind::Deploy, num_key(1)).await.as_deref(),
+        Some("\"d1\"")
+    );
+    assert_eq!(
+        got(DocKind::Version, num_key(1)).await.as_deref(),
+        Some("\"v1\"")
+    );
+    // Puts, inserts and deletes apply together and in order.
+    let mixed = [
+        DocWrite::delete(DocKind::Deploy, k("b"), num_key(1)),
+        DocWrite::insert(DocKind::Version, k("b"), num_key(2), "\"v2\""),
+        DocWrite::put(DocKind::Job, k("b"), "", "\"j3\""),
+        DocWrite::put(DocKind::Job, k("b"), "", "\"j4\""),
+        DocWrite::delete(DocKind::Deploy, k("b"), num_key(9)),
+    ];
+    assert!(store.put_all(&mixed).await.expect("put_all"));
+    assert_eq!(got(DocKind::Deploy, num_key(1)).await, None);
+    assert_eq!(
+        got(DocKind::Version, num_key(2)).await.as_deref(),
+        Some("\"v2\"")
+    );
+    assert_eq!(
+        got(DocKind::Job, String::new()).await.as_deref(),
+        Some("\"j4\"")
+    );
+    assert!(store.put_all(&[]).await.expect("empty batch"));
+
     // Attempts only grow, per job.
     assert_eq!(store.next_attempt(&k("j")).await.expect("attempt"), 1);
     assert_eq!(store.next_attempt(&k("j")).await.expect("attempt"), 2);

@@ -48,6 +48,34 @@ impl PlatformStore for MemoryPlatformStore {
         g.docs.insert(k, json.into());
         Ok(true)
     }
+    async fn put_all(&self, batch: &[DocWrite]) -> Result<bool> {
+        let mut g = self.lock();
+        let exists = |d: &DocWrite| g.docs.contains_key(&(d.kind, d.key.clone(), d.sub.clone()));
+        // Check first, then apply: a refused batch leaves nothing behind. Inserts later in the
+        // batch may not target keys an earlier write of the same batch created.
+        let mut created = std::collections::BTreeSet::new();
+        for d in batch {
+            let k = (d.kind, d.key.clone(), d.sub.clone());
+            if d.mode == WriteMode::Insert && (exists(d) || created.contains(&k)) {
+                return Ok(false);
+            }
+            if d.mode != WriteMode::Delete {
+                created.insert(k);
+            }
+        }
+        for d in batch {
+            let k = (d.kind, d.key.clone(), d.sub.clone());
+            match d.mode {
+                WriteMode::Delete => {
+                    g.docs.remove(&k);
+                }
+                WriteMode::Put | WriteMode::Insert => {
+                    g.docs.insert(k, d.json.clone());
+                }
+            }
+        }
+        Ok(true)
+    }
     async fn get(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>> {
         Ok(self
             .lock()

@@ -72,6 +72,81 @@ pub struct Doc {
     pub json: String,
 }
 
+/// How one [`DocWrite`] of a batch treats an existing document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteMode {
+    /// Insert or replace.
+    Put,
+    /// Insert only: an existing document under these keys makes the whole batch write
+    /// nothing ([`PlatformStore::put_all`] answers `false`).
+    Insert,
+    /// Remove the document (absent is fine).
+    Delete,
+}
+
+/// One write of a [`PlatformStore::put_all`] batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocWrite {
+    /// Kind of the document.
+    pub kind: DocKind,
+    /// First key.
+    pub key: String,
+    /// Second key (`""` for kinds with one key).
+    pub sub: String,
+    /// The JSON document (ignored for [`WriteMode::Delete`]).
+    pub json: String,
+    /// What to do.
+    pub mode: WriteMode,
+}
+
+impl DocWrite {
+    /// Inserts or replaces a document.
+    pub fn put(
+        kind: DocKind,
+        key: impl Into<String>,
+        sub: impl Into<String>,
+        json: impl Into<String>,
+    ) -> Self {
+        DocWrite {
+            kind,
+            key: key.into(),
+            sub: sub.into(),
+            json: json.into(),
+            mode: WriteMode::Put,
+        }
+    }
+    /// Inserts a document that must not exist yet.
+    pub fn insert(
+        kind: DocKind,
+        key: impl Into<String>,
+        sub: impl Into<String>,
+        json: impl Into<String>,
+    ) -> Self {
+        DocWrite {
+            mode: WriteMode::Insert,
+            ..Self::put(kind, key, sub, json)
+        }
+    }
+    /// Removes a document.
+    pub fn delete(kind: DocKind, key: impl Into<String>, sub: impl Into<String>) -> Self {
+        DocWrite {
+            mode: WriteMode::Delete,
+            ..Self::put(kind, key, sub, "")
+        }
+    }
+    /// Serializes `v` as the document to insert or replace.
+    pub(crate) fn put_value<T: Serialize>(
+        kind: DocKind,
+        key: &str,
+        sub: &str,
+        v: &T,
+    ) -> Result<Self> {
+        Ok(Self::put(kind, key, sub, to_json(kind, v)?))
+    }
+}
+
 /// Durable platform state. Hosts hold it as `Arc<dyn PlatformStore>`.
 ///
 /// # Contract (checked by `platform::store::conformance`)
@@ -79,6 +154,9 @@ pub struct Doc {
 /// - `list` returns the documents of a kind (of one first key when given) ordered by keys.
 /// - `next_attempt` returns 1, 2, 3, … per job, never the same number twice, even across
 ///   reopening the store.
+/// - `put_all` applies a batch all-or-nothing (one transaction on SQL stores): after an
+///   error or a `false` answer (an [`WriteMode::Insert`] found its document) nothing of the
+///   batch is visible.
 /// - `append_audit` assigns increasing sequence numbers; records are never changed.
 #[async_trait::async_trait]
 pub trait PlatformStore: std::fmt::Debug + Send + Sync + 'static {
@@ -88,6 +166,9 @@ pub trait PlatformStore: std::fmt::Debug + Send + Sync + 'static {
     async fn put(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()>;
     /// Inserts a document unless one exists under these keys; `true` when inserted.
     async fn insert(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool>;
+    /// Applies every write of `batch` in order, all or nothing; `false` (and nothing written)
+    /// when a [`WriteMode::Insert`] found an existing document.
+    async fn put_all(&self, batch: &[DocWrite]) -> Result<bool>;
     /// One document.
     async fn get(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>>;
     /// The documents of a kind, of one first key when `key` is given, ordered by keys.

@@ -75,6 +75,38 @@ macro_rules! sql_platform_store {
                 Ok(r.rows_affected() == 1)
             }
 
+            async fn put_all(&self, batch: &[DocWrite]) -> Result<bool> {
+                let e = |e| db_err($backend, "write documents", e);
+                let mut tx = self.pool.begin().await.map_err(e)?;
+                for d in batch {
+                    let sql = match d.mode {
+                        WriteMode::Put => {
+                            "INSERT INTO pf_docs (kind, k1, k2, doc) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (kind, k1, k2) DO UPDATE SET doc = excluded.doc"
+                        }
+                        WriteMode::Insert => {
+                            "INSERT INTO pf_docs (kind, k1, k2, doc) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (kind, k1, k2) DO NOTHING"
+                        }
+                        WriteMode::Delete => {
+                            "DELETE FROM pf_docs WHERE kind = $1 AND k1 = $2 AND k2 = $3"
+                        }
+                    };
+                    let mut q = sqlx::query(sql).bind(d.kind.as_str()).bind(&d.key).bind(&d.sub);
+                    if d.mode != WriteMode::Delete {
+                        q = q.bind(&d.json);
+                    }
+                    let r = q.execute(&mut *tx).await.map_err(e)?;
+                    if d.mode == WriteMode::Insert && r.rows_affected() != 1 {
+                        // Dropping `tx` rolls back; say so explicitly to free the connection now.
+                        tx.rollback().await.map_err(e)?;
+                        return Ok(false);
+                    }
+                }
+                tx.commit().await.map_err(e)?;
+                Ok(true)
+            }
+
             async fn get(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>> {
                 let row = sqlx::query("SELECT doc FROM pf_docs WHERE kind = $1 AND k1 = $2 AND k2 = $3")
                     .bind(kind.as_str())

@@ -1,0 +1,246 @@
+//! Fault injection on the platform's bookkeeping: a store that fails the Nth document write,
+//! on memory and SQLite. Each operation's bookkeeping is one write, so a failure leaves the
+//! previous state; a deploy the cluster accepted but the store could not record is named in
+//! the error, stays pending and is reconciled by the next call instead of started twice.
+
+mod platform_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use platform_support::*;
+use streampark_core::platform::store::{Doc, DocKind, DocWrite};
+use streampark_core::platform::{
+    AuditQuery, AuditRecord, DeployRecord, MemoryPlatformStore, PlatformStore, SqlitePlatformStore,
+};
+use streampark_core::{Deployer, Error, JobId, Result, Selector};
+
+/// Delegates to `inner`; the document write numbered `fail_at` (counted from arming, 1-based)
+/// fails without reaching the store.
+#[derive(Debug)]
+struct Faulty {
+    inner: Arc<dyn PlatformStore>,
+    writes: AtomicU64,
+    fail_at: AtomicU64,
+}
+
+impl Faulty {
+    fn new(inner: Arc<dyn PlatformStore>) -> Arc<Self> {
+        Arc::new(Faulty {
+            inner,
+            writes: AtomicU64::new(0),
+            fail_at: AtomicU64::new(0),
+        })
+    }
+    /// The `n`th document write from now fails (0 disarms).
+    fn arm(&self, n: u64) {
+        self.writes.store(0, Ordering::SeqCst);
+        self.fail_at.store(n, Ordering::SeqCst);
+    }
+    fn writes(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+    fn tick(&self) -> Result<()> {
+        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.fail_at.load(Ordering::SeqCst) {
+            return Err(Error::Unavailable {
+                backend: "faulty",
+                what: format!("injected failure of write {n}"),
+                retry_after: None,
+                source: None,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl PlatformStore for Faulty {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    async fn put(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()> {
+        self.tick()?;
+        self.inner.put(kind, key, sub, json).await
+    }
+    async fn insert(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool> {
+        self.tick()?;
+        self.inner.insert(kind, key, sub, json).await
+    }
+    async fn put_all(&self, batch: &[DocWrite]) -> Result<bool> {
+        self.tick()?;
+        self.inner.put_all(batch).await
+    }
+    async fn get(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>> {
+        self.inner.get(kind, key, sub).await
+    }
+    async fn list(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>> {
+        self.inner.list(kind, key).await
+    }
+    async fn delete(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool> {
+        self.tick()?;
+        self.inner.delete(kind, key, sub).await
+    }
+    async fn next_attempt(&self, job: &str) -> Result<u64> {
+        self.inner.next_attempt(job).await
+    }
+    async fn append_audit(&self, record: &AuditRecord) -> Result<u64> {
+        self.inner.append_audit(record).await
+    }
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+        self.inner.audit(query).await
+    }
+}
+
+async fn deploy_records(store: &dyn PlatformStore, job: &str) -> Vec<DeployRecord> {
+    store
+        .list(DocKind::Deploy, Some(job))
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| serde_json::from_str(&d.json).unwrap())
+        .collect()
+}
+
+async fn faults(inner: Arc<dyn PlatformStore>) {
+    let faulty = Faulty::new(inner);
+    let f = fixture(faulty.clone()).await;
+    let pf = &f.platform;
+    let dev = p("a-developer");
+    let id = JobId::new("orders").unwrap();
+    pf.create_job(&dev, spec("orders", "a"), "first")
+        .await
+        .unwrap();
+
+    // A failing version write creates no version and leaves the job on version 1.
+    let edited = spec("orders", "a").with_config("parallelism.default", "3");
+    faulty.arm(1);
+    pf.update_job(&dev, edited.clone(), "edit")
+        .await
+        .unwrap_err();
+    assert_eq!(faulty.writes(), 1, "a version is one write");
+    assert_eq!(pf.versions(&dev, &id).await.unwrap().len(), 1);
+    assert_eq!(pf.job(&dev, &id).await.unwrap().current.version, 1);
+    faulty.arm(0);
+    assert_eq!(
+        pf.update_job(&dev, edited, "edit").await.unwrap().version,
+        2
+    );
+
+    // The intent cannot be written: the deployer is never called.
+    faulty.arm(1);
+    let e = pf.deploy(&dev, &id).await.unwrap_err();
+    assert!(e.to_string().contains("injected failure of write 1"), "{e}");
+    assert!(f.deployer.requests.lock().unwrap().is_empty());
+    assert!(deploy_records(&*f.store, "orders").await.is_empty());
+
+    // The cluster accepts the job, recording it fails: the error names deployment and
+    // attempt, the record stays pending, the job's pointer is unchanged.
+    faulty.arm(2);
+    let e = pf.deploy(&dev, &id).await.unwrap_err();
+    assert_eq!(
+        faulty.writes(),
+        2,
+        "intent, then one write for record and pointer"
+    );
+    let started = f
+        .deployer
+        .inner
+        .list(&Selector::Job(id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(started.len(), 1);
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("`{}`", started[0].deployment)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("attempt {}", started[0].attempt)),
+        "{text}"
+    );
+    let recs = deploy_records(&*f.store, "orders").await;
+    assert_eq!(recs.len(), 1);
+    assert!(recs[0].pending && recs[0].deployment.is_empty(), "{recs:?}");
+    assert_eq!(recs[0].attempt, started[0].attempt);
+    assert!(pf.job(&dev, &id).await.unwrap().deployed.is_none());
+
+    // The next deploy reconciles: the running attempt is recorded and not started twice.
+    faulty.arm(0);
+    let e = pf.deploy(&dev, &id).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("attempt {} is running", started[0].attempt)),
+        "{e}"
+    );
+    assert_eq!(
+        f.deployer.requests.lock().unwrap().len(),
+        1,
+        "one copy only"
+    );
+    let m = pf.job(&dev, &id).await.unwrap();
+    let d = m.deployed.expect("reconciled");
+    assert_eq!(d.deployment, started[0].deployment.to_string());
+    assert_eq!(
+        (d.attempt, d.version, d.pending),
+        (started[0].attempt, 2, false)
+    );
+    assert_eq!(deploy_records(&*f.store, "orders").await, vec![d.clone()]);
+
+    // Stop with a savepoint; its record fails: the error names the savepoint, and the pointer
+    // still names the stopped attempt.
+    faulty.arm(1);
+    let e = pf
+        .stop(&dev, &id, streampark_core::platform::StopHow::Savepoint)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("savepoint `"), "{e}");
+    let m = pf.job(&dev, &id).await.unwrap();
+    assert!(m.last_savepoint.is_none());
+    assert_eq!(m.deployed.map(|d| d.attempt), Some(d.attempt));
+
+    // A pending intent the cluster never saw (a crash right after writing it) is dropped by
+    // the next deploy, which then starts a new attempt.
+    let ghost = DeployRecord::clone(&d);
+    let mut ghost = ghost;
+    ghost.attempt = 90;
+    ghost.deployment.clear();
+    ghost.pending = true;
+    f.store
+        .put(
+            DocKind::Deploy,
+            "orders",
+            &format!("{:020}", 90),
+            &serde_json::to_string(&ghost).unwrap(),
+        )
+        .await
+        .unwrap();
+    let rec = pf.deploy(&dev, &id).await.unwrap();
+    assert!(rec.attempt > d.attempt && !rec.pending);
+    let attempts: Vec<(u64, bool)> = deploy_records(&*f.store, "orders")
+        .await
+        .iter()
+        .map(|r| (r.attempt, r.pending))
+        .collect();
+    assert_eq!(attempts, [(d.attempt, false), (rec.attempt, false)]);
+    assert_eq!(
+        pf.job(&dev, &id).await.unwrap().deployed.map(|d| d.attempt),
+        Some(rec.attempt)
+    );
+
+    // Delete is one write: a failure leaves job and versions in place.
+    faulty.arm(1);
+    let e = pf.delete_job(&f.root, &id).await.unwrap_err();
+    assert!(e.to_string().contains("injected failure"), "{e}");
+    assert_eq!(pf.versions(&dev, &id).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bookkeeping_survives_failing_writes_on_memory() {
+    faults(Arc::new(MemoryPlatformStore::new())).await;
+}
+
+#[tokio::test]
+async fn bookkeeping_survives_failing_writes_on_sqlite() {
+    faults(Arc::new(SqlitePlatformStore::in_memory().await.unwrap())).await;
+}
