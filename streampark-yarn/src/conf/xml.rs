@@ -287,13 +287,7 @@ fn parse_in(
                     }
                     saw_root = true;
                 } else if name == "property" && in_scope(&depth_names, &includes) {
-                    current = Some(from_attributes(
-                        &e,
-                        lines.at(before),
-                        path,
-                        text,
-                        before,
-                    )?);
+                    current = Some(from_attributes(&e, lines.at(before), path, text, before)?);
                 } else if current.is_some() {
                     field = match name.as_str() {
                         "name" => Field::Name,
