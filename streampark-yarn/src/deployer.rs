@@ -37,7 +37,9 @@ pub const MANAGED_TAG: &str = "streampark";
 ///   queue, and `yarn.provided.lib.dirs` on the HDFS workspace; user jars and the SQL runner are
 ///   uploaded per job when a WebHDFS client is configured.
 /// - `list` is one RM call (`/ws/v1/cluster/apps?applicationTags=…&applicationTypes=Apache Flink`).
-/// - status details, checkpoints and logs are read through the RM proxy (GET only);
+/// - `inspect`, checkpoints and logs are read through the RM proxy (GET only); `inspect` of a
+///   running application reports the Flink job's own state (`RESTARTING`, `FAILING`, ...),
+///   which YARN's `RUNNING` hides;
 ///   savepoints, stop and cancel go to the JobManager at the app's `amRPCAddress`, read again
 ///   for every call so that an application-master restart on another host is followed.
 #[derive(Clone)]
@@ -717,6 +719,12 @@ impl Deployer for YarnDeployer {
         let Some(job) = flink.jobs_overview().await?.into_iter().next() else {
             return Ok(d);
         };
+        // YARN says RUNNING for as long as the application master lives; Flink's own job
+        // state tells RESTARTING, FAILING or an ended job that the cluster has not yet left.
+        let flink_state = job.job_state();
+        if app.state == AppState::Running && flink_state != JobState::Unknown {
+            d.snapshot.state = flink_state;
+        }
         let cps = flink.checkpoints(&job.jid).await?;
         d.checkpoints_completed = cps.counts.completed;
         d.checkpoints_failed = cps.counts.failed;
@@ -739,6 +747,13 @@ impl Deployer for YarnDeployer {
             .and_then(|r| r.external_path.clone());
         if let Ok(x) = flink.exceptions(&job.jid, 5).await {
             d.failure = x.latest_summary();
+        }
+        if matches!(
+            d.snapshot.state,
+            JobState::Restarting | JobState::Failing | JobState::Failed
+        ) && d.snapshot.reason.is_none()
+        {
+            d.snapshot.reason.clone_from(&d.failure);
         }
         Ok(d)
     }

@@ -256,6 +256,38 @@ async fn am_restart_on_another_host_is_followed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_tells_a_restarting_job_that_yarn_calls_running() {
+    let f = fx().await;
+    let d = f
+        .yarn
+        .deploy(DeployRequest::new(sql("flappy"), 1))
+        .await
+        .unwrap();
+    let app = d.id.as_str();
+    assert_eq!(
+        f.yarn.inspect(&d.id).await.unwrap().snapshot.state,
+        JobState::Running
+    );
+    assert!(f.sim.job_restarting(app, true));
+    // The RM still says RUNNING (the AM lives); list is the RM's cheap view.
+    assert_eq!(f.sim.app_state(app), Some(AppState::Running));
+    let listed = f.yarn.list(&Selector::All).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].state, JobState::Running);
+    // inspect asks Flink through the proxy and reports what the job really does.
+    let details = f.yarn.inspect(&d.id).await.unwrap();
+    assert_eq!(details.snapshot.state, JobState::Restarting, "{details:?}");
+    assert!(f.sim.job_restarting(app, false));
+    assert_eq!(
+        f.yarn.inspect(&d.id).await.unwrap().snapshot.state,
+        JobState::Running
+    );
+    // Neither a second "running again" nor an unknown application changes anything.
+    assert!(!f.sim.job_restarting(app, false));
+    assert!(!f.sim.job_restarting("application_0_0000", true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_application_diagnostics_reach_the_snapshot() {
     let f = fx().await;
     let spec = JobSpec::sql("boom", "-- sim: fail-after 1s\nCREATE TABLE s (v INT) WITH ('connector'='datagen');\nINSERT INTO k SELECT 1/(v-v) FROM s;\n").unwrap();

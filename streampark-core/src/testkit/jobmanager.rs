@@ -295,6 +295,28 @@ impl SimJobManager {
         true
     }
 
+    /// A running job starts restarting (`RESTARTING`, as while Flink's restart strategy waits)
+    /// or, with `false`, runs again. False when the job is unknown or in neither state.
+    pub fn set_restarting(&self, jid: &str, restarting: bool) -> bool {
+        let (from, to) = if restarting {
+            ("RUNNING", "RESTARTING")
+        } else {
+            ("RESTARTING", "RUNNING")
+        };
+        let mut st = self.lock();
+        match st
+            .jobs
+            .iter_mut()
+            .find(|j| j.view.jid == jid && j.view.state == from)
+        {
+            Some(j) => {
+                j.view.state = to;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A JobManager failover (new attempt): the job keeps its state and is now restored from
     /// its latest completed checkpoint (none: no restore). Returns that checkpoint.
     pub fn failover(&self, jid: &str) -> Option<String> {

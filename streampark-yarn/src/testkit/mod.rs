@@ -417,6 +417,17 @@ impl SimYarn {
         Ok(addr)
     }
 
+    /// The Flink job of a live application cluster restarts (`RESTARTING` in Flink's REST
+    /// API) while YARN still reports the application `RUNNING`; `false` lets it run again.
+    /// False for an unknown application, a session cluster, or a job in neither state.
+    pub fn job_restarting(&self, app_id: &str, restarting: bool) -> bool {
+        let g = self.lock();
+        match g.apps.get(app_id).filter(|a| !a.session) {
+            Some(a) => a.jm.set_restarting(&a.jid, restarting),
+            None => false,
+        }
+    }
+
     /// The application master stops answering (its host is lost) without a new attempt yet.
     pub fn am_unreachable(&self, app_id: &str) -> bool {
         match self.lock().apps.get(app_id).and_then(|a| a.current()) {
