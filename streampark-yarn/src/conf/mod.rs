@@ -109,8 +109,16 @@ pub enum HadoopConfError {
         /// The keys followed.
         chain: Vec<String>,
     },
+    /// A site file is larger than the limit (16 MiB; real ones are well under 1 MiB).
+    #[error("`{}` is larger than {limit} bytes: not read", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A file could not be read.
-    #[error("cannot read `{}`", path.display())]
+    #[error("cannot read `{}`: {source}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -142,6 +150,7 @@ impl HadoopConfError {
             HadoopConfError::Include { .. } => "HADOOP_XML_INCLUDE",
             HadoopConfError::Substitution { .. } => "HADOOP_CONF_SUBSTITUTION",
             HadoopConfError::Io { .. } => "HADOOP_CONF_UNREADABLE",
+            HadoopConfError::TooLarge { .. } => "HADOOP_CONF_TOO_LARGE",
         }
     }
 }
@@ -164,6 +173,12 @@ impl From<HadoopConfError> for Error {
                 BACKEND,
                 "Hadoop XML include",
                 format!("{}:{line}", file.display()),
+                e.to_string(),
+            ),
+            HadoopConfError::TooLarge { ref path, .. } => Error::invalid_input(
+                BACKEND,
+                "Hadoop site file",
+                path.display().to_string(),
                 e.to_string(),
             ),
             HadoopConfError::Substitution { ref key, .. } => {
@@ -287,9 +302,12 @@ impl HadoopConf {
             if !path.is_file() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| HadoopConfError::Io {
-                path: path.clone(),
-                source,
+            let text = xml::read_site_file(&path).map_err(|f| match f {
+                xml::ReadFailure::Io(source) => HadoopConfError::Io {
+                    path: path.clone(),
+                    source,
+                },
+                xml::ReadFailure::Unusable(e) => e,
             })?;
             for p in xml::parse(&text, &path)? {
                 let Some(value) = p.value else { continue };

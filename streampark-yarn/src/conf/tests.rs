@@ -384,6 +384,47 @@ fn malformed_site_file_fails_the_load_with_file_and_line() {
 }
 
 #[test]
+fn site_file_bytes_are_checked_before_parsing() {
+    // Latin-1 declared in the XML declaration is read as Hadoop reads it.
+    let d = tempfile::tempdir().unwrap();
+    let mut latin = b"<?xml version='1.0' encoding='ISO-8859-1'?>\n<configuration>\n<property><name>owner</name><value>Jos".to_vec();
+    latin.push(0xe9); // é in ISO-8859-1
+    latin.extend_from_slice(b"</value></property>\n</configuration>\n");
+    std::fs::write(d.path().join("core-site.xml"), &latin).unwrap();
+    assert_eq!(load(d.path()).get("owner"), Some("Jos\u{e9}"));
+
+    // The same byte without that declaration: the file, line and column of the bad byte.
+    let d = tempfile::tempdir().unwrap();
+    let mut bad = b"<configuration>\n<property><name>owner</name>\n<value>Jos".to_vec();
+    bad.push(0xe9);
+    bad.extend_from_slice(b"</value></property>\n</configuration>\n");
+    std::fs::write(d.path().join("yarn-site.xml"), &bad).unwrap();
+    let e = HadoopConf::load_with(d.path(), &opts()).unwrap_err();
+    assert_eq!(e.code(), "HADOOP_XML_MALFORMED", "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("yarn-site.xml:3:11"), "{msg}");
+    assert!(msg.contains("0xe9") && msg.contains("UTF-8"), "{msg}");
+
+    // A UTF-8 byte-order mark is not content.
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "core-site.xml",
+        &format!("\u{feff}{}", site(&[("a", "1")])),
+    );
+    assert_eq!(load(d.path()).get("a"), Some("1"));
+
+    // Over the size limit: refused without reading it all, naming the file.
+    let d = tempfile::tempdir().unwrap();
+    let f = std::fs::File::create(d.path().join("hdfs-site.xml")).unwrap();
+    f.set_len(xml::MAX_SITE_FILE_BYTES + 1).unwrap();
+    let e = HadoopConf::load_with(d.path(), &opts()).unwrap_err();
+    assert_eq!(e.code(), "HADOOP_CONF_TOO_LARGE");
+    assert!(e.to_string().contains("hdfs-site.xml"), "{e}");
+    assert!(matches!(Error::from(e), Error::InvalidInput { .. }));
+}
+
+#[test]
 fn several_clusters_side_by_side_and_debug_hides_values() {
     let d = tempfile::tempdir().unwrap();
     let (a, b) = (d.path().join("a"), d.path().join("b"));

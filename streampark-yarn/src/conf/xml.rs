@@ -27,6 +27,74 @@ pub(crate) struct RawProperty {
 /// How deep `<xi:include>` may nest (a site file including a file that includes … ).
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 16;
 
+/// Largest site file read (real ones are well under 1 MiB; a bigger one is a mistake or hostile).
+pub(crate) const MAX_SITE_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a site file's bytes could not be had: the read failed (an `<xi:fallback>` may stand
+/// in), or the file is unusable (too large, not text in its declared encoding).
+pub(crate) enum ReadFailure {
+    Io(std::io::Error),
+    Unusable(HadoopConfError),
+}
+
+/// Reads a site file as text: at most [`MAX_SITE_FILE_BYTES`]; UTF-8, or ISO-8859-1 when the
+/// XML declaration says so (as Hadoop's StAX parser honours it). Anything else is a
+/// [`HadoopConfError::Xml`] naming the first bad byte's line and column.
+pub(crate) fn read_site_file(path: &Path) -> Result<String, ReadFailure> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(ReadFailure::Io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SITE_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadFailure::Io)?;
+    if bytes.len() as u64 > MAX_SITE_FILE_BYTES {
+        return Err(ReadFailure::Unusable(HadoopConfError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_SITE_FILE_BYTES,
+        }));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text)),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            if declares_latin1(&bytes) {
+                return Ok(bytes.iter().map(|&b| char::from(b)).collect());
+            }
+            let bad = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
+            let before = String::from_utf8_lossy(&bytes[..bad]);
+            let (line, column) = line_of(&before, bad as u64);
+            Err(ReadFailure::Unusable(HadoopConfError::Xml {
+                file: path.to_path_buf(),
+                line,
+                column,
+                reason: format!(
+                    "not UTF-8 text (byte 0x{:02x}); declare encoding=\"ISO-8859-1\" or convert the file",
+                    bytes[bad]
+                ),
+            }))
+        }
+    }
+}
+
+/// Whether the XML declaration names ISO-8859-1 / Latin-1 as the encoding.
+fn declares_latin1(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(200)];
+    let Some(end) = head.windows(2).position(|w| w == b"?>") else {
+        return false;
+    };
+    let decl = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+    decl.starts_with("<?xml")
+        && ["iso-8859-1", "iso8859-1", "latin1", "latin-1"]
+            .iter()
+            .any(|enc| {
+                decl.contains(&format!("encoding=\"{enc}\""))
+                    || decl.contains(&format!("encoding='{enc}'"))
+            })
+}
+
 /// Why an included file could not be read, and the read error.
 type Unreadable = (String, Option<std::io::Error>);
 
@@ -169,11 +237,15 @@ fn include(
         t if t.is_absolute() => t.to_path_buf(),
         t => path.parent().unwrap_or(Path::new(".")).join(t),
     };
-    let text = match std::fs::read_to_string(&file) {
+    let text = match read_site_file(&file) {
         Ok(t) => t,
-        Err(e) => {
-            return Ok(Err((format!("cannot read `{}`", file.display()), Some(e))));
+        Err(ReadFailure::Io(e)) => {
+            return Ok(Err((
+                format!("cannot read `{}`: {e}", file.display()),
+                Some(e),
+            )));
         }
+        Err(ReadFailure::Unusable(e)) => return Err(e),
     };
     let key = canonical(&file);
     if chain.contains(&key) {

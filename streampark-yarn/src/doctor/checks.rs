@@ -184,6 +184,9 @@ pub(super) fn hadoop(
                 HadoopConfError::Empty { .. } => {
                     "point HADOOP_CONF_DIR at the client configuration (core-site.xml, hdfs-site.xml, yarn-site.xml)"
                 }
+                HadoopConfError::TooLarge { .. } => {
+                    "point HADOOP_CONF_DIR at the client configuration; a site file over 16 MiB is not a Hadoop client configuration"
+                }
                 _ => "check the file's permissions",
             };
             problems.push(Problem::new(e.code(), Severity::Error, e.to_string(), fix));
