@@ -37,7 +37,7 @@ pub struct YarnDeployerBuilder {
     rm_urls: Vec<Url>,
     user: Option<String>,
     queue: Option<String>,
-    webhdfs: Option<Url>,
+    webhdfs: Vec<Url>,
     default_fs: Option<String>,
     workspace: Option<String>,
     submitter: Option<Arc<dyn Submitter>>,
@@ -94,9 +94,7 @@ impl YarnDeployerBuilder {
             ));
         }
         let mut b = Self::default().with_rm_urls(urls);
-        if let Some(u) = conf.webhdfs_url() {
-            b = b.with_webhdfs_url(u);
-        }
+        b = b.with_webhdfs_urls(conf.webhdfs_urls());
         if let Some(fs) = conf.default_fs().filter(|f| f.starts_with("hdfs://")) {
             b = b.with_default_fs(fs);
         }
@@ -121,7 +119,13 @@ impl YarnDeployerBuilder {
     /// The WebHDFS address of the NameNode (`http://nn:9870`); without it nothing is uploaded
     /// and the Flink client ships local files itself.
     pub fn with_webhdfs_url(mut self, url: Url) -> Self {
-        self.webhdfs = Some(url);
+        self.webhdfs = vec![url];
+        self
+    }
+    /// The WebHDFS addresses of every NameNode of an HA nameservice, tried in order (a standby
+    /// or unreachable one is passed over); empty: nothing is uploaded.
+    pub fn with_webhdfs_urls(mut self, urls: Vec<Url>) -> Self {
+        self.webhdfs = urls;
         self
     }
     /// `fs.defaultFS` (`hdfs://nn:8020`), prefixed to workspace paths handed to Flink.
@@ -211,15 +215,16 @@ impl YarnDeployerBuilder {
             .with_user(self.user.clone())
             .with_timeout(request_timeout)
             .build()?;
-        let hdfs = match self.webhdfs {
-            Some(u) => Some(
+        let hdfs = if self.webhdfs.is_empty() {
+            None
+        } else {
+            Some(
                 WebHdfsClient::builder()
-                    .with_url(u)
+                    .with_urls(self.webhdfs)
                     .with_user(self.user)
                     .with_timeout(request_timeout.max(Duration::from_secs(60)))
                     .build()?,
-            ),
-            None => None,
+            )
         };
         Ok(YarnDeployer {
             inner: Arc::new(Inner {

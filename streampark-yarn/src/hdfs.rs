@@ -7,10 +7,16 @@
 //! - `RemoteException` answers become typed errors: `FileNotFoundException` →
 //!   [`Error::NotFound`], `AccessControlException` → [`Error::PermissionDenied`],
 //!   `StandbyException` → [`Error::Unavailable`] (retryable), …
+//! - HA NameNodes: give every NameNode's web address ([`WebHdfsClientBuilder::with_urls`], as
+//!   [`HadoopConf::webhdfs_urls`](crate::conf::HadoopConf::webhdfs_urls) lists them). A call
+//!   goes to the NameNode that answered last; one that answers `StandbyException` or cannot be
+//!   connected to is passed over for the next, in order (a timeout is not: the request may have
+//!   been carried out). The DataNode step of CREATE goes where the active NameNode said.
 //! - Simple auth (`user.name`) only; Kerberos / delegation tokens are not implemented.
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -88,7 +94,7 @@ struct LocationAnswer {
 #[derive(Clone, Default)]
 #[must_use]
 pub struct WebHdfsClientBuilder {
-    url: Option<Url>,
+    urls: Vec<Url>,
     user: Option<String>,
     timeout: Option<Duration>,
 }
@@ -96,7 +102,7 @@ pub struct WebHdfsClientBuilder {
 impl fmt::Debug for WebHdfsClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebHdfsClientBuilder")
-            .field("url", &self.url.as_ref().map(|u| redact_url(u.as_str())))
+            .field("urls", &shown(&self.urls))
             .field("user", &self.user)
             .field("timeout", &self.timeout)
             .finish()
@@ -104,9 +110,15 @@ impl fmt::Debug for WebHdfsClientBuilder {
 }
 
 impl WebHdfsClientBuilder {
-    /// The NameNode's web address (`http://nn:9870`).
+    /// The NameNode's web address (`http://nn:9870`); replaces any given before.
     pub fn with_url(mut self, url: Url) -> Self {
-        self.url = Some(url);
+        self.urls = vec![url];
+        self
+    }
+    /// The web addresses of every NameNode of an HA nameservice, in the order to try them;
+    /// replaces any given before.
+    pub fn with_urls(mut self, urls: impl IntoIterator<Item = Url>) -> Self {
+        self.urls = urls.into_iter().collect();
         self
     }
     http::user_and_timeout_setters!(
@@ -118,21 +130,28 @@ impl WebHdfsClientBuilder {
     /// # Errors
     /// [`Error::InvalidConfig`] without a URL or with one that is not http(s).
     pub fn build(self) -> Result<WebHdfsClient> {
-        let Some(url) = self.url else {
+        if self.urls.is_empty() {
             return Err(Error::invalid_config(
                 BACKEND,
                 "webhdfs url",
                 "no URL given",
             ));
-        };
-        let mut url = http::checked_base(BACKEND, "webhdfs url", url)?;
-        let path = url.path().trim_end_matches('/').to_string();
-        url.set_path(&path);
+        }
+        let mut urls = Vec::with_capacity(self.urls.len());
+        for url in self.urls {
+            let mut url = http::checked_base(BACKEND, "webhdfs url", url)?;
+            let path = url.path().trim_end_matches('/').to_string();
+            url.set_path(&path);
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
         let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
         Ok(WebHdfsClient {
             inner: Arc::new(Inner {
                 http: http::no_redirect_client(BACKEND, timeout)?,
-                url,
+                urls,
+                active: AtomicUsize::new(0),
                 user: self.user,
                 timeout,
             }),
@@ -140,7 +159,8 @@ impl WebHdfsClientBuilder {
     }
 }
 
-/// A WebHDFS client for one NameNode. Cheap to clone; `Send + Sync`.
+/// A WebHDFS client for one NameNode or the NameNodes of an HA nameservice. Cheap to clone;
+/// `Send + Sync`.
 #[derive(Clone)]
 pub struct WebHdfsClient {
     inner: Arc<Inner>,
@@ -148,7 +168,10 @@ pub struct WebHdfsClient {
 
 struct Inner {
     http: reqwest::Client,
-    url: Url,
+    /// The NameNodes, in the order to try them.
+    urls: Vec<Url>,
+    /// Index of the NameNode that answered last.
+    active: AtomicUsize,
     user: Option<String>,
     timeout: Duration,
 }
@@ -156,7 +179,7 @@ struct Inner {
 impl fmt::Debug for WebHdfsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebHdfsClient")
-            .field("url", &redact_url(self.inner.url.as_str()))
+            .field("urls", &shown(&self.inner.urls))
             .field("user", &self.inner.user)
             .finish()
     }
@@ -168,7 +191,18 @@ impl WebHdfsClient {
         WebHdfsClientBuilder::default()
     }
 
+    /// The NameNode web address calls go to first (the one that answered last).
+    pub fn active_url(&self) -> &Url {
+        let i = self.inner.active.load(Ordering::Relaxed);
+        &self.inner.urls[i % self.inner.urls.len()]
+    }
+
+    #[cfg(test)]
     fn url(&self, path: &str, op: &str, params: &[(&str, &str)]) -> Result<Url> {
+        self.url_on(self.active_url(), path, op, params)
+    }
+
+    fn url_on(&self, base: &Url, path: &str, op: &str, params: &[(&str, &str)]) -> Result<Url> {
         if !path.starts_with('/') || path.split('/').any(|s| s == ".." || s == ".") {
             return Err(Error::invalid_input(
                 BACKEND,
@@ -177,7 +211,7 @@ impl WebHdfsClient {
                 "must be absolute, without `.` or `..`",
             ));
         }
-        let mut u = self.inner.url.clone();
+        let mut u = base.clone();
         {
             let mut segs = u.path_segments_mut().map_err(|_| {
                 Error::invalid_config(BACKEND, "webhdfs url", "cannot carry a path")
@@ -207,18 +241,43 @@ impl WebHdfsClient {
         op: &str,
         params: &[(&str, &str)],
     ) -> Result<(String, http::Answer)> {
-        let url = self.url(path, op, params)?;
         let endpoint = format!("{method} {op} {path}");
-        let a = http::send(
-            BACKEND,
-            &self.inner.http,
-            self.inner.timeout,
-            method,
-            &url,
-            Body::None,
-        )
-        .await?;
-        Ok((endpoint, a))
+        let urls = &self.inner.urls;
+        let first = self.inner.active.load(Ordering::Relaxed) % urls.len();
+        let mut passed_over = Vec::new();
+        for k in 0..urls.len() {
+            let i = (first + k) % urls.len();
+            let url = self.url_on(&urls[i], path, op, params)?;
+            let why = match http::send(
+                BACKEND,
+                &self.inner.http,
+                self.inner.timeout,
+                method.clone(),
+                &url,
+                Body::None,
+            )
+            .await
+            {
+                Ok(a) if is_standby(&a) => "standby".to_string(),
+                Ok(a) => {
+                    if i != first {
+                        tracing::info!(namenode = %redact_url(urls[i].as_str()), "WebHDFS: active NameNode changed");
+                        self.inner.active.store(i, Ordering::Relaxed);
+                    }
+                    return Ok((endpoint, a));
+                }
+                // Nothing reached the NameNode: the next one may be the active one.
+                Err(Error::Unavailable { .. }) if urls.len() > 1 => "unreachable".to_string(),
+                Err(e) => return Err(e),
+            };
+            passed_over.push(format!("{} ({why})", redact_url(urls[i].as_str())));
+        }
+        Err(Error::Unavailable {
+            backend: BACKEND,
+            what: format!("{endpoint}: no active NameNode: {}", passed_over.join(", ")),
+            retry_after: None,
+            source: None,
+        })
     }
 
     /// Creates a directory and its parents (`permission` octal, e.g. `755`).
@@ -363,6 +422,16 @@ impl WebHdfsClient {
         }
         Ok(http::decode::<BooleanAnswer>(BACKEND, &endpoint, &a.body)?.boolean)
     }
+}
+
+/// Whether an answer is a standby NameNode's refusal (`403` + `StandbyException`).
+fn is_standby(a: &http::Answer) -> bool {
+    !a.status.is_success()
+        && http::remote_exception(&a.body).is_some_and(|r| r.exception == "StandbyException")
+}
+
+fn shown(urls: &[Url]) -> Vec<String> {
+    urls.iter().map(|u| redact_url(u.as_str())).collect()
 }
 
 #[cfg(test)]

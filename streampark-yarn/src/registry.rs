@@ -9,7 +9,8 @@
 //!
 //! Options: `flink-home` (required: the CLI that submits), `hadoop-conf` (a directory; also
 //! given to the CLI as `HADOOP_CONF_DIR`), `resource-managers` (comma-separated URLs, e.g. the
-//! HA pair), `user`, `queue`, `workspace`, `webhdfs`, `default-fs`, `target`
+//! HA pair), `user`, `queue`, `workspace`, `webhdfs` (comma-separated NameNode web URLs),
+//! `default-fs`, `target`
 //! (`application` | `per-job`), `request-timeout`, `deploy-timeout`, `cli-timeout`.
 //!
 //! ```no_run
@@ -127,8 +128,12 @@ impl DeployerFactory for YarnFactory {
         if let Some(v) = o.non_empty(BACKEND, "workspace")? {
             b = b.with_workspace(v);
         }
-        if let Some(v) = o.non_empty(BACKEND, "webhdfs")? {
-            b = b.with_webhdfs_url(url_opt("webhdfs", v)?);
+        if let Some(list) = o.non_empty(BACKEND, "webhdfs")? {
+            let mut nns = Vec::new();
+            for raw in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                nns.push(url_opt("webhdfs", raw)?);
+            }
+            b = b.with_webhdfs_urls(nns);
         }
         if let Some(v) = o.non_empty(BACKEND, "default-fs")? {
             b = b.with_default_fs(v);

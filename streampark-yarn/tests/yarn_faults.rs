@@ -369,6 +369,86 @@ async fn webhdfs_two_step_create_never_sends_the_body_to_the_namenode() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhdfs_passes_over_standby_and_unreachable_namenodes() {
+    let sim = SimYarn::start().await.unwrap();
+    // A NameNode address nothing listens on (bound, then released).
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        url::Url::parse(&format!("http://{}", l.local_addr().unwrap())).unwrap()
+    };
+    let [nn1, nn2] = <[url::Url; 2]>::try_from(sim.webhdfs_urls()).unwrap();
+    sim.failover_namenode(1); // nn1 standby, nn2 active
+    let c = WebHdfsClient::builder()
+        .with_urls([dead.clone(), nn1.clone(), nn2.clone()])
+        .with_user(Some("flink".into()))
+        .with_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    c.mkdirs("/ha/a").await.unwrap();
+    assert_eq!(c.active_url().as_str(), nn2.as_str());
+    assert_eq!(sim.stats().namenode_standby_refusals, 1);
+    // The active one is remembered: no more standby round trips.
+    c.create("/ha/a/f.txt", b"hello".to_vec(), true)
+        .await
+        .unwrap();
+    let st = c.file_status("/ha/a/f.txt").await.unwrap().unwrap();
+    assert_eq!(st.length, 5);
+    assert_eq!(sim.stats().namenode_standby_refusals, 1);
+    // Failover back: the remembered NameNode turns standby, the client moves on (and wraps
+    // around past the dead address to nn1).
+    sim.failover_namenode(0);
+    assert_eq!(c.list_status("/ha/a").await.unwrap().len(), 1);
+    assert_eq!(c.active_url().as_str(), nn1.as_str());
+    assert_eq!(sim.stats().namenode_standby_refusals, 2);
+    // Only standbys and dead addresses: Unavailable (retryable), naming each and why.
+    let only_bad = WebHdfsClient::builder()
+        .with_urls([nn2.clone(), dead.clone()])
+        .with_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let e = only_bad.file_status("/ha/a").await.unwrap_err();
+    assert!(e.is_retryable(), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("no active NameNode"), "{msg}");
+    assert!(
+        msg.contains(&format!("{} (standby)", nn2.as_str()))
+            && msg.contains(&format!("{} (unreachable)", dead.as_str())),
+        "{msg}"
+    );
+    // A refusal that is not about standby is not retried elsewhere.
+    let e = c.list_status("/nope").await.unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_uploads_through_the_active_namenode_of_an_ha_pair() {
+    let sim = SimYarn::start().await.unwrap();
+    sim.failover_namenode(1);
+    let yarn = YarnDeployer::builder()
+        .with_rm_urls(sim.rm_urls())
+        .with_user("flink")
+        .with_webhdfs_urls(sim.webhdfs_urls())
+        .with_default_fs("hdfs://sim-ns")
+        .with_workspace("/ws")
+        .with_flink_version("1.18.1")
+        .with_submitter(Arc::new(SimSubmitter::new(sim.clone())))
+        .with_poll_interval(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    yarn.deploy(DeployRequest::new(sql("ha-nn"), 1))
+        .await
+        .unwrap();
+    assert!(
+        sim.files()
+            .keys()
+            .any(|p| p.starts_with("/ws/jobs/ha-nn/1/")),
+        "{:?}",
+        sim.files()
+    );
+    assert!(sim.stats().namenode_standby_refusals >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workspace_sync_uploads_missing_and_reports_differences() {
     let sim = SimYarn::start().await.unwrap();
     let h = WebHdfsClient::builder()

@@ -160,6 +160,13 @@ async fn bad_yarn_options_name_their_key() {
             "deploy-timeout",
         ),
         (
+            // The second NameNode of the list is not a URL.
+            DeployerOptions::new()
+                .with("flink-home", &home)
+                .with("webhdfs", "http://nn1.corp:9870, nn2 corp"),
+            "webhdfs",
+        ),
+        (
             DeployerOptions::new()
                 .with("flink-home", &home)
                 .with("workspace", "relative/ws"),

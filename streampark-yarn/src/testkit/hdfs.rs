@@ -14,11 +14,13 @@ use super::{SimFile, SimYarn};
 
 type Params = Query<HashMap<String, String>>;
 
-pub(crate) fn namenode(sim: SimYarn) -> Router {
+/// NameNode `index` of the HA pair: it answers when it is the active one, else every request
+/// gets a standby's `403` + `StandbyException`.
+pub(crate) fn namenode(sim: SimYarn, index: usize) -> Router {
     Router::new()
         .route("/webhdfs/v1/{*path}", any(nn))
         .route("/webhdfs/v1/", any(nn))
-        .with_state(sim)
+        .with_state((sim, index))
 }
 
 pub(crate) fn datanode(sim: SimYarn) -> Router {
@@ -100,7 +102,7 @@ fn mkdirs(files: &mut std::collections::BTreeMap<String, SimFile>, path: &str, n
 }
 
 async fn nn(
-    State(sim): State<SimYarn>,
+    State((sim, index)): State<(SimYarn, usize)>,
     method: Method,
     uri: Uri,
     Query(q): Params,
@@ -110,6 +112,19 @@ async fn nn(
     let op = q.get("op").map(|s| s.to_uppercase()).unwrap_or_default();
     let now = sim.now();
     let mut g = sim.lock();
+    if g.nn_active != index {
+        g.stats.namenode_standby_refusals += 1;
+        // WebHDFS.md / HA docs: a standby NameNode refuses every operation category.
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({"RemoteException": {
+                "exception": "StandbyException",
+                "javaClassName": "org.apache.hadoop.ipc.StandbyException",
+                "message": "Operation category READ is not supported in state standby. Visit https://s.apache.org/sbnn-error"
+            }})),
+        )
+            .into_response();
+    }
     match (method, op.as_str()) {
         (Method::PUT, "MKDIRS") => {
             let ok = mkdirs(&mut g.files, &path, now);

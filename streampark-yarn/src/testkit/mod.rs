@@ -48,10 +48,11 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) clock: VirtualClock,
     pub(crate) rm_addrs: Vec<SocketAddr>,
-    pub(crate) nn_addr: SocketAddr,
     pub(crate) dn_addr: SocketAddr,
     pub(crate) nm_addr: SocketAddr,
     pub(crate) nn_url: Url,
+    /// The second NameNode of the HA pair (standby until [`SimYarn::failover_namenode`]).
+    pub(crate) nn2_url: Url,
     pub(crate) http: reqwest::Client,
 }
 
@@ -59,7 +60,7 @@ impl fmt::Debug for SimYarn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimYarn")
             .field("rms", &self.shared.rm_addrs)
-            .field("namenode", &self.shared.nn_addr)
+            .field("namenodes", &[&self.shared.nn_url, &self.shared.nn2_url])
             .finish()
     }
 }
@@ -78,11 +79,15 @@ pub struct SimYarnStats {
     pub proxy_refused: u64,
     /// Kill requests accepted.
     pub kills: u64,
+    /// WebHDFS requests a standby NameNode refused (`StandbyException`).
+    pub namenode_standby_refusals: u64,
 }
 
 #[derive(Default)]
 pub(crate) struct State {
     pub(crate) active: usize,
+    /// Index of the active NameNode (0 or 1).
+    pub(crate) nn_active: usize,
     pub(crate) next_app: u64,
     pub(crate) apps: BTreeMap<String, SimApp>,
     pub(crate) files: BTreeMap<String, SimFile>,
@@ -240,6 +245,7 @@ impl SimYarnBuilder {
             rm_listeners.push(bind().await?);
         }
         let nn = bind().await?;
+        let nn2 = bind().await?;
         let dn = bind().await?;
         let nm = bind().await?;
         let addr = |l: &tokio::net::TcpListener| {
@@ -255,12 +261,18 @@ impl SimYarnBuilder {
             message: format!("NameNode URL for {nn_addr}"),
             source: Some(Box::new(e)),
         })?;
+        let nn2_addr = addr(&nn2)?;
+        let nn2_url = Url::parse(&format!("http://{nn2_addr}")).map_err(|e| Error::Other {
+            backend: "yarn-sim",
+            message: format!("NameNode URL for {nn2_addr}"),
+            source: Some(Box::new(e)),
+        })?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             clock: self.clock.unwrap_or_default(),
             rm_addrs,
-            nn_addr,
             nn_url,
+            nn2_url,
             dn_addr: addr(&dn)?,
             nm_addr: addr(&nm)?,
             http: streampark_core::spi::http_client(Duration::from_secs(30))?,
@@ -269,7 +281,8 @@ impl SimYarnBuilder {
         for (i, l) in rm_listeners.into_iter().enumerate() {
             serve(l, rm::router(sim.clone(), i));
         }
-        serve(nn, hdfs::namenode(sim.clone()));
+        serve(nn, hdfs::namenode(sim.clone(), 0));
+        serve(nn2, hdfs::namenode(sim.clone(), 1));
         serve(dn, hdfs::datanode(sim.clone()));
         serve(nm, rm::nodemanager(sim.clone()));
         tracing::debug!(?sim, "simulated YARN cluster started");
@@ -338,9 +351,21 @@ impl SimYarn {
             .collect()
     }
 
-    /// The WebHDFS (NameNode) address.
+    /// The WebHDFS address of the first NameNode (active at start).
     pub fn webhdfs_url(&self) -> Url {
         self.shared.nn_url.clone()
+    }
+
+    /// The WebHDFS addresses of both NameNodes of the HA pair, in id order (`nn1`, `nn2`).
+    /// The first is active at start; the other refuses every request with `StandbyException`.
+    pub fn webhdfs_urls(&self) -> Vec<Url> {
+        vec![self.shared.nn_url.clone(), self.shared.nn2_url.clone()]
+    }
+
+    /// Makes NameNode `index` (0 or 1) the active one; the other turns standby. Both serve the
+    /// same namespace.
+    pub fn failover_namenode(&self, index: usize) {
+        self.lock().nn_active = index.min(1);
     }
 
     /// Makes RM `index` the active one (the others turn standby).
