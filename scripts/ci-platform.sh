@@ -22,6 +22,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 pg_start "$TMP"
-cargo test --workspace --all-features --test platform_versions -- --nocapture
+cargo test --workspace --all-features --test platform_versions --test platform_claims -- --nocapture
 cargo test --workspace --all-features --test platform_http -- --nocapture
 say "ok"

@@ -6,7 +6,7 @@
 mod platform_support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use platform_support::*;
 use streampark_core::platform::store::{Doc, DocKind, DocWrite};
@@ -16,12 +16,14 @@ use streampark_core::platform::{
 use streampark_core::{Deployer, Error, JobId, Result, Selector};
 
 /// Delegates to `inner`; the document write numbered `fail_at` (counted from arming, 1-based)
-/// fails without reaching the store.
+/// fails without reaching the store. Job claims (taken and given back around every
+/// cluster-changing operation) are not counted; with `fail_claims` taking one fails.
 #[derive(Debug)]
 struct Faulty {
     inner: Arc<dyn PlatformStore>,
     writes: AtomicU64,
     fail_at: AtomicU64,
+    fail_claims: AtomicBool,
 }
 
 impl Faulty {
@@ -30,6 +32,7 @@ impl Faulty {
             inner,
             writes: AtomicU64::new(0),
             fail_at: AtomicU64::new(0),
+            fail_claims: AtomicBool::new(false),
         })
     }
     /// The `n`th document write from now fails (0 disarms).
@@ -39,6 +42,20 @@ impl Faulty {
     }
     fn writes(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
+    }
+    fn claim(&self, kind: DocKind) -> Option<Result<()>> {
+        (kind == DocKind::Claim).then(|| {
+            if self.fail_claims.load(Ordering::SeqCst) {
+                Err(Error::Unavailable {
+                    backend: "faulty",
+                    what: "injected failure of a claim write".into(),
+                    retry_after: None,
+                    source: None,
+                })
+            } else {
+                Ok(())
+            }
+        })
     }
     fn tick(&self) -> Result<()> {
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
@@ -64,7 +81,7 @@ impl PlatformStore for Faulty {
         self.inner.put(kind, key, sub, json).await
     }
     async fn insert(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool> {
-        self.tick()?;
+        self.claim(kind).unwrap_or_else(|| self.tick())?;
         self.inner.insert(kind, key, sub, json).await
     }
     async fn put_all(&self, batch: &[DocWrite]) -> Result<bool> {
@@ -78,7 +95,7 @@ impl PlatformStore for Faulty {
         self.inner.list(kind, key).await
     }
     async fn delete(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool> {
-        self.tick()?;
+        self.claim(kind).unwrap_or_else(|| self.tick())?;
         self.inner.delete(kind, key, sub).await
     }
     async fn next_attempt(&self, job: &str) -> Result<u64> {
@@ -126,6 +143,15 @@ async fn faults(inner: Arc<dyn PlatformStore>) {
         pf.update_job(&dev, edited, "edit").await.unwrap().version,
         2
     );
+
+    // The job's claim cannot be taken: nothing else happens.
+    faulty.fail_claims.store(true, Ordering::SeqCst);
+    faulty.arm(1);
+    let e = pf.deploy(&dev, &id).await.unwrap_err();
+    assert!(e.to_string().contains("claim write"), "{e}");
+    assert_eq!(faulty.writes(), 0);
+    assert!(f.deployer.requests.lock().unwrap().is_empty());
+    faulty.fail_claims.store(false, Ordering::SeqCst);
 
     // The intent cannot be written: the deployer is never called.
     faulty.arm(1);

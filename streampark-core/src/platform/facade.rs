@@ -58,6 +58,7 @@ pub struct Platform {
     pub(super) checker: Arc<dyn SqlChecker>,
     pub(super) clock: Clock,
     pub(super) artifacts: Option<ArtifactStore>,
+    pub(super) claim_ttl: std::time::Duration,
 }
 
 impl fmt::Debug for Platform {
@@ -81,6 +82,7 @@ pub struct PlatformBuilder {
     clock: Option<Clock>,
     admins: Vec<String>,
     artifacts: Option<ArtifactStore>,
+    claim_ttl: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for PlatformBuilder {
@@ -131,6 +133,15 @@ impl PlatformBuilder {
         self.admins.push(user.into());
         self
     }
+    /// How long a job's operation claim lives if its holder dies before giving it back
+    /// (default 15 minutes). Deploy, stop, restart, rollback with redeploy and delete of one
+    /// job run one at a time across every platform sharing the store; a second one arriving
+    /// meanwhile is refused with a retryable [`Error::Unavailable`]. Choose it longer than
+    /// the slowest stop-with-savepoint plus deploy.
+    pub fn with_claim_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.claim_ttl = Some(ttl);
+        self
+    }
 
     /// Builds the platform (and records the bootstrap administrators).
     ///
@@ -163,6 +174,9 @@ impl PlatformBuilder {
                 .unwrap_or_else(|| Arc::new(FlinkSqlChecker::new())),
             clock: self.clock.unwrap_or_else(|| Arc::new(system_ms)),
             artifacts: self.artifacts,
+            claim_ttl: self
+                .claim_ttl
+                .unwrap_or(std::time::Duration::from_secs(15 * 60)),
         })
     }
 }

@@ -670,7 +670,10 @@ impl Platform {
         self.audited(p, "job.deploy", ctx, async move {
             let m = self.job_with(p, Permission::JobDeploy, job, ctx).await?;
             let v = m.current.clone();
-            self.deploy_version(p, m, &v, None, ctx).await
+            self.claimed(job, "job.deploy", p.id(), async {
+                self.deploy_version(p, m, &v, None, ctx).await
+            })
+            .await
         })
         .await
     }
@@ -707,7 +710,8 @@ impl Platform {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.stop", ctx, async move {
             let m = self.job_with(p, Permission::JobStop, job, ctx).await?;
-            self.stop_inner(m, how).await
+            self.claimed(job, "job.stop", p.id(), self.stop_inner(m, how))
+                .await
         })
         .await
     }
@@ -748,7 +752,8 @@ impl Platform {
         self.audited(p, "job.restart", ctx, async move {
             let m = self.job_with(p, Permission::JobDeploy, job, ctx).await?;
             self.job_with(p, Permission::JobStop, job, ctx).await?;
-            self.redeploy(p, m, ctx).await
+            self.claimed(job, "job.restart", p.id(), self.redeploy(p, m, ctx))
+                .await
         })
         .await
     }
@@ -795,39 +800,57 @@ impl Platform {
                 self.job_with(p, Permission::JobDeploy, job, ctx).await?;
                 self.job_with(p, Permission::JobStop, job, ctx).await?;
             }
-            let old = self.version_of(job, to).await?;
-            // Stop first: if the savepoint cannot be taken, nothing has changed yet.
-            let restore = if redeploy {
-                Some(self.stop_for_redeploy(m.clone()).await?)
+            let body = self.rollback_inner(p, job, m, to, message, redeploy, ctx);
+            if redeploy {
+                self.claimed(job, "job.rollback", p.id(), body).await
             } else {
-                None
-            };
-            let mut changes = spec_changes(Some(&m.current.spec), &old.spec);
-            changes.extend(artifact_changes(&m.current.artifacts, &old.artifacts));
-            ctx.set_changes(changes);
-            let team = m.team.clone();
-            let msg = if message.is_empty() {
-                format!("rollback to version {to}")
-            } else {
-                message.to_string()
-            };
-            let v = self
-                .add_version(p, &team, Some(m), old.spec, old.artifacts, &msg)
-                .await?;
-            let deployed = match restore {
-                Some(restore) => {
-                    let m: ManagedJob =
-                        load(&*self.store, DocKind::Job, job.as_str(), "")
-                            .await?
-                            .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
-                    Some(self.deploy_version(p, m, &v, restore, ctx).await?)
-                }
-                None => None,
-            };
-            ctx.set_note(format!("version {} = version {to}", v.version));
-            Ok((v, deployed))
+                body.await
+            }
         })
         .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn rollback_inner(
+        &self,
+        p: &Principal,
+        job: &JobId,
+        m: ManagedJob,
+        to: u64,
+        message: &str,
+        redeploy: bool,
+        ctx: &AuditCtx,
+    ) -> Result<(JobVersion, Option<DeployRecord>)> {
+        let old = self.version_of(job, to).await?;
+        // Stop first: if the savepoint cannot be taken, nothing has changed yet.
+        let restore = if redeploy {
+            Some(self.stop_for_redeploy(m.clone()).await?)
+        } else {
+            None
+        };
+        let mut changes = spec_changes(Some(&m.current.spec), &old.spec);
+        changes.extend(artifact_changes(&m.current.artifacts, &old.artifacts));
+        ctx.set_changes(changes);
+        let team = m.team.clone();
+        let msg = if message.is_empty() {
+            format!("rollback to version {to}")
+        } else {
+            message.to_string()
+        };
+        let v = self
+            .add_version(p, &team, Some(m), old.spec, old.artifacts, &msg)
+            .await?;
+        let deployed = match restore {
+            Some(restore) => {
+                let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
+                    .await?
+                    .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
+                Some(self.deploy_version(p, m, &v, restore, ctx).await?)
+            }
+            None => None,
+        };
+        ctx.set_note(format!("version {} = version {to}", v.version));
+        Ok((v, deployed))
     }
 
     /// Deletes a job and its versions (cancelling a running deployment first). Its audit
@@ -839,22 +862,25 @@ impl Platform {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.delete", ctx, async move {
             let m = self.job_with(p, Permission::JobDelete, job, ctx).await?;
-            let m = self.reconciled(m).await?;
-            if self.is_running(&m).await? {
-                self.stop_inner(m, StopHow::Cancel).await?;
-            }
-            // The job and its versions go in one write.
-            let mut batch: Vec<DocWrite> = self
-                .store
-                .list(DocKind::Version, Some(job.as_str()))
-                .await?
-                .into_iter()
-                .map(|d| DocWrite::delete(DocKind::Version, d.key, d.sub))
-                .collect();
-            batch.push(DocWrite::delete(DocKind::Job, job.as_str(), ""));
-            self.store.put_all(&batch).await?;
-            ctx.push_change(Change::new("job", Some(job.to_string()), None));
-            Ok(())
+            self.claimed(job, "job.delete", p.id(), async {
+                let m = self.reconciled(m).await?;
+                if self.is_running(&m).await? {
+                    self.stop_inner(m, StopHow::Cancel).await?;
+                }
+                // The job and its versions go in one write.
+                let mut batch: Vec<DocWrite> = self
+                    .store
+                    .list(DocKind::Version, Some(job.as_str()))
+                    .await?
+                    .into_iter()
+                    .map(|d| DocWrite::delete(DocKind::Version, d.key, d.sub))
+                    .collect();
+                batch.push(DocWrite::delete(DocKind::Job, job.as_str(), ""));
+                self.store.put_all(&batch).await?;
+                ctx.push_change(Change::new("job", Some(job.to_string()), None));
+                Ok(())
+            })
+            .await
         })
         .await
     }

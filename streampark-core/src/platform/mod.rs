@@ -15,12 +15,17 @@
 //!   and that only grows (so a backend's fencing holds across host restarts). The
 //!   [`crate::Supervisor`] is not used: it owns restart policies and watches jobs; a host that
 //!   wants both runs a supervisor next to the platform.
+//! - Deploy, stop, restart, rollback with redeploy and delete of one job run one at a time
+//!   across every platform sharing the store (a claim document; a second call meanwhile is a
+//!   retryable [`crate::Error::Unavailable`]), so two requests arriving together cannot start a
+//!   job twice.
 //! - State lives in a [`PlatformStore`]: [`MemoryPlatformStore`], [`SqlitePlatformStore`],
 //!   `PostgresPlatformStore` (feature `postgres`).
 
 mod admin;
 mod audit;
 mod auth;
+mod claim;
 mod facade;
 mod jobs;
 pub mod store;

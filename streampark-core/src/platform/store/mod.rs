@@ -42,6 +42,9 @@ pub enum DocKind {
     Version,
     /// One deployment of a job: keys job id, zero-padded attempt number.
     Deploy,
+    /// The claim of the cluster-changing operation running on a job: key job id (inserted
+    /// insert-only, removed when the operation ends).
+    Claim,
 }
 
 impl DocKind {
@@ -56,6 +59,7 @@ impl DocKind {
             DocKind::Job => "job",
             DocKind::Version => "version",
             DocKind::Deploy => "deploy",
+            DocKind::Claim => "claim",
         }
     }
 }

@@ -1,0 +1,236 @@
+//! One cluster-changing operation per job at a time: two platforms sharing a store (two
+//! replicas of a host) cannot both start a job, stop it while it is being deployed, or start it
+//! twice from two requests arriving together. A claim whose holder died lapses and is taken over.
+
+mod platform_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use platform_support::*;
+use streampark_core::platform::store::DocKind;
+use streampark_core::platform::{
+    MemoryPlatformStore, Platform, PlatformStore, SqlitePlatformStore, StopHow,
+};
+use streampark_core::testkit::SimDeployer;
+use streampark_core::{
+    Capabilities, DeployRequest, Deployer, Deployment, DeploymentId, Error, JobDetails, JobId,
+    JobSnapshot, LogOptions, Logs, Result, SavepointOptions, SavepointRef, Selector, StopOptions,
+    StopOutcome,
+};
+use tokio::sync::{Notify, Semaphore};
+
+/// A simulator whose `deploy` waits at a gate: the test decides when it goes on.
+#[derive(Debug)]
+struct Gated {
+    inner: SimDeployer,
+    entered: Notify,
+    gate: Semaphore,
+    deploys: std::sync::atomic::AtomicUsize,
+}
+
+impl Gated {
+    fn new() -> Arc<Self> {
+        Arc::new(Gated {
+            inner: SimDeployer::builder()
+                .with_startup_delay(Duration::ZERO)
+                .build(),
+            entered: Notify::new(),
+            gate: Semaphore::new(0),
+            deploys: Default::default(),
+        })
+    }
+    fn deploys(&self) -> usize {
+        self.deploys.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl Deployer for Gated {
+    fn backend(&self) -> &'static str {
+        "sim"
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn deploy(&self, req: DeployRequest) -> Result<Deployment> {
+        self.deploys
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.entered.notify_one();
+        self.gate.acquire().await.expect("gate open").forget();
+        self.inner.deploy(req).await
+    }
+    async fn list(&self, selector: &Selector) -> Result<Vec<JobSnapshot>> {
+        self.inner.list(selector).await
+    }
+    async fn inspect(&self, id: &DeploymentId) -> Result<JobDetails> {
+        self.inner.inspect(id).await
+    }
+    async fn savepoint(&self, id: &DeploymentId, opts: SavepointOptions) -> Result<SavepointRef> {
+        self.inner.savepoint(id, opts).await
+    }
+    async fn stop(&self, id: &DeploymentId, opts: StopOptions) -> Result<StopOutcome> {
+        self.inner.stop(id, opts).await
+    }
+    async fn logs(&self, id: &DeploymentId, opts: LogOptions) -> Result<Logs> {
+        self.inner.logs(id, opts).await
+    }
+}
+
+async fn replica(
+    store: &Arc<dyn PlatformStore>,
+    deployer: &Arc<Gated>,
+    now: Option<i64>,
+) -> Platform {
+    let mut b = Platform::builder()
+        .with_deployer(deployer.clone())
+        .with_store(store.clone())
+        .with_claim_ttl(Duration::from_secs(60));
+    if let Some(t) = now {
+        b = b.with_clock(move || t);
+    }
+    b.build().await.unwrap()
+}
+
+/// The call's error; a call that reaches the gated cluster instead (no claim held it back)
+/// would wait there forever, so it fails the test after a few seconds.
+async fn refused<T: std::fmt::Debug>(call: impl std::future::Future<Output = Result<T>>) -> Error {
+    tokio::time::timeout(Duration::from_secs(5), Box::pin(call))
+        .await
+        .expect("refused at once, not waiting at the cluster")
+        .unwrap_err()
+}
+
+fn busy(e: &Error, op: &str, by: &str) -> bool {
+    let text = e.to_string();
+    matches!(e, Error::Unavailable { .. })
+        && e.is_retryable()
+        && text.contains("in progress")
+        && text.contains(op)
+        && text.contains(by)
+}
+
+async fn claims(store: Arc<dyn PlatformStore>) {
+    let seeded = fixture(store.clone()).await;
+    let dev = p("a-developer");
+    let op = p("a-operator");
+    let id = JobId::new("orders").unwrap();
+    seeded
+        .platform
+        .create_job(&dev, spec("orders", "a"), "first")
+        .await
+        .unwrap();
+    let cluster = Gated::new();
+    let one = replica(&store, &cluster, None).await;
+    let two = replica(&store, &cluster, None).await;
+
+    // Replica one deploys; while the cluster call is under way, replica two can neither
+    // deploy, restart nor stop the job.
+    let first = tokio::spawn({
+        let (one, dev, id) = (one.clone(), dev.clone(), id.clone());
+        async move { one.deploy(&dev, &id).await }
+    });
+    cluster.entered.notified().await;
+    let audits = audit_count(&*store).await;
+    let e = refused(two.deploy(&dev, &id)).await;
+    assert!(busy(&e, "job.deploy", "a-developer"), "{e:?}");
+    let e = refused(two.restart(&dev, &id)).await;
+    assert!(busy(&e, "job.deploy", "a-developer"), "{e:?}");
+    let e = refused(two.stop(&op, &id, StopHow::Cancel)).await;
+    assert!(busy(&e, "job.deploy", "a-developer"), "{e:?}");
+    // The same platform is no exception (two requests arriving together).
+    let e = refused(one.deploy(&dev, &id)).await;
+    assert!(busy(&e, "job.deploy", "a-developer"), "{e:?}");
+    assert_eq!(
+        audit_count(&*store).await,
+        audits + 4,
+        "each refused call is audited once"
+    );
+    // Reads are not held up.
+    assert_eq!(two.versions(&dev, &id).await.unwrap().len(), 1);
+
+    cluster.gate.add_permits(1);
+    let rec = first.await.unwrap().unwrap();
+    assert_eq!(cluster.deploys(), 1, "the job was started once");
+    assert_eq!(
+        store.get(DocKind::Claim, "orders", "").await.unwrap(),
+        None,
+        "the claim was given back"
+    );
+
+    // Free again: the usual rules apply (running → refused as running), stop works.
+    let e = two.deploy(&dev, &id).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("attempt {} is running", rec.attempt)),
+        "{e}"
+    );
+    two.stop(&op, &id, StopHow::Cancel).await.unwrap();
+    assert_eq!(cluster.deploys(), 1);
+
+    // A claim left by a holder that died lapses and is taken over.
+    let t0 = 1_000_000_000_000;
+    store
+        .put(
+            DocKind::Claim,
+            "orders",
+            "",
+            &format!(
+                r#"{{"op":"job.deploy","by":"ghost","at_ms":{},"until_ms":{},"token":"x"}}"#,
+                t0 - 120_000,
+                t0 - 60_000
+            ),
+        )
+        .await
+        .unwrap();
+    let later = replica(&store, &cluster, Some(t0)).await;
+    cluster.gate.add_permits(1);
+    let rec2 = later.deploy(&dev, &id).await.unwrap();
+    assert!(rec2.attempt > rec.attempt);
+    assert_eq!(cluster.deploys(), 2);
+    later.stop(&op, &id, StopHow::Cancel).await.unwrap();
+
+    // A live claim of another process holds; an unreadable one is taken over.
+    store
+        .put(
+            DocKind::Claim,
+            "orders",
+            "",
+            &format!(
+                r#"{{"op":"job.rollback","by":"bob","at_ms":{t0},"until_ms":{},"token":"y"}}"#,
+                t0 + 60_000
+            ),
+        )
+        .await
+        .unwrap();
+    let e = refused(later.deploy(&dev, &id)).await;
+    assert!(busy(&e, "job.rollback", "bob"), "{e:?}");
+    assert_eq!(cluster.deploys(), 2);
+    store
+        .put(DocKind::Claim, "orders", "", "not json")
+        .await
+        .unwrap();
+    cluster.gate.add_permits(1);
+    later.deploy(&dev, &id).await.unwrap();
+    assert_eq!(cluster.deploys(), 3);
+    assert_eq!(store.get(DocKind::Claim, "orders", "").await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operation_per_job_on_memory() {
+    claims(Arc::new(MemoryPlatformStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operation_per_job_on_sqlite() {
+    claims(Arc::new(SqlitePlatformStore::in_memory().await.unwrap())).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operation_per_job_on_postgres() {
+    let Some(s) = postgres("claims").await else {
+        return;
+    };
+    claims(Arc::new(s)).await;
+}
