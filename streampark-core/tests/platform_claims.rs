@@ -12,78 +12,15 @@ use streampark_core::platform::store::DocKind;
 use streampark_core::platform::{
     MemoryPlatformStore, Platform, PlatformStore, SqlitePlatformStore, StopHow,
 };
-use streampark_core::testkit::SimDeployer;
-use streampark_core::{
-    Capabilities, DeployRequest, Deployer, Deployment, DeploymentId, Error, JobDetails, JobId,
-    JobSnapshot, LogOptions, Logs, Result, SavepointOptions, SavepointRef, Selector, StopOptions,
-    StopOutcome,
-};
-use tokio::sync::{Notify, Semaphore};
-
-/// A simulator whose `deploy` waits at a gate: the test decides when it goes on.
-#[derive(Debug)]
-struct Gated {
-    inner: SimDeployer,
-    entered: Notify,
-    gate: Semaphore,
-    deploys: std::sync::atomic::AtomicUsize,
-}
-
-impl Gated {
-    fn new() -> Arc<Self> {
-        Arc::new(Gated {
-            inner: SimDeployer::builder()
-                .with_startup_delay(Duration::ZERO)
-                .build(),
-            entered: Notify::new(),
-            gate: Semaphore::new(0),
-            deploys: Default::default(),
-        })
-    }
-    fn deploys(&self) -> usize {
-        self.deploys.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-#[async_trait::async_trait]
-impl Deployer for Gated {
-    fn backend(&self) -> &'static str {
-        "sim"
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn deploy(&self, req: DeployRequest) -> Result<Deployment> {
-        self.deploys
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.entered.notify_one();
-        self.gate.acquire().await.expect("gate open").forget();
-        self.inner.deploy(req).await
-    }
-    async fn list(&self, selector: &Selector) -> Result<Vec<JobSnapshot>> {
-        self.inner.list(selector).await
-    }
-    async fn inspect(&self, id: &DeploymentId) -> Result<JobDetails> {
-        self.inner.inspect(id).await
-    }
-    async fn savepoint(&self, id: &DeploymentId, opts: SavepointOptions) -> Result<SavepointRef> {
-        self.inner.savepoint(id, opts).await
-    }
-    async fn stop(&self, id: &DeploymentId, opts: StopOptions) -> Result<StopOutcome> {
-        self.inner.stop(id, opts).await
-    }
-    async fn logs(&self, id: &DeploymentId, opts: LogOptions) -> Result<Logs> {
-        self.inner.logs(id, opts).await
-    }
-}
+use streampark_core::{Error, JobId, Result};
 
 async fn replica(
     store: &Arc<dyn PlatformStore>,
-    deployer: &Arc<Gated>,
+    deployer: &Recording,
     now: Option<i64>,
 ) -> Platform {
     let mut b = Platform::builder()
-        .with_deployer(deployer.clone())
+        .with_deployer(Arc::new(deployer.clone()))
         .with_store(store.clone())
         .with_claim_ttl(Duration::from_secs(60));
     if let Some(t) = now {
@@ -120,7 +57,8 @@ async fn claims(store: Arc<dyn PlatformStore>) {
         .create_job(&dev, spec("orders", "a"), "first")
         .await
         .unwrap();
-    let cluster = Gated::new();
+    let cluster = Recording::gated();
+    let gate = cluster.gate.clone().unwrap();
     let one = replica(&store, &cluster, None).await;
     let two = replica(&store, &cluster, None).await;
 
@@ -130,7 +68,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
         let (one, dev, id) = (one.clone(), dev.clone(), id.clone());
         async move { one.deploy(&dev, &id).await }
     });
-    cluster.entered.notified().await;
+    gate.entered.notified().await;
     let audits = audit_count(&*store).await;
     let e = refused(two.deploy(&dev, &id)).await;
     assert!(busy(&e, "job.deploy", "a-developer"), "{e:?}");
@@ -149,7 +87,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
     // Reads are not held up.
     assert_eq!(two.versions(&dev, &id).await.unwrap().len(), 1);
 
-    cluster.gate.add_permits(1);
+    gate.open_once();
     let rec = first.await.unwrap().unwrap();
     assert_eq!(cluster.deploys(), 1, "the job was started once");
     assert_eq!(
@@ -184,7 +122,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
         .await
         .unwrap();
     let later = replica(&store, &cluster, Some(t0)).await;
-    cluster.gate.add_permits(1);
+    gate.open_once();
     let rec2 = later.deploy(&dev, &id).await.unwrap();
     assert!(rec2.attempt > rec.attempt);
     assert_eq!(cluster.deploys(), 2);
@@ -210,7 +148,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
         .put(DocKind::Claim, "orders", "", "not json")
         .await
         .unwrap();
-    cluster.gate.add_permits(1);
+    gate.open_once();
     later.deploy(&dev, &id).await.unwrap();
     assert_eq!(cluster.deploys(), 3);
     assert_eq!(store.get(DocKind::Claim, "orders", "").await.unwrap(), None);

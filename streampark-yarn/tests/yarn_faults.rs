@@ -23,11 +23,16 @@ struct Fx {
 
 async fn fx() -> Fx {
     let sim = SimYarn::start().await.expect("simulator");
+    fx_on(sim, |s| vec![s.webhdfs_url()])
+}
+
+/// The deployer on `sim`, uploading through the NameNodes `webhdfs` picks.
+fn fx_on(sim: SimYarn, webhdfs: impl Fn(&SimYarn) -> Vec<url::Url>) -> Fx {
     let submitter = Arc::new(SimSubmitter::new(sim.clone()));
     let yarn = YarnDeployer::builder()
         .with_rm_urls(sim.rm_urls())
         .with_user("flink")
-        .with_webhdfs_url(sim.webhdfs_url())
+        .with_webhdfs_urls(webhdfs(&sim))
         .with_default_fs("hdfs://sim-nn:8020")
         .with_workspace("/ws")
         .with_flink_version("1.18.1")
@@ -424,17 +429,7 @@ async fn webhdfs_passes_over_standby_and_unreachable_namenodes() {
 async fn deploy_uploads_through_the_active_namenode_of_an_ha_pair() {
     let sim = SimYarn::start().await.unwrap();
     sim.failover_namenode(1);
-    let yarn = YarnDeployer::builder()
-        .with_rm_urls(sim.rm_urls())
-        .with_user("flink")
-        .with_webhdfs_urls(sim.webhdfs_urls())
-        .with_default_fs("hdfs://sim-ns")
-        .with_workspace("/ws")
-        .with_flink_version("1.18.1")
-        .with_submitter(Arc::new(SimSubmitter::new(sim.clone())))
-        .with_poll_interval(Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let Fx { sim, yarn, .. } = fx_on(sim, SimYarn::webhdfs_urls);
     yarn.deploy(DeployRequest::new(sql("ha-nn"), 1))
         .await
         .unwrap();

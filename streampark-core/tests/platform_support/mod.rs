@@ -20,11 +20,37 @@ pub const SQL: &str = "CREATE TABLE src (a INT) WITH ('connector' = 'datagen');\
 CREATE TABLE snk (a INT) WITH ('connector' = 'blackhole');\n\
 INSERT INTO snk SELECT a FROM src;\n";
 
-/// Records every deploy request before passing it to the simulator.
+/// Records every deploy request before passing it to the simulator; a gated one then waits
+/// until the test lets it go on ([`Gate::open_once`]).
 #[derive(Debug, Clone)]
 pub struct Recording {
     pub inner: SimDeployer,
     pub requests: Arc<Mutex<Vec<DeployRequest>>>,
+    pub gate: Option<Arc<Gate>>,
+}
+
+/// Where a gated [`Recording`]'s deploys wait.
+#[derive(Debug)]
+pub struct Gate {
+    /// Notified when a deploy arrives at the gate.
+    pub entered: tokio::sync::Notify,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            entered: tokio::sync::Notify::new(),
+            permits: tokio::sync::Semaphore::new(0),
+        }
+    }
+}
+
+impl Gate {
+    /// Lets one waiting (or the next) deploy through.
+    pub fn open_once(&self) {
+        self.permits.add_permits(1);
+    }
 }
 
 impl Recording {
@@ -34,7 +60,17 @@ impl Recording {
                 .with_startup_delay(Duration::ZERO)
                 .build(),
             requests: Arc::default(),
+            gate: None,
         }
+    }
+    pub fn gated() -> Self {
+        Recording {
+            gate: Some(Arc::default()),
+            ..Self::new()
+        }
+    }
+    pub fn deploys(&self) -> usize {
+        self.requests.lock().unwrap().len()
     }
     pub fn last(&self) -> DeployRequest {
         self.requests
@@ -56,6 +92,10 @@ impl Deployer for Recording {
     }
     async fn deploy(&self, req: DeployRequest) -> Result<Deployment> {
         self.requests.lock().unwrap().push(req.clone());
+        if let Some(g) = &self.gate {
+            g.entered.notify_one();
+            g.permits.acquire().await.expect("gate open").forget();
+        }
         self.inner.deploy(req).await
     }
     async fn list(&self, selector: &Selector) -> Result<Vec<JobSnapshot>> {
