@@ -182,10 +182,9 @@ fn cycles_are_refused_with_the_chain() {
     ));
 }
 
-#[test]
-fn nesting_deeper_than_the_limit_is_refused() {
+/// A conf dir whose core-site.xml starts a chain of `n` included files, the last setting `deep`.
+fn include_chain(n: usize) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    let n = xml::MAX_INCLUDE_DEPTH + 2;
     write(
         d.path(),
         "core-site.xml",
@@ -203,6 +202,12 @@ fn nesting_deeper_than_the_limit_is_refused() {
         &format!("f{n}.xml"),
         &conf(&props(&[("deep", "1")])),
     );
+    d
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_refused() {
+    let d = include_chain(xml::MAX_INCLUDE_DEPTH + 2);
     let e = load(d.path()).unwrap_err();
     assert!(
         e.to_string().contains(&format!(
@@ -213,25 +218,7 @@ fn nesting_deeper_than_the_limit_is_refused() {
     );
 
     // Exactly at the limit it loads.
-    let d = tempfile::tempdir().unwrap();
-    let n = xml::MAX_INCLUDE_DEPTH;
-    write(
-        d.path(),
-        "core-site.xml",
-        &conf("  <xi:include href=\"f1.xml\"/>\n"),
-    );
-    for i in 1..n {
-        write(
-            d.path(),
-            &format!("f{i}.xml"),
-            &conf(&format!("  <xi:include href=\"f{}.xml\"/>\n", i + 1)),
-        );
-    }
-    write(
-        d.path(),
-        &format!("f{n}.xml"),
-        &conf(&props(&[("deep", "1")])),
-    );
+    let d = include_chain(xml::MAX_INCLUDE_DEPTH);
     assert_eq!(load(d.path()).unwrap().get("deep"), Some("1"));
 }
 
