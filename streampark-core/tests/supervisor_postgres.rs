@@ -4,6 +4,8 @@
 //! otherwise every test prints "skipped" and passes. Each test works in its own schema.
 #![cfg(all(feature = "postgres", feature = "testkit"))]
 
+mod pg_support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,23 +16,7 @@ use streampark_core::{Deployer, JobId, JobSpec, RestartPolicy, Selector};
 
 /// A store in a fresh schema, or `None` (skipped) without a server.
 async fn store(name: &str) -> Option<PostgresStore> {
-    let Ok(url) = std::env::var("STREAMPARK_IT_POSTGRES_URL") else {
-        eprintln!("skipped: STREAMPARK_IT_POSTGRES_URL is not set");
-        return None;
-    };
-    let schema = format!("t_{name}_{}", std::process::id());
-    let pool = sqlx::PgPool::connect(&url).await.expect("connect");
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .execute(&pool)
-        .await
-        .expect("drop schema");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .expect("create schema");
-    pool.close().await;
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    let url = pg_support::fresh_schema_url(&format!("t_{name}")).await?;
     Some(PostgresStore::connect(&url).await.expect("store"))
 }
 

@@ -218,26 +218,14 @@ pub async fn audit_count(store: &dyn PlatformStore) -> usize {
 }
 
 #[cfg(feature = "postgres")]
+#[path = "../pg_support/mod.rs"]
+mod pg_support;
+
 /// A PostgreSQL platform store in a fresh schema `pf_<name>_<pid>` of
 /// `STREAMPARK_IT_POSTGRES_URL`; `None` (the test skips) when that is not set.
+#[cfg(feature = "postgres")]
 pub async fn postgres(name: &str) -> Option<streampark_core::platform::PostgresPlatformStore> {
-    let Ok(url) = std::env::var("STREAMPARK_IT_POSTGRES_URL") else {
-        eprintln!("skipped: STREAMPARK_IT_POSTGRES_URL is not set");
-        return None;
-    };
-    let schema = format!("pf_{name}_{}", std::process::id());
-    let pool = sqlx::PgPool::connect(&url).await.expect("connect");
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .execute(&pool)
-        .await
-        .expect("drop schema");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .expect("create schema");
-    pool.close().await;
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    let url = pg_support::fresh_schema_url(&format!("pf_{name}")).await?;
     Some(
         streampark_core::platform::PostgresPlatformStore::connect(&url)
             .await
