@@ -491,12 +491,20 @@ impl HadoopConf {
         addresses::resource_managers(self)
     }
 
-    /// The usable ResourceManager web URLs (`http://rm1:8088`), one per RM id under HA.
+    /// The usable ResourceManager web URLs (`http://rm1:8088`), one per RM id under HA (an
+    /// address two ids share is listed once).
     pub fn resource_manager_urls(&self) -> Vec<Url> {
-        self.resource_managers()
+        let mut urls: Vec<Url> = Vec::new();
+        for u in self
+            .resource_managers()
             .into_iter()
             .filter_map(|r| r.url.ok())
-            .collect()
+        {
+            if !urls.contains(&u) {
+                urls.push(u);
+            }
+        }
+        urls
     }
 
     /// Every NameNode's WebHDFS base URL (`http://nn1:9870`, no `/webhdfs/v1` path): all

@@ -251,6 +251,24 @@ pub(super) fn hadoop(
             ));
         }
     }
+    // Two HA ids at one address: a copy-paste slip that leaves the pair without a second RM.
+    let mut seen: Vec<(&url::Url, Option<&str>)> = Vec::new();
+    for r in &rms {
+        let Ok(u) = &r.url else { continue };
+        match seen.iter().find(|(s, _)| *s == u) {
+            Some((_, first)) => problems.push(Problem::new(
+                "RM_ADDRESS_DUPLICATE",
+                Severity::Warning,
+                format!(
+                    "ResourceManagers `{}` and `{}` both resolve to {u}",
+                    first.unwrap_or("-"),
+                    r.id.as_deref().unwrap_or("-")
+                ),
+                "give each id of yarn.resourcemanager.ha.rm-ids its own webapp address in yarn-site.xml",
+            )),
+            None => seen.push((u, r.id.as_deref())),
+        }
+    }
     match conf.default_fs() {
         None => problems.push(Problem::new(
             "HDFS_DEFAULT_FS_UNSET",

@@ -289,6 +289,58 @@ fn hadoop_static_problems() {
 }
 
 #[test]
+fn two_rm_ids_at_one_address_are_reported_and_probed_once() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let home = FakeFlinkHome::new(root.join("f"))
+        .with_conf_file("config.yaml", "")
+        .with_bin_script("flink", FLINK_SH)
+        .write()
+        .unwrap();
+    let conf = root.join("etc/hadoop/conf");
+    write(
+        &conf,
+        "core-site.xml",
+        &site(&[("fs.defaultFS", "hdfs://nn:8020")]),
+    );
+    write(
+        &conf,
+        "yarn-site.xml",
+        &site(&[
+            ("yarn.resourcemanager.ha.enabled", "true"),
+            ("yarn.resourcemanager.ha.rm-ids", "rm1,rm2,rm3"),
+            ("yarn.resourcemanager.webapp.address.rm1", "rm-a.corp:8088"),
+            ("yarn.resourcemanager.webapp.address.rm2", "rm-b.corp:8088"),
+            // Copy-pasted from rm1.
+            ("yarn.resourcemanager.webapp.address.rm3", "rm-a.corp:8088"),
+        ]),
+    );
+    let r = doctor(root)
+        .with_hadoop_options(HadoopConfOptions::default().with_default_dirs(vec![conf.clone()]))
+        .with_flink_home(&home)
+        .diagnose_static();
+    let dup: Vec<&Problem> = r
+        .problems()
+        .iter()
+        .filter(|p| p.code == "RM_ADDRESS_DUPLICATE")
+        .collect();
+    assert_eq!(dup.len(), 1, "{:?}", r.problems());
+    assert_eq!(dup[0].severity, Severity::Warning);
+    assert!(
+        dup[0].message.contains("`rm1`") && dup[0].message.contains("`rm3`"),
+        "{}",
+        dup[0].message
+    );
+    let c = HadoopConf::load_with(&conf, &HadoopConfOptions::default()).unwrap();
+    let urls: Vec<String> = c
+        .resource_manager_urls()
+        .iter()
+        .map(|u| u.host_str().unwrap().to_string())
+        .collect();
+    assert_eq!(urls, ["rm-a.corp", "rm-b.corp"]);
+}
+
+#[test]
 fn several_homes_first_is_flink_all_in_flink_homes() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
