@@ -8,6 +8,12 @@
 //! such as `ImagePullBackOff`, `CrashLoopBackOff`, `OOMKilled`, `Unschedulable`) and the
 //! JobManager's REST API (job state, savepoints, stop, cancel), reached through a
 //! [`RestResolver`].
+//!
+//! `list` reads the `Deployment`s and pods from watch caches (one kube-runtime watcher per
+//! kind on the namespace, as the operator backend does), so a supervisor tick costs no API
+//! server list; the job state still comes from each cluster's JobManager REST API, which only
+//! the cluster knows. Deploy fencing, `inspect`, `savepoint`, `stop` and `logs` read the API
+//! server directly (a decision is never taken on a cache that may lag).
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,6 +33,7 @@ use streampark_core::flink::FlinkClient;
 use streampark_core::{Error, JobId, JobState, Result};
 use tracing::instrument;
 
+use crate::cache::{Caches, WatchStats};
 use crate::native::NativeSubmitter;
 use crate::resources::{ATTEMPT_LABEL, JOB_LABEL, MANAGED_LABEL, MANAGED_VALUE};
 use crate::status::pod_problem;
@@ -104,6 +111,8 @@ pub struct NativeDeployer {
     resolver: Arc<dyn RestResolver>,
     timeout: Duration,
     delete_on_stop: bool,
+    /// The watch caches (started on the first `list`), shared by clones.
+    caches: Arc<tokio::sync::OnceCell<Caches<K8sDeployment>>>,
 }
 
 impl fmt::Debug for NativeDeployer {
@@ -139,6 +148,7 @@ impl NativeDeployer {
             resolver: Arc::new(ServiceDnsResolver::default()),
             timeout: Duration::from_secs(10),
             delete_on_stop: false,
+            caches: Arc::default(),
         }
     }
 
@@ -209,6 +219,24 @@ impl NativeDeployer {
             .build()
     }
 
+    /// The watch caches of the namespace, started and listed once on first use.
+    async fn caches(&self) -> Result<&Caches<K8sDeployment>> {
+        let c = self
+            .caches
+            .get_or_init(|| async { Caches::start(&self.client, &self.namespace) })
+            .await;
+        c.ready(self.timeout).await?;
+        Ok(c)
+    }
+
+    /// Counters of the watch streams behind `list` (started on first use).
+    ///
+    /// # Errors
+    /// `Timeout` when the first list of the caches does not finish in the request timeout.
+    pub async fn watch_stats(&self) -> Result<Arc<WatchStats>> {
+        Ok(self.caches().await?.stats.clone())
+    }
+
     async fn clusters(&self, job: Option<&JobId>) -> Result<Vec<Cluster>> {
         let job = job.map(JobId::as_str);
         let sel = native_selector(job.map(|j| (JOB_LABEL, j)));
@@ -218,8 +246,35 @@ impl NativeDeployer {
                 self.deployments().list(&ListParams::default().labels(&sel)),
             )
             .await?;
-        Ok(list
-            .items
+        Ok(Self::to_clusters(list.items))
+    }
+
+    /// The clusters in the watch cache (what `list` reports).
+    async fn cached_clusters(&self) -> Result<(Vec<Cluster>, Vec<Pod>)> {
+        let c = self.caches().await?;
+        let native = |l: Option<&std::collections::BTreeMap<String, String>>| {
+            let (k, v) = NATIVE_TYPE_LABEL.split_once('=').unwrap_or_default();
+            l.and_then(|l| l.get(k)).is_some_and(|x| x == v)
+        };
+        let deployments = c
+            .jobs
+            .state()
+            .iter()
+            .filter(|d| native(d.metadata.labels.as_ref()))
+            .map(|d| K8sDeployment::clone(d))
+            .collect();
+        let pods = c
+            .pods
+            .state()
+            .iter()
+            .filter(|p| native(p.metadata.labels.as_ref()))
+            .map(|p| Pod::clone(p))
+            .collect();
+        Ok((Self::to_clusters(deployments), pods))
+    }
+
+    fn to_clusters(items: Vec<K8sDeployment>) -> Vec<Cluster> {
+        items
             .into_iter()
             .filter(|d| d.metadata.deletion_timestamp.is_none())
             .filter_map(|d| {
@@ -237,7 +292,7 @@ impl NativeDeployer {
                         .map(|t| t.0.as_millisecond()),
                 })
             })
-            .collect())
+            .collect()
     }
 
     async fn cluster(&self, id: &DeploymentId) -> Result<Option<Cluster>> {
@@ -378,14 +433,40 @@ impl NativeDeployer {
         )
         .await
         {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
-            Ok(Err(e)) => Err(self.unavailable("delete Deployment", e)),
-            Err(_) => Err(Error::Timeout {
-                backend: NATIVE_BACKEND,
-                operation: format!("delete Deployment {id}"),
-                after: self.timeout,
-            }),
+            Ok(Ok(_)) => {}
+            Ok(Err(kube::Error::Api(s))) if s.code == 404 => {}
+            Ok(Err(e)) => return Err(self.unavailable("delete Deployment", e)),
+            Err(_) => {
+                return Err(Error::Timeout {
+                    backend: NATIVE_BACKEND,
+                    operation: format!("delete Deployment {id}"),
+                    after: self.timeout,
+                });
+            }
+        }
+        self.settle_cache(id.as_str(), false).await;
+        Ok(())
+    }
+
+    /// Once the watch caches run, waits (at most the request timeout) until they show cluster
+    /// `name` (`present`) or no longer do, so that `list` right after a deploy or delete agrees
+    /// with it. A cache that lags longer only delays what `list` shows.
+    async fn settle_cache(&self, name: &str, present: bool) {
+        if self.caches.get().is_none() {
+            return; // not started: the first list reads everything fresh
+        }
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            match self.cached_clusters().await {
+                Ok((cs, _)) if cs.iter().any(|c| c.name == name) == present => return,
+                Ok(_) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                _ => {
+                    tracing::debug!(cluster = name, present, "watch cache has not caught up");
+                    return;
+                }
+            }
         }
     }
 
@@ -468,6 +549,7 @@ impl Deployer for NativeDeployer {
         if reported != cluster {
             tracing::warn!(%reported, expected = %cluster, "Flink reported another cluster id");
         }
+        self.settle_cache(&reported, true).await;
         Ok(
             Deployment::new(DeploymentId::new(reported.clone()), job, attempt)
                 .with_web_url(self.resolver.rest_url(&self.namespace, &reported)),
@@ -476,12 +558,7 @@ impl Deployer for NativeDeployer {
 
     #[instrument(name = "deployer.list", skip_all, fields(backend = NATIVE_BACKEND), err(level = tracing::Level::WARN))]
     async fn list(&self, selector: &Selector) -> Result<Vec<JobSnapshot>> {
-        let job = match selector {
-            Selector::Job(j) => Some(j),
-            _ => None,
-        };
-        let clusters = self.clusters(job).await?;
-        let pods = self.all_pods().await?;
+        let (clusters, pods) = self.cached_clusters().await?;
         let mut out = Vec::new();
         for c in clusters.iter().filter(|c| selector.matches(&c.job)) {
             out.push(self.snapshot(c, &pods).await);

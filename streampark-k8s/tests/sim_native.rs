@@ -78,10 +78,17 @@ async fn pod_failures_of_a_native_cluster_are_reasons_not_initializing() {
         sim.inject(job, fault);
         let spec = JobSpec::sql(job, "INSERT INTO k SELECT 1").unwrap();
         let dep = d.deploy(DeployRequest::new(spec, 1)).await.unwrap();
-        let list = d
-            .list(&Selector::Job(JobId::new(job).unwrap()))
-            .await
-            .unwrap();
+        // `list` reads the watch caches: the pods' events may arrive a moment after the
+        // deploy returned (as on a real cluster, where the ReplicaSet creates them later).
+        let selector = Selector::Job(JobId::new(job).unwrap());
+        let mut list = d.list(&selector).await.unwrap();
+        for _ in 0..100 {
+            if list.first().is_some_and(|s| s.state == state) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            list = d.list(&selector).await.unwrap();
+        }
         assert_eq!(list.len(), 1, "{list:?}");
         let s = &list[0];
         assert_eq!(s.deployment, dep.id);
@@ -190,4 +197,52 @@ async fn logs_list_jobmanager_first_and_the_crashed_container_of_a_crash_loop() 
         .await
         .unwrap_err();
     assert!(e.is_not_found(), "{e:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_is_served_from_the_watch_caches() {
+    let sim = SimApiServer::start().await.unwrap();
+    let sub = SimNativeSubmitter::new(&sim, NS);
+    let watching = deployer(&sim, &sub);
+    let other = deployer(&sim, &sub);
+    assert!(watching.list(&Selector::All).await.unwrap().is_empty());
+    let stats = watching.watch_stats().await.unwrap();
+    assert!(stats.relists() >= 2, "Deployments and pods listed once");
+
+    // With its watches down, the cluster another host starts is not in this handle's list:
+    // list reads the caches, it does not ask the API server.
+    sim.block_watches(true);
+    sim.drop_watches();
+    let start = tokio::time::Instant::now();
+    while sim.open_watches() > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "watches did not close"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let spec = JobSpec::sql("nat-cached", "INSERT INTO k SELECT 1").unwrap();
+    let dep = other.deploy(DeployRequest::new(spec, 1)).await.unwrap();
+    assert!(
+        watching.list(&Selector::All).await.unwrap().is_empty(),
+        "served from the caches"
+    );
+    // The fresh reads still see it.
+    assert!(watching.inspect(&dep.id).await.is_ok());
+
+    // The watches come back (re-list after the gap) and the list catches up by itself.
+    sim.block_watches(false);
+    let start = tokio::time::Instant::now();
+    loop {
+        let list = watching.list(&Selector::All).await.unwrap();
+        if list.iter().any(|s| s.deployment == dep.id) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "the cache never caught up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stats.events() > 0);
 }
