@@ -240,34 +240,36 @@ fn nothing_configured_lists_every_place_tried() {
     assert_eq!(j["hadoop"], serde_json::Value::Null);
 }
 
-#[test]
-fn hadoop_static_problems() {
-    let d = tempfile::tempdir().unwrap();
-    let root = d.path();
+/// The static report for a 2.x Flink home and a Hadoop conf dir holding `core` and `yarn`
+/// properties; also the conf dir.
+fn static_report(root: &Path, core: &[(&str, &str)], yarn: &[(&str, &str)]) -> (Report, PathBuf) {
     let home = FakeFlinkHome::new(root.join("f"))
         .with_conf_file("config.yaml", "")
         .with_bin_script("flink", FLINK_SH)
         .write()
         .unwrap();
     let conf = root.join("etc/hadoop/conf");
-    write(
-        &conf,
-        "core-site.xml",
-        &site(&[("x", "${y}"), ("y", "${x}")]),
-    );
-    write(
-        &conf,
-        "yarn-site.xml",
-        &site(&[
-            ("yarn.resourcemanager.ha.enabled", "true"),
-            ("yarn.resourcemanager.ha.rm-ids", "rm1,rm2"),
-            ("yarn.resourcemanager.webapp.address.rm1", "rm1:8088"),
-        ]),
-    );
+    write(&conf, "core-site.xml", &site(core));
+    write(&conf, "yarn-site.xml", &site(yarn));
     let r = doctor(root)
         .with_hadoop_options(HadoopConfOptions::default().with_default_dirs(vec![conf.clone()]))
         .with_flink_home(&home)
         .diagnose_static();
+    (r, conf)
+}
+
+#[test]
+fn hadoop_static_problems() {
+    let d = tempfile::tempdir().unwrap();
+    let (r, _) = static_report(
+        d.path(),
+        &[("x", "${y}"), ("y", "${x}")],
+        &[
+            ("yarn.resourcemanager.ha.enabled", "true"),
+            ("yarn.resourcemanager.ha.rm-ids", "rm1,rm2"),
+            ("yarn.resourcemanager.webapp.address.rm1", "rm1:8088"),
+        ],
+    );
     let c = codes(&r);
     for code in [
         "HADOOP_CONF_SUBSTITUTION",
@@ -291,34 +293,18 @@ fn hadoop_static_problems() {
 #[test]
 fn two_rm_ids_at_one_address_are_reported_and_probed_once() {
     let d = tempfile::tempdir().unwrap();
-    let root = d.path();
-    let home = FakeFlinkHome::new(root.join("f"))
-        .with_conf_file("config.yaml", "")
-        .with_bin_script("flink", FLINK_SH)
-        .write()
-        .unwrap();
-    let conf = root.join("etc/hadoop/conf");
-    write(
-        &conf,
-        "core-site.xml",
-        &site(&[("fs.defaultFS", "hdfs://nn:8020")]),
-    );
-    write(
-        &conf,
-        "yarn-site.xml",
-        &site(&[
+    let (r, conf) = static_report(
+        d.path(),
+        &[("fs.defaultFS", "hdfs://nn:8020")],
+        &[
             ("yarn.resourcemanager.ha.enabled", "true"),
             ("yarn.resourcemanager.ha.rm-ids", "rm1,rm2,rm3"),
             ("yarn.resourcemanager.webapp.address.rm1", "rm-a.corp:8088"),
             ("yarn.resourcemanager.webapp.address.rm2", "rm-b.corp:8088"),
             // Copy-pasted from rm1.
             ("yarn.resourcemanager.webapp.address.rm3", "rm-a.corp:8088"),
-        ]),
+        ],
     );
-    let r = doctor(root)
-        .with_hadoop_options(HadoopConfOptions::default().with_default_dirs(vec![conf.clone()]))
-        .with_flink_home(&home)
-        .diagnose_static();
     let dup: Vec<&Problem> = r
         .problems()
         .iter()
