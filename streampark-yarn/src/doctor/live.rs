@@ -115,46 +115,35 @@ async fn workspace(
         return; // WEBHDFS_ADDRESS_UNKNOWN / HDFS_DEFAULT_FS_* already say why
     }
     let root = format!("{}/flink/{}", workspace_root(ws), home.version());
-    let mut last_err = None;
-    for url in urls {
-        let client = match WebHdfsClient::builder()
-            .with_url(url.clone())
+    // One client over every NameNode: it passes over a standby or unreachable one itself.
+    let listed = async {
+        let client = WebHdfsClient::builder()
+            .with_urls(urls)
             .with_user(doctor.user.clone())
             .with_timeout(doctor.timeout)
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                last_err = Some(format!("{url}: {e}"));
-                continue;
-            }
-        };
-        let lib = remote_files(&client, &format!("{root}/lib"), 0).await;
-        let lib = match lib {
+            .build()?;
+        let lib = match remote_files(&client, &format!("{root}/lib"), 0).await {
             Ok(l) => l,
             Err(e) if e.is_not_found() => None,
-            Err(e) => {
-                // A standby NameNode or an unreachable one: try the next.
-                last_err = Some(format!("{url}: {e}"));
-                continue;
-            }
+            Err(e) => return Err(e),
         };
         let plugins = remote_files(&client, &format!("{root}/plugins"), 0)
             .await
             .unwrap_or(None);
-        compare(&root, "lib", home.lib(), lib, problems);
-        compare(&root, "plugins", home.plugins(), plugins, problems);
-        return;
+        Ok((lib, plugins))
+    };
+    match listed.await {
+        Ok((lib, plugins)) => {
+            compare(&root, "lib", home.lib(), lib, problems);
+            compare(&root, "plugins", home.plugins(), plugins, problems);
+        }
+        Err(e) => problems.push(Problem::new(
+            "HDFS_UNREACHABLE",
+            Severity::Error,
+            format!("no NameNode answered over WebHDFS: {e}"),
+            "check dfs.namenode.http-address in hdfs-site.xml and that WebHDFS is enabled (dfs.webhdfs.enabled)",
+        )),
     }
-    problems.push(Problem::new(
-        "HDFS_UNREACHABLE",
-        Severity::Error,
-        format!(
-            "no NameNode answered over WebHDFS: {}",
-            last_err.unwrap_or_default()
-        ),
-        "check dfs.namenode.http-address in hdfs-site.xml and that WebHDFS is enabled (dfs.webhdfs.enabled)",
-    ));
 }
 
 /// `relative path -> size` under `dir`, `None` when `dir` does not exist.

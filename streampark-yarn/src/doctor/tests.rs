@@ -515,12 +515,24 @@ async fn live_rm_probes_and_hdfs_workspace() {
     write(
         &conf,
         "core-site.xml",
-        &site(&[("fs.defaultFS", "hdfs://127.0.0.1:8020")]),
+        &site(&[("fs.defaultFS", "hdfs://ns1")]),
     );
+    // An HA nameservice whose first NameNode is down: the workspace is read from the second.
     write(
         &conf,
         "hdfs-site.xml",
-        &site(&[("dfs.namenode.http-address", &format!("127.0.0.1:{port}"))]),
+        &site(&[
+            ("dfs.nameservices", "ns1"),
+            ("dfs.ha.namenodes.ns1", "nn1,nn2"),
+            (
+                "dfs.namenode.http-address.ns1.nn1",
+                &format!("127.0.0.1:{dead}"),
+            ),
+            (
+                "dfs.namenode.http-address.ns1.nn2",
+                &format!("127.0.0.1:{port}"),
+            ),
+        ]),
     );
     write(
         &conf,
