@@ -246,34 +246,30 @@ impl NativeDeployer {
                 self.deployments().list(&ListParams::default().labels(&sel)),
             )
             .await?;
-        Ok(Self::to_clusters(list.items))
+        Ok(Self::to_clusters(&list.items))
     }
 
-    /// The clusters in the watch cache (what `list` reports).
-    async fn cached_clusters(&self) -> Result<(Vec<Cluster>, Vec<Pod>)> {
+    /// The clusters and native pods in the watch cache (what `list` reports); the pods are the
+    /// cache's own shared copies.
+    async fn cached_clusters(&self) -> Result<(Vec<Cluster>, Vec<Arc<Pod>>)> {
         let c = self.caches().await?;
         let native = |l: Option<&std::collections::BTreeMap<String, String>>| {
             let (k, v) = NATIVE_TYPE_LABEL.split_once('=').unwrap_or_default();
             l.and_then(|l| l.get(k)).is_some_and(|x| x == v)
         };
-        let deployments = c
-            .jobs
-            .state()
-            .iter()
-            .filter(|d| native(d.metadata.labels.as_ref()))
-            .map(|d| K8sDeployment::clone(d))
-            .collect();
-        let pods = c
-            .pods
-            .state()
-            .iter()
-            .filter(|p| native(p.metadata.labels.as_ref()))
-            .map(|p| Pod::clone(p))
-            .collect();
-        Ok((Self::to_clusters(deployments), pods))
+        let deployments = c.jobs.state();
+        let clusters = Self::to_clusters(
+            deployments
+                .iter()
+                .map(|d| &**d)
+                .filter(|d| native(d.metadata.labels.as_ref())),
+        );
+        let mut pods = c.pods.state();
+        pods.retain(|p| native(p.metadata.labels.as_ref()));
+        Ok((clusters, pods))
     }
 
-    fn to_clusters(items: Vec<K8sDeployment>) -> Vec<Cluster> {
+    fn to_clusters<'a>(items: impl IntoIterator<Item = &'a K8sDeployment>) -> Vec<Cluster> {
         items
             .into_iter()
             .filter(|d| d.metadata.deletion_timestamp.is_none())
@@ -304,7 +300,7 @@ impl NativeDeployer {
             .find(|c| c.name == name))
     }
 
-    async fn snapshot(&self, c: &Cluster, pods: &[Pod]) -> JobSnapshot {
+    async fn snapshot(&self, c: &Cluster, pods: &[&Pod]) -> JobSnapshot {
         let jid = tag::flink_job_id(&c.job, c.attempt);
         let mut snap = JobSnapshot::new(
             DeploymentId::new(c.name.clone()),
@@ -337,6 +333,7 @@ impl NativeDeployer {
         }
         let mine: Vec<&Pod> = pods
             .iter()
+            .copied()
             .filter(|p| {
                 p.metadata
                     .labels
@@ -476,7 +473,7 @@ impl NativeDeployer {
             .await?
             .ok_or_else(|| Error::not_found(NATIVE_BACKEND, format!("native cluster {id}")))?;
         let pods = self.all_pods().await?;
-        let s = self.snapshot(&c, &pods).await;
+        let s = self.snapshot(&c, &pods.iter().collect::<Vec<_>>()).await;
         Ok((c, s))
     }
 
@@ -519,6 +516,7 @@ impl Deployer for NativeDeployer {
         let cluster = NativeSubmitter::cluster_id(&req);
         let existing = self.clusters(Some(&req.spec.id)).await?;
         let pods = self.all_pods().await?;
+        let pods: Vec<&Pod> = pods.iter().collect();
         let mut finished = Vec::new();
         for c in &existing {
             if c.attempt == req.attempt || c.name == cluster {
@@ -559,6 +557,7 @@ impl Deployer for NativeDeployer {
     #[instrument(name = "deployer.list", skip_all, fields(backend = NATIVE_BACKEND), err(level = tracing::Level::WARN))]
     async fn list(&self, selector: &Selector) -> Result<Vec<JobSnapshot>> {
         let (clusters, pods) = self.cached_clusters().await?;
+        let pods: Vec<&Pod> = pods.iter().map(|p| &**p).collect();
         let mut out = Vec::new();
         for c in clusters.iter().filter(|c| selector.matches(&c.job)) {
             out.push(self.snapshot(c, &pods).await);
