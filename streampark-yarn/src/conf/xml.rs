@@ -59,11 +59,11 @@ pub(crate) fn read_site_file(path: &Path) -> Result<String, ReadFailure> {
             .map(str::to_string)
             .unwrap_or(text)),
         Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
             if declares_latin1(&bytes) {
                 return Ok(bytes.iter().map(|&b| char::from(b)).collect());
             }
-            let bad = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
             let before = String::from_utf8_lossy(&bytes[..bad]);
             let (line, column) = line_of(&before, bad as u64);
             Err(ReadFailure::Unusable(HadoopConfError::Xml {
