@@ -168,6 +168,13 @@ impl State {
         }
     }
 
+    /// The tracked state of a managed job; `NotFound` for one that is not managed.
+    fn tracked(&mut self, job: &JobId) -> Result<&mut Tracked> {
+        self.jobs
+            .get_mut(job)
+            .ok_or_else(|| Error::not_found("supervisor", format!("job `{job}`")))
+    }
+
     pub(crate) async fn stop_job(
         &mut self,
         sup: &Supervisor,
@@ -178,10 +185,7 @@ impl State {
         if !self.jobs.contains_key(job) {
             self.reload_job(cfg, job).await?;
         }
-        let t = self
-            .jobs
-            .get_mut(job)
-            .ok_or_else(|| Error::not_found("supervisor", format!("job `{job}`")))?;
+        let t = self.tracked(job)?;
         let now = (cfg.now)();
         cfg.store
             .set_desired(job, DesiredState::Stopped, now)
@@ -208,10 +212,7 @@ impl State {
     ) -> Result<StopOutcome> {
         let cfg = &sup.cfg;
         self.reload_job(cfg, job).await?;
-        let t = self
-            .jobs
-            .get_mut(job)
-            .ok_or_else(|| Error::not_found("supervisor", format!("job `{job}`")))?;
+        let t = self.tracked(job)?;
         if t.rec.desired != DesiredState::Running {
             return Err(Error::invalid_input(
                 "supervisor",
