@@ -38,6 +38,17 @@ async fn refused<T: std::fmt::Debug>(call: impl std::future::Future<Output = Res
         .unwrap_err()
 }
 
+/// Writes the claim of job `orders` as another process would have left it.
+async fn put_claim(store: &dyn PlatformStore, op: &str, by: &str, at_ms: i64, until_ms: i64) {
+    let json = format!(
+        r#"{{"op":"{op}","by":"{by}","at_ms":{at_ms},"until_ms":{until_ms},"token":"{by}-1"}}"#
+    );
+    store
+        .put(DocKind::Claim, "orders", "", &json)
+        .await
+        .unwrap();
+}
+
 fn busy(e: &Error, op: &str, by: &str) -> bool {
     let text = e.to_string();
     matches!(e, Error::Unavailable { .. })
@@ -108,19 +119,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
 
     // A claim left by a holder that died lapses and is taken over.
     let t0 = 1_000_000_000_000;
-    store
-        .put(
-            DocKind::Claim,
-            "orders",
-            "",
-            &format!(
-                r#"{{"op":"job.deploy","by":"ghost","at_ms":{},"until_ms":{},"token":"x"}}"#,
-                t0 - 120_000,
-                t0 - 60_000
-            ),
-        )
-        .await
-        .unwrap();
+    put_claim(&*store, "job.deploy", "ghost", t0 - 120_000, t0 - 60_000).await;
     let later = replica(&store, &cluster, Some(t0)).await;
     gate.open_once();
     let rec2 = later.deploy(&dev, &id).await.unwrap();
@@ -129,18 +128,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
     later.stop(&op, &id, StopHow::Cancel).await.unwrap();
 
     // A live claim of another process holds; an unreadable one is taken over.
-    store
-        .put(
-            DocKind::Claim,
-            "orders",
-            "",
-            &format!(
-                r#"{{"op":"job.rollback","by":"bob","at_ms":{t0},"until_ms":{},"token":"y"}}"#,
-                t0 + 60_000
-            ),
-        )
-        .await
-        .unwrap();
+    put_claim(&*store, "job.rollback", "bob", t0, t0 + 60_000).await;
     let e = refused(later.deploy(&dev, &id)).await;
     assert!(busy(&e, "job.rollback", "bob"), "{e:?}");
     assert_eq!(cluster.deploys(), 2);
