@@ -64,6 +64,18 @@ fn url_opt(key: &str, raw: &str) -> Result<Url> {
     })
 }
 
+/// The URLs of a comma-separated option value, each once, in order.
+fn url_list(key: &str, list: &str) -> Result<Vec<Url>> {
+    let mut urls: Vec<Url> = Vec::new();
+    for raw in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let u = url_opt(key, raw)?;
+        if !urls.contains(&u) {
+            urls.push(u);
+        }
+    }
+    Ok(urls)
+}
+
 #[async_trait]
 impl DeployerFactory for YarnFactory {
     fn schemes(&self) -> Vec<&'static str> {
@@ -100,8 +112,7 @@ impl DeployerFactory for YarnFactory {
             rms.push(url_opt("url", &format!("{scheme}://{h}:{port}"))?);
         }
         if let Some(list) = o.non_empty(BACKEND, "resource-managers")? {
-            for raw in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let u = url_opt("resource-managers", raw)?;
+            for u in url_list("resource-managers", list)? {
                 if !rms.contains(&u) {
                     rms.push(u);
                 }
@@ -129,11 +140,7 @@ impl DeployerFactory for YarnFactory {
             b = b.with_workspace(v);
         }
         if let Some(list) = o.non_empty(BACKEND, "webhdfs")? {
-            let mut nns = Vec::new();
-            for raw in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                nns.push(url_opt("webhdfs", raw)?);
-            }
-            b = b.with_webhdfs_urls(nns);
+            b = b.with_webhdfs_urls(url_list("webhdfs", list)?);
         }
         if let Some(v) = o.non_empty(BACKEND, "default-fs")? {
             b = b.with_default_fs(v);
