@@ -207,6 +207,15 @@ impl YarnDeployer {
     /// # Errors
     /// ResourceManager and WebHDFS errors.
     pub async fn clean_uploads(&self, job: &JobId) -> Result<Vec<u64>> {
+        if self.inner.hdfs.is_none() {
+            return Ok(Vec::new());
+        }
+        let apps = self.tagged_apps(job).await?;
+        self.clean_uploads_with(job, &apps).await
+    }
+
+    /// [`YarnDeployer::clean_uploads`] with the job's tagged applications already at hand.
+    async fn clean_uploads_with(&self, job: &JobId, apps: &[(App, u64)]) -> Result<Vec<u64>> {
         let Some(hdfs) = &self.inner.hdfs else {
             return Ok(Vec::new());
         };
@@ -215,7 +224,6 @@ impl YarnDeployer {
         let Some(&latest) = attempts.last() else {
             return Ok(Vec::new());
         };
-        let apps = self.tagged_apps(job).await?;
         let mut removed = Vec::new();
         for a in attempts {
             let ended = match apps.iter().find(|(_, n)| *n == a) {
@@ -657,7 +665,7 @@ impl Deployer for YarnDeployer {
                 live_attempt: *n,
             });
         }
-        if let Err(e) = self.clean_uploads(&job).await {
+        if let Err(e) = self.clean_uploads_with(&job, &existing).await {
             tracing::warn!(error = %e, "uploads of ended attempts not removed");
         }
         let sub = self.submission(&req).await?;
