@@ -289,9 +289,36 @@ async fn logs(
     })))
 }
 
-async fn events(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+#[derive(Debug, Deserialize)]
+struct EventParams {
+    #[serde(default)]
+    after: u64,
+    limit: Option<usize>,
+}
+
+async fn events(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<EventParams>,
+) -> ApiResult {
     let p = who(&s, &h)?;
-    to_json(&s.platform.events(&p, &job_id(&id)?).await?)
+    let limit = q.limit.unwrap_or(200).min(1000);
+    to_json(&s.platform.events(&p, &job_id(&id)?, q.after, limit).await?)
+}
+
+async fn status(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let p = who(&s, &h)?;
+    let v = s.platform.status(&p, &job_id(&id)?).await?;
+    Ok(Json(json!({
+        "job": v.job.as_str(),
+        "cluster": v.cluster,
+        "desired": v.desired.as_str(),
+        "attempt": v.attempt,
+        "state": v.state.map(|s| s.as_str()),
+        "deployment": v.deployment.map(|d| d.to_string()),
+        "next_restart_ms": v.next_restart_ms,
+    })))
 }
 
 async fn deploys(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
@@ -468,6 +495,7 @@ pub fn router(platform: Platform, tokens: Tokens) -> Router {
         .route("/jobs/{id}/savepoint", post(savepoint))
         .route("/jobs/{id}/logs", get(logs))
         .route("/jobs/{id}/events", get(events))
+        .route("/jobs/{id}/status", get(status))
         .route("/jobs/{id}/deploys", get(deploys))
         .route("/jobs/{id}/versions", get(versions))
         .route("/jobs/{id}/diff", get(diff))

@@ -281,10 +281,10 @@ async fn platform_api_end_to_end() {
     assert_eq!(job["deployed"]["attempt"], 3);
     assert_eq!(job["last_savepoint"].as_str(), Some(restored));
 
-    // Deploys: every attempt the platform started, oldest first, none left pending.
+    // Deploys: every attempt the platform had the engine start, oldest first, with its cluster.
     let (s, ds) = api.call("GET", "/jobs/orders/deploys", vic, None).await;
     assert_eq!(s, 200, "{ds}");
-    let ds: Vec<(u64, u64, bool)> = ds
+    let ds: Vec<(u64, u64, String)> = ds
         .as_array()
         .unwrap()
         .iter()
@@ -292,13 +292,14 @@ async fn platform_api_end_to_end() {
             (
                 d["attempt"].as_u64().unwrap(),
                 d["version"].as_u64().unwrap(),
-                d["pending"].as_bool().unwrap(),
+                d["cluster"].as_str().unwrap().to_string(),
             )
         })
         .collect();
-    assert_eq!(ds, [(1, 1, false), (2, 3, false), (3, 3, false)]);
+    let local = || "default".to_string();
+    assert_eq!(ds, [(1, 1, local()), (2, 3, local()), (3, 3, local())]);
 
-    // Events: what the cluster shows, newest attempt first; only attempt 3 still runs.
+    // Events: the engine's log, oldest first: three starts, two roll-outs between them.
     let (s, ev) = api.call("GET", "/jobs/orders/events", vic, None).await;
     assert_eq!(s, 200, "{ev}");
     let ev: Vec<(u64, String)> = ev
@@ -308,13 +309,27 @@ async fn platform_api_end_to_end() {
         .map(|e| {
             (
                 e["attempt"].as_u64().unwrap(),
-                e["state"].as_str().unwrap().to_string(),
+                e["kind"].as_str().unwrap().to_string(),
             )
         })
         .collect();
-    assert_eq!(ev.iter().map(|e| e.0).collect::<Vec<_>>(), [3, 2, 1]);
-    assert_eq!(ev[0].1, "RUNNING", "{ev:?}");
-    assert!(ev[1..].iter().all(|e| e.1 != "RUNNING"), "{ev:?}");
+    let started: Vec<u64> = ev
+        .iter()
+        .filter(|e| e.1 == "started")
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(started, [1, 2, 3], "{ev:?}");
+    assert_eq!(
+        ev.iter().filter(|e| e.1 == "audit.roll_out").count(),
+        2,
+        "{ev:?}"
+    );
+    // Status: attempt 3 runs on the default cluster.
+    let (s, st) = api.call("GET", "/jobs/orders/status", vic, None).await;
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(st["attempt"], 3);
+    assert_eq!(st["cluster"], "default");
+    assert_eq!(st["desired"], "running");
 
     // Logs of the current deployment: the file list, the tail, a cut, an unknown file.
     let (s, lg) = api.call("GET", "/jobs/orders/logs", vic, None).await;

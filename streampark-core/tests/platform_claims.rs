@@ -12,16 +12,19 @@ use streampark_core::platform::store::DocKind;
 use streampark_core::platform::{
     MemoryPlatformStore, Platform, PlatformStore, SqlitePlatformStore, StopHow,
 };
+use streampark_core::store::{MemoryStore, StateStore};
 use streampark_core::{Error, JobId, Result};
 
 async fn replica(
     store: &Arc<dyn PlatformStore>,
+    state: &Arc<dyn StateStore>,
     deployer: &Recording,
     now: Option<i64>,
 ) -> Platform {
     let mut b = Platform::builder()
         .with_deployer(Arc::new(deployer.clone()))
         .with_store(store.clone())
+        .with_state_store(state.clone())
         .with_claim_ttl(Duration::from_secs(60));
     if let Some(t) = now {
         b = b.with_clock(move || t);
@@ -59,7 +62,8 @@ fn busy(e: &Error, op: &str, by: &str) -> bool {
 }
 
 async fn claims(store: Arc<dyn PlatformStore>) {
-    let seeded = fixture(store.clone()).await;
+    let state: Arc<dyn StateStore> = Arc::new(MemoryStore::new());
+    let seeded = fixture_with(store.clone(), state.clone()).await;
     let dev = p("a-developer");
     let op = p("a-operator");
     let id = JobId::new("orders").unwrap();
@@ -70,8 +74,8 @@ async fn claims(store: Arc<dyn PlatformStore>) {
         .unwrap();
     let cluster = Recording::gated();
     let gate = cluster.gate.clone().unwrap();
-    let one = replica(&store, &cluster, None).await;
-    let two = replica(&store, &cluster, None).await;
+    let one = replica(&store, &state, &cluster, None).await;
+    let two = replica(&store, &state, &cluster, None).await;
 
     // Replica one deploys; while the cluster call is under way, replica two can neither
     // deploy, restart nor stop the job.
@@ -111,16 +115,21 @@ async fn claims(store: Arc<dyn PlatformStore>) {
     let e = two.deploy(&dev, &id).await.unwrap_err();
     assert!(
         e.to_string()
-            .contains(&format!("attempt {} is running", rec.attempt)),
+            .contains(&format!("attempt {} is wanted running", rec.attempt)),
         "{e}"
     );
     two.stop(&op, &id, StopHow::Cancel).await.unwrap();
     assert_eq!(cluster.deploys(), 1);
 
-    // A claim left by a holder that died lapses and is taken over.
-    let t0 = 1_000_000_000_000;
+    // A claim left by a holder that died lapses and is taken over. The late replica's clock
+    // runs ahead, past the engine leases the others took in real time.
+    let t0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        + 600_000;
     put_claim(&*store, "job.deploy", "ghost", t0 - 120_000, t0 - 60_000).await;
-    let later = replica(&store, &cluster, Some(t0)).await;
+    let later = replica(&store, &state, &cluster, Some(t0)).await;
     gate.open_once();
     let rec2 = later.deploy(&dev, &id).await.unwrap();
     assert!(rec2.attempt > rec.attempt);

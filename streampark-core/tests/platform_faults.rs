@@ -1,7 +1,7 @@
 //! Fault injection on the platform's bookkeeping: a store that fails the Nth document write,
 //! on memory and SQLite. Each operation's bookkeeping is one write, so a failure leaves the
-//! previous state; a deploy the cluster accepted but the store could not record is named in
-//! the error, stays pending and is reconciled by the next call instead of started twice.
+//! previous state; a deploy the engine started but the platform store could not record is
+//! named in the error, stays running under the engine and is never started twice.
 
 mod platform_support;
 
@@ -98,9 +98,6 @@ impl PlatformStore for Faulty {
         self.claim(kind).unwrap_or_else(|| self.tick())?;
         self.inner.delete(kind, key, sub).await
     }
-    async fn next_attempt(&self, job: &str) -> Result<u64> {
-        self.inner.next_attempt(job).await
-    }
     async fn append_audit(&self, record: &AuditRecord) -> Result<u64> {
         self.inner.append_audit(record).await
     }
@@ -153,22 +150,11 @@ async fn faults(inner: Arc<dyn PlatformStore>) {
     assert!(f.deployer.requests.lock().unwrap().is_empty());
     faulty.fail_claims.store(false, Ordering::SeqCst);
 
-    // The intent cannot be written: the deployer is never called.
+    // The engine starts the job, recording the deploy fails: the error names the attempt,
+    // the job's pointer is unchanged, and the engine keeps the one attempt it started.
     faulty.arm(1);
     let e = pf.deploy(&dev, &id).await.unwrap_err();
-    assert!(e.to_string().contains("injected failure of write 1"), "{e}");
-    assert!(f.deployer.requests.lock().unwrap().is_empty());
-    assert!(deploy_records(&*f.store, "orders").await.is_empty());
-
-    // The cluster accepts the job, recording it fails: the error names deployment and
-    // attempt, the record stays pending, the job's pointer is unchanged.
-    faulty.arm(2);
-    let e = pf.deploy(&dev, &id).await.unwrap_err();
-    assert_eq!(
-        faulty.writes(),
-        2,
-        "intent, then one write for record and pointer"
-    );
+    assert_eq!(faulty.writes(), 1, "one write for record and pointer");
     let started = f
         .deployer
         .inner
@@ -178,25 +164,20 @@ async fn faults(inner: Arc<dyn PlatformStore>) {
     assert_eq!(started.len(), 1);
     let text = e.to_string();
     assert!(
-        text.contains(&format!("`{}`", started[0].deployment)),
-        "{text}"
-    );
-    assert!(
         text.contains(&format!("attempt {}", started[0].attempt)),
         "{text}"
     );
-    let recs = deploy_records(&*f.store, "orders").await;
-    assert_eq!(recs.len(), 1);
-    assert!(recs[0].pending && recs[0].deployment.is_empty(), "{recs:?}");
-    assert_eq!(recs[0].attempt, started[0].attempt);
+    assert!(deploy_records(&*f.store, "orders").await.is_empty());
     assert!(pf.job(&dev, &id).await.unwrap().deployed.is_none());
+    let view = pf.supervisor().job(&id).await.expect("managed");
+    assert_eq!(view.attempt, started[0].attempt);
 
-    // The next deploy reconciles: the running attempt is recorded and not started twice.
+    // The next deploy is refused: the job is wanted running, nothing is started twice.
     faulty.arm(0);
     let e = pf.deploy(&dev, &id).await.unwrap_err();
     assert!(
         e.to_string()
-            .contains(&format!("attempt {} is running", started[0].attempt)),
+            .contains(&format!("attempt {} is wanted running", started[0].attempt)),
         "{e}"
     );
     assert_eq!(
@@ -204,14 +185,15 @@ async fn faults(inner: Arc<dyn PlatformStore>) {
         1,
         "one copy only"
     );
+    // A restart rolls it over: a savepoint, then the next attempt, recorded.
+    let d = pf.restart(&dev, &id).await.unwrap();
+    assert!(d.attempt > started[0].attempt);
+    assert_eq!(d.version, 2);
+    assert!(d.restored_from.is_some(), "{d:?}");
     let m = pf.job(&dev, &id).await.unwrap();
-    let d = m.deployed.expect("reconciled");
-    assert_eq!(d.deployment, started[0].deployment.to_string());
-    assert_eq!(
-        (d.attempt, d.version, d.pending),
-        (started[0].attempt, 2, false)
-    );
+    assert_eq!(m.deployed.as_ref().map(|x| x.attempt), Some(d.attempt));
     assert_eq!(deploy_records(&*f.store, "orders").await, vec![d.clone()]);
+    let m_sp = m.last_savepoint.clone();
 
     // Stop with a savepoint; its record fails: the error names the savepoint, and the pointer
     // still names the stopped attempt.
@@ -222,37 +204,9 @@ async fn faults(inner: Arc<dyn PlatformStore>) {
         .unwrap_err();
     assert!(e.to_string().contains("savepoint `"), "{e}");
     let m = pf.job(&dev, &id).await.unwrap();
-    assert!(m.last_savepoint.is_none());
+    assert_eq!(m.last_savepoint, m_sp);
     assert_eq!(m.deployed.map(|d| d.attempt), Some(d.attempt));
-
-    // A pending intent the cluster never saw (a crash right after writing it) is dropped by
-    // the next deploy, which then starts a new attempt.
-    let ghost = DeployRecord::clone(&d);
-    let mut ghost = ghost;
-    ghost.attempt = 90;
-    ghost.deployment.clear();
-    ghost.pending = true;
-    f.store
-        .put(
-            DocKind::Deploy,
-            "orders",
-            &format!("{:020}", 90),
-            &serde_json::to_string(&ghost).unwrap(),
-        )
-        .await
-        .unwrap();
-    let rec = pf.deploy(&dev, &id).await.unwrap();
-    assert!(rec.attempt > d.attempt && !rec.pending);
-    let attempts: Vec<(u64, bool)> = deploy_records(&*f.store, "orders")
-        .await
-        .iter()
-        .map(|r| (r.attempt, r.pending))
-        .collect();
-    assert_eq!(attempts, [(d.attempt, false), (rec.attempt, false)]);
-    assert_eq!(
-        pf.job(&dev, &id).await.unwrap().deployed.map(|d| d.attempt),
-        Some(rec.attempt)
-    );
+    faulty.arm(0);
 
     // Delete is one write: a failure leaves job and versions in place.
     faulty.arm(1);

@@ -467,7 +467,7 @@ async fn checkpoint_trouble_fires_and_can_restart() {
     );
     assert!(
         store
-            .latest_restore_point(&JobId::new("ok").unwrap())
+            .latest_restore_point(&JobId::new("ok").unwrap(), 0)
             .await
             .unwrap()
             .is_some()

@@ -129,7 +129,18 @@ pub enum Program {
     },
 }
 
-/// Where a new deployment restores its state from.
+/// Where a new deployment restores its state from. One meaning everywhere (the
+/// [`Supervisor`](crate::Supervisor) applies it; the [`Platform`](crate::Platform) goes through
+/// it):
+///
+/// - **A start the host asks for** (first deploy, deploy after a stop, a new version):
+///   `None` starts empty, `Latest` takes the job's latest restore point (a checkpoint of a
+///   failed attempt, a savepoint triggered or taken on stop), `Path` takes that path, always.
+/// - **A roll-out** (restart, rollback with redeploy, `Supervisor::roll_out`) that stopped the
+///   job with a savepoint restores from that savepoint, whatever the spec says.
+/// - **A restart after a failure** resumes from the failed attempt's latest checkpoint (or
+///   savepoint), else from where that attempt started: a restart never loses progress and
+///   never goes back to older state, whatever the spec says.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "from", content = "path", rename_all = "lowercase")]
 #[non_exhaustive]

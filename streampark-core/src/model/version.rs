@@ -246,6 +246,11 @@ impl FlinkVersionReq {
         }
     }
 
+    /// Whether every version satisfies it (no comparator).
+    pub fn is_any(&self) -> bool {
+        self.clauses.is_empty()
+    }
+
     /// Whether `v` satisfies every comparator.
     pub fn matches(&self, v: &FlinkVersion) -> bool {
         self.clauses.iter().all(|c| c.matches(v))

@@ -9,7 +9,9 @@ use super::auth::{Authorizer, Permission, Principal, Resource, TeamPolicy, User}
 use super::store::{DocKind, PlatformStore, load, save};
 use super::version::ManagedJob;
 use crate::artifact::ArtifactStore;
-use crate::{Deployer, Error, FlinkSqlChecker, JobId, Result, SqlChecker};
+use crate::store::{MemoryStore, StateStore};
+use crate::supervisor::Supervisor;
+use crate::{Deployer, Error, FlinkVersion, JobId, Result, SqlChecker};
 
 /// The clock the platform stamps records with: ms since the epoch.
 pub(super) type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -32,7 +34,7 @@ fn system_ms() -> i64 {
 /// use streampark_core::JobSpec;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let platform = Platform::builder()
-///     .with_deployer(Arc::new(SimDeployer::new()))
+///     .with_cluster("local", Arc::new(SimDeployer::new()))
 ///     .with_admin("root")
 ///     .build()
 ///     .await?;
@@ -52,10 +54,11 @@ fn system_ms() -> i64 {
 /// ```
 #[derive(Clone)]
 pub struct Platform {
-    pub(super) deployer: Arc<dyn Deployer>,
+    pub(super) engine: Supervisor,
     pub(super) store: Arc<dyn PlatformStore>,
     pub(super) authorizer: Arc<dyn Authorizer>,
-    pub(super) checker: Arc<dyn SqlChecker>,
+    pub(super) checker: Option<Arc<dyn SqlChecker>>,
+    pub(super) start_wait: std::time::Duration,
     pub(super) clock: Clock,
     pub(super) artifacts: Option<ArtifactStore>,
     pub(super) claim_ttl: std::time::Duration,
@@ -64,7 +67,7 @@ pub struct Platform {
 impl fmt::Debug for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Platform")
-            .field("deployer", &self.deployer.backend())
+            .field("engine", &self.engine)
             .field("store", &self.store.backend())
             .field("authorizer", &self.authorizer)
             .finish()
@@ -75,7 +78,11 @@ impl fmt::Debug for Platform {
 #[derive(Clone, Default)]
 #[must_use]
 pub struct PlatformBuilder {
-    deployer: Option<Arc<dyn Deployer>>,
+    clusters: Vec<(String, Arc<dyn Deployer>, Option<FlinkVersion>)>,
+    supervisor: Option<Supervisor>,
+    state: Option<Arc<dyn StateStore>>,
+    engine_id: Option<String>,
+    start_wait: Option<std::time::Duration>,
     store: Option<Arc<dyn PlatformStore>>,
     authorizer: Option<Arc<dyn Authorizer>>,
     checker: Option<Arc<dyn SqlChecker>>,
@@ -88,7 +95,11 @@ pub struct PlatformBuilder {
 impl fmt::Debug for PlatformBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PlatformBuilder")
-            .field("deployer", &self.deployer.as_ref().map(|d| d.backend()))
+            .field(
+                "clusters",
+                &self.clusters.iter().map(|c| &c.0).collect::<Vec<_>>(),
+            )
+            .field("supervisor", &self.supervisor)
             .field("store", &self.store.as_ref().map(|s| s.backend()))
             .field("admins", &self.admins)
             .finish()
@@ -96,9 +107,49 @@ impl fmt::Debug for PlatformBuilder {
 }
 
 impl PlatformBuilder {
-    /// Where jobs run (required).
-    pub fn with_deployer(mut self, d: Arc<dyn Deployer>) -> Self {
-        self.deployer = Some(d);
+    /// One cluster named `default` (shorthand for [`with_cluster`](Self::with_cluster)).
+    pub fn with_deployer(self, d: Arc<dyn Deployer>) -> Self {
+        self.with_cluster("default", d)
+    }
+    /// Adds a cluster of unknown Flink version (see
+    /// [`SupervisorBuilder::with_cluster`](crate::supervisor::SupervisorBuilder::with_cluster)).
+    pub fn with_cluster(mut self, name: impl Into<String>, d: Arc<dyn Deployer>) -> Self {
+        self.clusters.push((name.into(), d, None));
+        self
+    }
+    /// Adds a cluster running Flink `version`: jobs are placed by their version requirement
+    /// and their SQL is checked by that version's grammar.
+    pub fn with_cluster_version(
+        mut self,
+        name: impl Into<String>,
+        d: Arc<dyn Deployer>,
+        version: FlinkVersion,
+    ) -> Self {
+        self.clusters.push((name.into(), d, Some(version)));
+        self
+    }
+    /// The engine's store: attempts, restore points, leases, events (default: a
+    /// [`MemoryStore`]). Platforms sharing it (and the platform store) never run one job
+    /// twice.
+    pub fn with_state_store(mut self, s: Arc<dyn StateStore>) -> Self {
+        self.state = Some(s);
+        self
+    }
+    /// The engine's id in attempts, leases and events (default: unique in the process).
+    pub fn with_engine_id(mut self, id: impl Into<String>) -> Self {
+        self.engine_id = Some(id.into());
+        self
+    }
+    /// Uses `sup` as the engine instead of building one from the clusters and state store
+    /// given here (which must then be left out).
+    pub fn with_supervisor(mut self, sup: Supervisor) -> Self {
+        self.supervisor = Some(sup);
+        self
+    }
+    /// How long deploy, restart and rollback wait for the engine to start the attempt
+    /// (default 60 s); past it they fail with [`Error::Timeout`] and the engine keeps trying.
+    pub fn with_start_wait(mut self, d: std::time::Duration) -> Self {
+        self.start_wait = Some(d);
         self
     }
     /// Where platform state lives (default: a [`super::MemoryPlatformStore`]).
@@ -111,7 +162,9 @@ impl PlatformBuilder {
         self.authorizer = Some(a);
         self
     }
-    /// The SQL checker run on create, update and check (default: [`FlinkSqlChecker::new`]).
+    /// The SQL checker run on create, update, check and deploy, whatever the job's Flink
+    /// version (default: [`FlinkSqlChecker`](crate::FlinkSqlChecker) for the version of the
+    /// cluster the job is placed on, the newest release modelled when that is unknown).
     pub fn with_sql_checker(mut self, c: Arc<dyn SqlChecker>) -> Self {
         self.checker = Some(c);
         self
@@ -146,11 +199,44 @@ impl PlatformBuilder {
     /// Builds the platform (and records the bootstrap administrators).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] without a deployer or with an empty admin id; store errors.
+    /// [`Error::InvalidConfig`] without a cluster, with clusters or a state store next to
+    /// [`with_supervisor`](Self::with_supervisor), or with an empty admin id; store errors.
     pub async fn build(self) -> Result<Platform> {
-        let deployer = self.deployer.ok_or_else(|| {
-            Error::invalid_config("platform", "deployer", "a deployer is required")
-        })?;
+        let clock: Clock = self.clock.unwrap_or_else(|| Arc::new(system_ms));
+        let engine = match self.supervisor {
+            Some(sup) => {
+                if !self.clusters.is_empty() || self.state.is_some() {
+                    return Err(Error::invalid_config(
+                        "platform",
+                        "supervisor",
+                        "clusters and the state store belong to the supervisor given",
+                    ));
+                }
+                sup
+            }
+            None => {
+                if self.clusters.is_empty() {
+                    return Err(Error::invalid_config(
+                        "platform",
+                        "clusters",
+                        "at least one cluster (or a supervisor) is required",
+                    ));
+                }
+                let state = self.state.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+                let id = self.engine_id.unwrap_or_else(default_engine_id);
+                let c = clock.clone();
+                let mut b = Supervisor::builder(state)
+                    .with_id(id)
+                    .with_clock(move || c());
+                for (name, d, v) in self.clusters {
+                    b = match v {
+                        Some(v) => b.with_cluster_version(name, d, v),
+                        None => b.with_cluster(name, d),
+                    };
+                }
+                b.build()?
+            }
+        };
         let store: Arc<dyn PlatformStore> = self
             .store
             .unwrap_or_else(|| Arc::new(super::MemoryPlatformStore::new()));
@@ -166,19 +252,26 @@ impl PlatformBuilder {
             save(&*store, DocKind::User, admin, "", &user).await?;
         }
         Ok(Platform {
-            deployer,
+            engine,
             store,
             authorizer,
-            checker: self
-                .checker
-                .unwrap_or_else(|| Arc::new(FlinkSqlChecker::new())),
-            clock: self.clock.unwrap_or_else(|| Arc::new(system_ms)),
+            checker: self.checker,
+            start_wait: self
+                .start_wait
+                .unwrap_or(std::time::Duration::from_secs(60)),
+            clock,
             artifacts: self.artifacts,
             claim_ttl: self
                 .claim_ttl
                 .unwrap_or(std::time::Duration::from_secs(15 * 60)),
         })
     }
+}
+
+fn default_engine_id() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("platform-{}-{n}", std::process::id())
 }
 
 /// What one call records in the audit log, filled in as the call proceeds (shared between
@@ -234,9 +327,6 @@ impl AuditCtx {
     pub(super) fn set_note(&self, note: impl Into<String>) {
         self.lock().note = note.into();
     }
-    pub(super) fn job_id(&self) -> Option<String> {
-        self.lock().job.clone()
-    }
 }
 
 /// The category of an error as recorded in the audit log.
@@ -284,6 +374,22 @@ impl Platform {
 
     pub(super) fn now(&self) -> i64 {
         (self.clock)()
+    }
+
+    /// The engine: the [`Supervisor`] that alone starts and stops the platform's jobs,
+    /// restarts them by their policies and watches their checkpoints.
+    pub fn supervisor(&self) -> &Supervisor {
+        &self.engine
+    }
+
+    /// Drives the engine until `shutdown` resolves: a tick every
+    /// [`with_tick`](crate::supervisor::SupervisorBuilder::with_tick) (restarts, adoption,
+    /// checkpoint health, alerts to the supervisor's sinks). Stops the loop, not the jobs.
+    ///
+    /// # Errors
+    /// None today; a failed tick is logged and the next one runs.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        self.engine.run(shutdown).await
     }
 
     /// Runs one facade call and appends its audit record.

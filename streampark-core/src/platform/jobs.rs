@@ -9,19 +9,23 @@ use super::version::{
     DeployRecord, JobVersion, MASK, ManagedJob, TeamVariable, VersionDiff, artifact_changes, diff,
     spec_changes,
 };
+use std::sync::Arc;
+
 use crate::artifact::ArtifactRef;
 use crate::config::Variables;
+use crate::store::{DesiredState, EventRecord};
+use crate::supervisor::JobView;
 use crate::{
-    DeployRequest, DeployerExt, Error, JobId, JobSnapshot, JobSpec, LogOptions, Logs, Program,
-    Restore, Result, SavepointOptions, SavepointRef, SqlReport, StopOptions, StopOutcome,
+    Error, FlinkSqlChecker, FlinkVersion, JobId, JobSpec, LogOptions, Logs, Program, Restore,
+    Result, SavepointOptions, SavepointRef, SqlChecker, SqlReport, StopOptions, StopOutcome,
 };
 
 /// How to stop a job through the platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum StopHow {
-    /// Stop with a savepoint into the cluster's default directory (recorded for the next
-    /// deploy with [`Restore::Latest`]).
+    /// Stop with a savepoint into the cluster's default directory (recorded as the job's
+    /// restore point, used by the next deploy with [`Restore::Latest`]).
     #[default]
     Savepoint,
     /// Cancel without a savepoint.
@@ -86,11 +90,33 @@ impl Platform {
         Ok((real, masked))
     }
 
-    fn check_sql(&self, spec: &JobSpec) -> Result<()> {
+    /// The checker for a job placed on a cluster of `version`: the host's checker when it set
+    /// one, else Flink's grammar of that version (the oldest modelled for older releases, the
+    /// newest when the version is unknown).
+    pub(super) fn checker_for(&self, version: Option<&FlinkVersion>) -> Arc<dyn SqlChecker> {
+        if let Some(c) = &self.checker {
+            return c.clone();
+        }
+        let c = match version {
+            None => FlinkSqlChecker::new(),
+            Some(v) => FlinkSqlChecker::for_version(v).unwrap_or_else(|_| {
+                FlinkSqlChecker::for_version(&FlinkVersion::new(1, 15, 0))
+                    .unwrap_or_else(|_| FlinkSqlChecker::new())
+            }),
+        };
+        Arc::new(c)
+    }
+
+    /// The Flink version of the cluster the spec is placed on.
+    fn placed_version(&self, spec: &JobSpec) -> Result<Option<FlinkVersion>> {
+        Ok(self.engine.place(spec)?.flink_version)
+    }
+
+    fn check_sql(&self, spec: &JobSpec, version: Option<&FlinkVersion>) -> Result<()> {
         let Some(script) = script_of(spec) else {
             return Ok(());
         };
-        let report = self.checker.check(script);
+        let report = self.checker_for(version).check(script);
         match report.first_error() {
             None => Ok(()),
             Some(d) => Err(Error::invalid_input(
@@ -209,7 +235,8 @@ impl Platform {
                     "a job with this id exists",
                 ));
             }
-            self.check_sql(&spec)?;
+            let version = self.placed_version(&spec)?;
+            self.check_sql(&spec, version.as_ref())?;
             let mut changes = spec_changes(None, &spec);
             changes.extend(artifact_changes(&[], &artifacts));
             ctx.set_changes(changes);
@@ -276,7 +303,8 @@ impl Platform {
                 ctx.set_note(format!("unchanged, version {}", m.current.version));
                 return Ok(m.current);
             }
-            self.check_sql(&spec)?;
+            let version = self.placed_version(&spec)?;
+            self.check_sql(&spec, version.as_ref())?;
             let mut changes = spec_changes(Some(&m.current.spec), &spec);
             changes.extend(artifact_changes(&m.current.artifacts, &artifacts));
             ctx.set_changes(changes);
@@ -304,7 +332,8 @@ impl Platform {
         self.audited(p, "job.check", ctx, async move {
             let m = self.job_with(p, Permission::JobView, job, ctx).await?;
             let s = script.or(script_of(&m.current.spec)).unwrap_or("");
-            let report = self.checker.check(s);
+            let version = self.placed_version(&m.current.spec).ok().flatten();
+            let report = self.checker_for(version.as_ref()).check(s);
             ctx.set_note(format!("{} errors", report.errors().count()));
             Ok(report)
         })
@@ -420,99 +449,127 @@ impl Platform {
         .await
     }
 
-    async fn is_running(&self, m: &ManagedJob) -> Result<bool> {
-        let Some(d) = &m.deployed else {
-            return Ok(false);
-        };
-        let snap = self
-            .deployer
-            .status(&crate::DeploymentId::new(&d.deployment))
-            .await?;
-        Ok(snap.is_some_and(|s| !s.state.is_terminal()))
+    /// The engine's view of a job the platform wants running (`None` when it is stopped, given
+    /// up or not managed).
+    async fn wanted_running(&self, job: &JobId) -> Result<Option<JobView>> {
+        Ok(self
+            .engine
+            .reload_job(job)
+            .await?
+            .filter(|v| v.desired == DesiredState::Running))
     }
 
-    /// Resolves variables and artifacts and deploys `v`; records the deploy. The caller has
-    /// checked `job.deploy`.
+    /// Variables and artifacts resolved into the spec of `v`: (what the cluster gets, what
+    /// records show with secrets masked). Errors come from the masked expansion, so they can
+    /// never carry a secret value.
+    async fn resolved(&self, team: &str, v: &JobVersion) -> Result<(JobSpec, JobSpec)> {
+        let (real_vars, masked_vars) = self.team_vars(team).await?;
+        let mut masked = expand_spec(&v.spec, &masked_vars, team)?;
+        let mut real = expand_spec(&v.spec, &real_vars, team)?;
+        self.resolve_artifacts(v, &mut real, &mut masked).await?;
+        Ok((real, masked))
+    }
+
+    /// Hands version `v` to the engine: placed by its cluster label and Flink version, SQL
+    /// checked by that version, recorded as the job's spec. With `roll_out`, the live attempt
+    /// is stopped with a savepoint (when the backend can) and the next one restores from it;
+    /// otherwise the job must not be wanted running already. Waits (at most the start wait)
+    /// for the engine to start the attempt, then records the deploy. The caller has checked
+    /// the permissions.
     pub(super) async fn deploy_version(
         &self,
         p: &Principal,
         m: ManagedJob,
         v: &JobVersion,
-        restore: Option<String>,
+        roll_out: bool,
         ctx: &AuditCtx,
     ) -> Result<DeployRecord> {
-        let id = v.spec.id.as_str();
-        let m = self.reconciled(m).await?;
-        if self.is_running(&m).await? {
-            let a = m.deployed.as_ref().map_or(0, |d| d.attempt);
+        let id = &v.spec.id;
+        let live = self.wanted_running(id).await?;
+        if let (Some(view), false) = (&live, roll_out) {
             return Err(Error::invalid_input(
                 "platform",
                 "deploy",
-                format!("job `{}`", v.spec.id),
-                format!("attempt {a} is running; stop it first or use restart"),
+                format!("job `{id}`"),
+                format!(
+                    "attempt {} is wanted running on cluster `{}`; stop it first or use restart",
+                    view.attempt, view.cluster
+                ),
             ));
         }
-        let (real_vars, masked_vars) = self.team_vars(&m.team).await?;
-        // Errors come from the masked expansion, so they can never carry a secret value.
-        let mut masked = expand_spec(&v.spec, &masked_vars, &m.team)?;
-        let mut real = expand_spec(&v.spec, &real_vars, &m.team)?;
-        self.resolve_artifacts(v, &mut real, &mut masked).await?;
-        let restore = restore.or(match &real.restore {
-            Restore::Latest => m.last_savepoint.clone(),
-            _ => None,
-        });
-        let attempt = self.store.next_attempt(v.spec.id.as_str()).await?;
-        let mut req = DeployRequest::new(real, attempt);
-        if let Some(r) = &restore {
-            req = req.with_restore_path(r.clone());
+        let (real, masked) = self.resolved(&m.team, v).await?;
+        // Before anything starts: a cluster that satisfies the job, and SQL that its Flink
+        // version accepts.
+        let place = self.engine.place(&real)?;
+        self.check_sql(&real, place.flink_version.as_ref())?;
+        let before = self.engine.job(id).await.map_or(0, |j| j.attempt);
+        self.engine.manage(real).await?;
+        if live.is_some() {
+            let deployer = self.engine.cluster(&place.cluster);
+            let opts = if deployer.is_some_and(|d| d.capabilities().stop_with_savepoint()) {
+                StopOptions::savepoint_default_dir()
+            } else {
+                StopOptions::cancel()
+            };
+            let out = self.engine.roll_out(id, opts).await?;
+            if let StopOutcome::Stopped {
+                savepoint: Some(sp),
+            } = &out
+            {
+                self.record_savepoint(m.clone(), sp.path.clone()).await?;
+            }
         }
-        let mut rec = DeployRecord {
-            attempt,
+        let view = self.engine.start_now(id, before, self.start_wait).await?;
+        let restored_from = self
+            .engine
+            .store()
+            .attempts(id)
+            .await?
+            .into_iter()
+            .find(|a| a.attempt == view.attempt)
+            .and_then(|a| a.restore_from);
+        let rec = DeployRecord {
+            attempt: view.attempt,
             version: v.version,
-            deployment: String::new(),
+            deployment: view
+                .deployment
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             by: p.id().to_string(),
             at_ms: self.now(),
-            restored_from: restore,
+            restored_from,
             resolved: masked,
             web_url: None,
-            pending: true,
+            cluster: view.cluster.clone(),
         };
-        // The intent goes first: whatever happens after the deployer accepted the job, the
-        // store knows that attempt `attempt` may run.
-        let intent = DocWrite::put_value(DocKind::Deploy, id, &num_key(attempt), &rec)?;
-        self.store.put_all(&[intent]).await?;
-        let dep = match self.deployer.deploy(req).await {
-            Ok(dep) => dep,
-            Err(e) => {
-                // The call may have started the job anyway (a timeout): look now; what stays
-                // unknown stays pending for the next call.
-                if let Err(re) = self.reconcile(&v.spec.id).await {
-                    tracing::warn!(job = id, attempt, error = %re, "cannot reconcile a failed deploy");
-                }
-                return Err(e);
-            }
-        };
-        rec.deployment = dep.id.to_string();
-        rec.web_url = dep.web_url.clone();
-        rec.pending = false;
         let rec2 = rec.clone();
         let batch = [
-            DocWrite::put_value(DocKind::Deploy, id, &num_key(attempt), &rec)?,
+            DocWrite::put_value(DocKind::Deploy, id.as_str(), &num_key(rec.attempt), &rec)?,
             self.job_write(m, move |j| j.deployed = Some(rec2)).await?,
         ];
         if let Err(e) = self.store.put_all(&batch).await {
             return Err(Error::Other {
                 backend: "platform",
                 message: format!(
-                    "job `{id}` attempt {attempt} was deployed as `{}` but the platform store \
-                     could not record it (it stays pending; the next deploy, restart or \
-                     rollback of the job reconciles it with the cluster)",
-                    dep.id
+                    "job `{id}` attempt {} was started by the engine but the platform store \
+                     could not record the deploy (the engine keeps running it)",
+                    rec.attempt
                 ),
                 source: Some(Box::new(e)),
             });
         }
-        ctx.set_note(format!("version {} attempt {attempt}", v.version));
+        if view.state == Some(crate::JobState::Failed) {
+            ctx.set_note(format!(
+                "version {} attempt {} failed to start",
+                v.version, rec.attempt
+            ));
+        } else {
+            ctx.set_note(format!(
+                "version {} attempt {} on `{}`",
+                v.version, rec.attempt, rec.cluster
+            ));
+        }
         Ok(rec)
     }
 
@@ -596,82 +653,22 @@ impl Platform {
             })
     }
 
-    /// `m` after [`Platform::reconcile`], re-read when that changed something.
-    async fn reconciled(&self, m: ManagedJob) -> Result<ManagedJob> {
-        let id = m.current.spec.id.clone();
-        Ok(if self.reconcile(&id).await? {
-            load(&*self.store, DocKind::Job, id.as_str(), "")
-                .await?
-                .unwrap_or(m)
-        } else {
-            m
-        })
-    }
-
-    /// Settles the job's pending deploy records against what the cluster shows: a pending
-    /// attempt the cluster knows is completed (and becomes the deployed one when it is the
-    /// newest), one it does not know is dropped. All in one store write. `true` when
-    /// something changed.
-    async fn reconcile(&self, job_id: &JobId) -> Result<bool> {
-        let job = job_id.as_str();
-        let pending: Vec<DeployRecord> = load_all(&*self.store, DocKind::Deploy, Some(job))
-            .await?
-            .into_iter()
-            .filter(|d: &DeployRecord| d.pending)
-            .collect();
-        if pending.is_empty() {
-            return Ok(false);
-        }
-        let on_cluster = self.deployer.job_deployments(job_id).await?;
-        let mut batch = Vec::new();
-        let mut newest: Option<DeployRecord> = None;
-        for mut rec in pending {
-            let key = num_key(rec.attempt);
-            match on_cluster.iter().find(|s| s.attempt == rec.attempt) {
-                Some(snap) => {
-                    rec.deployment = snap.deployment.to_string();
-                    rec.web_url = snap.web_url.clone();
-                    rec.pending = false;
-                    tracing::info!(job, attempt = rec.attempt, deployment = %snap.deployment, "recorded a deploy the store had missed");
-                    batch.push(DocWrite::put_value(DocKind::Deploy, job, &key, &rec)?);
-                    if newest.as_ref().is_none_or(|n| n.attempt < rec.attempt) {
-                        newest = Some(rec);
-                    }
-                }
-                None => {
-                    tracing::info!(
-                        job,
-                        attempt = rec.attempt,
-                        "dropped a deploy the cluster never started"
-                    );
-                    batch.push(DocWrite::delete(DocKind::Deploy, job, key));
-                }
-            }
-        }
-        if let Some(rec) = newest
-            && let Some(mut m) = load::<ManagedJob>(&*self.store, DocKind::Job, job, "").await?
-            && m.deployed.as_ref().is_none_or(|d| d.attempt < rec.attempt)
-        {
-            m.deployed = Some(rec);
-            batch.push(DocWrite::put_value(DocKind::Job, job, "", &m)?);
-        }
-        self.store.put_all(&batch).await?;
-        Ok(true)
-    }
-
-    /// Deploys the job's current version (variables resolved at this moment). A job already
-    /// running is refused (use [`Platform::restart`]).
+    /// Deploys the job's current version (variables resolved at this moment) through the
+    /// engine, which from then on restarts it by its [`RestartPolicy`](crate::RestartPolicy).
+    /// A job already wanted running is refused (use [`Platform::restart`]).
     ///
     /// # Errors
     /// [`Error::PermissionDenied`] without `job.deploy`; an undefined variable
-    /// ([`Error::InvalidConfig`]); the deployer's errors.
+    /// ([`Error::InvalidConfig`]); [`Error::InvalidInput`] when no cluster satisfies the job's
+    /// Flink version or its SQL fails that version's checker; [`Error::Timeout`] when the
+    /// engine has not started it within the start wait; the deployer's errors.
     pub async fn deploy(&self, p: &Principal, job: &JobId) -> Result<DeployRecord> {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.deploy", ctx, async move {
             let m = self.job_with(p, Permission::JobDeploy, job, ctx).await?;
             let v = m.current.clone();
             self.claimed(job, "job.deploy", p.id(), async {
-                self.deploy_version(p, m, &v, None, ctx).await
+                self.deploy_version(p, m, &v, false, ctx).await
             })
             .await
         })
@@ -679,20 +676,19 @@ impl Platform {
     }
 
     pub(super) async fn stop_inner(&self, m: ManagedJob, how: StopHow) -> Result<StopOutcome> {
-        let m = self.reconciled(m).await?;
-        let Some(d) = &m.deployed else {
+        let id = m.current.spec.id.clone();
+        let Some(view) = self.engine.reload_job(&id).await? else {
             return Ok(StopOutcome::AlreadyGone);
         };
+        let can_savepoint = self
+            .engine
+            .cluster(&view.cluster)
+            .is_some_and(|d| d.capabilities().stop_with_savepoint());
         let opts = match how {
-            StopHow::Savepoint if self.deployer.capabilities().stop_with_savepoint() => {
-                StopOptions::savepoint_default_dir()
-            }
+            StopHow::Savepoint if can_savepoint => StopOptions::savepoint_default_dir(),
             _ => StopOptions::cancel(),
         };
-        let out = self
-            .deployer
-            .stop(&crate::DeploymentId::new(&d.deployment), opts)
-            .await?;
+        let out = self.engine.stop_job(&id, opts).await?;
         if let StopOutcome::Stopped {
             savepoint: Some(sp),
         } = &out
@@ -702,7 +698,8 @@ impl Platform {
         Ok(out)
     }
 
-    /// Stops the job (with a savepoint when the backend can and `how` asks for it).
+    /// Stops the job and keeps it stopped (with a savepoint when the backend can and `how`
+    /// asks for it; the savepoint becomes the job's restore point).
     ///
     /// # Errors
     /// [`Error::PermissionDenied`] without `job.stop`; the deployer's errors.
@@ -716,24 +713,18 @@ impl Platform {
         .await
     }
 
-    /// Triggers a savepoint of the running deployment.
+    /// Triggers a savepoint of the running deployment (recorded as a restore point).
     ///
     /// # Errors
     /// [`Error::PermissionDenied`] without `job.savepoint`; [`Error::NotFound`] when nothing
-    /// was deployed.
+    /// is running.
     pub async fn savepoint(&self, p: &Principal, job: &JobId) -> Result<SavepointRef> {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.savepoint", ctx, async move {
             let m = self.job_with(p, Permission::JobSavepoint, job, ctx).await?;
-            let d = m.deployed.as_ref().ok_or_else(|| {
-                Error::not_found("platform", format!("a deployment of job `{job}`"))
-            })?;
             let sp = self
-                .deployer
-                .savepoint(
-                    &crate::DeploymentId::new(&d.deployment),
-                    SavepointOptions::default(),
-                )
+                .engine
+                .savepoint(job, SavepointOptions::default())
                 .await?;
             self.record_savepoint(m, sp.path.clone()).await?;
             ctx.set_note(sp.path.clone());
@@ -742,46 +733,29 @@ impl Platform {
         .await
     }
 
-    /// Stops the job with a savepoint (when the backend can) and deploys its current version
-    /// restoring from it. Needs `job.stop` and `job.deploy`.
+    /// Rolls the job over to its current version: the live attempt is stopped with a
+    /// savepoint (when the backend can) and the engine starts the next one restoring from it;
+    /// a job that is not running is deployed. Needs `job.stop` and `job.deploy`.
     ///
     /// # Errors
-    /// [`Error::PermissionDenied`]; the deployer's errors.
+    /// [`Error::PermissionDenied`]; as [`Platform::deploy`].
     pub async fn restart(&self, p: &Principal, job: &JobId) -> Result<DeployRecord> {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.restart", ctx, async move {
             let m = self.job_with(p, Permission::JobDeploy, job, ctx).await?;
             self.job_with(p, Permission::JobStop, job, ctx).await?;
-            self.claimed(job, "job.restart", p.id(), self.redeploy(p, m, ctx))
-                .await
+            self.claimed(job, "job.restart", p.id(), async {
+                let v = m.current.clone();
+                self.deploy_version(p, m, &v, true, ctx).await
+            })
+            .await
         })
         .await
     }
 
-    /// Stops the running deployment with a savepoint (when the backend can); the savepoint
-    /// to restore from.
-    async fn stop_for_redeploy(&self, m: ManagedJob) -> Result<Option<String>> {
-        Ok(match self.stop_inner(m, StopHow::Savepoint).await? {
-            StopOutcome::Stopped {
-                savepoint: Some(sp),
-            } => Some(sp.path),
-            _ => None,
-        })
-    }
-
-    async fn redeploy(&self, p: &Principal, m: ManagedJob, ctx: &AuditCtx) -> Result<DeployRecord> {
-        let restore = self.stop_for_redeploy(m).await?;
-        let job = ctx.job_id().unwrap_or_default();
-        let m: ManagedJob = load(&*self.store, DocKind::Job, &job, "")
-            .await?
-            .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
-        let v = m.current.clone();
-        self.deploy_version(p, m, &v, restore, ctx).await
-    }
-
     /// Creates a new version equal to version `to` (a rollback is an edit, never a rewrite of
-    /// history); with `redeploy`, stops the running deployment with a savepoint and deploys
-    /// the new version restoring from it (needs `job.deploy` and `job.stop` too).
+    /// history); with `redeploy`, rolls the job over to it as [`Platform::restart`] does
+    /// (needs `job.deploy` and `job.stop` too).
     ///
     /// # Errors
     /// [`Error::PermissionDenied`] without `job.edit`; [`Error::NotFound`] for the version.
@@ -822,12 +796,17 @@ impl Platform {
         ctx: &AuditCtx,
     ) -> Result<(JobVersion, Option<DeployRecord>)> {
         let old = self.version_of(job, to).await?;
-        // Stop first: if the savepoint cannot be taken, nothing has changed yet.
-        let restore = if redeploy {
-            Some(self.stop_for_redeploy(m.clone()).await?)
-        } else {
-            None
-        };
+        if redeploy {
+            // Checked before the version is written: nothing changes when it cannot run.
+            let probe = JobVersion {
+                spec: old.spec.clone(),
+                artifacts: old.artifacts.clone(),
+                ..m.current.clone()
+            };
+            let (real, _) = self.resolved(&m.team, &probe).await?;
+            let place = self.engine.place(&real)?;
+            self.check_sql(&real, place.flink_version.as_ref())?;
+        }
         let mut changes = spec_changes(Some(&m.current.spec), &old.spec);
         changes.extend(artifact_changes(&m.current.artifacts, &old.artifacts));
         ctx.set_changes(changes);
@@ -840,21 +819,21 @@ impl Platform {
         let v = self
             .add_version(p, &team, Some(m), old.spec, old.artifacts, &msg)
             .await?;
-        let deployed = match restore {
-            Some(restore) => {
-                let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
-                    .await?
-                    .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
-                Some(self.deploy_version(p, m, &v, restore, ctx).await?)
-            }
-            None => None,
+        let deployed = if redeploy {
+            let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
+                .await?
+                .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
+            let running = self.wanted_running(job).await?.is_some();
+            Some(self.deploy_version(p, m, &v, running, ctx).await?)
+        } else {
+            None
         };
         ctx.set_note(format!("version {} = version {to}", v.version));
         Ok((v, deployed))
     }
 
-    /// Deletes a job and its versions (cancelling a running deployment first). Its audit
-    /// records stay.
+    /// Deletes a job and its versions (cancelling a running deployment first; the engine
+    /// keeps it as stopped). Its audit records stay.
     ///
     /// # Errors
     /// [`Error::PermissionDenied`] without `job.delete`.
@@ -863,10 +842,10 @@ impl Platform {
         self.audited(p, "job.delete", ctx, async move {
             let m = self.job_with(p, Permission::JobDelete, job, ctx).await?;
             self.claimed(job, "job.delete", p.id(), async {
-                let m = self.reconciled(m).await?;
-                if self.is_running(&m).await? {
-                    self.stop_inner(m, StopHow::Cancel).await?;
+                if self.engine.reload_job(job).await?.is_some() {
+                    self.engine.stop_job(job, StopOptions::cancel()).await?;
                 }
+                drop(m);
                 // The job and its versions go in one write.
                 let mut batch: Vec<DocWrite> = self
                     .store
@@ -898,15 +877,39 @@ impl Platform {
         .await
     }
 
-    /// What the cluster shows for the job's deployments, newest attempt first.
+    /// The engine's event log of the job, oldest first: starts, failures, restarts, stops,
+    /// checkpoint trouble, savepoints, roll-outs (at most `limit`, after sequence `after`).
     ///
     /// # Errors
-    /// [`Error::PermissionDenied`] without `job.view`; the deployer's errors.
-    pub async fn events(&self, p: &Principal, job: &JobId) -> Result<Vec<JobSnapshot>> {
+    /// [`Error::PermissionDenied`] without `job.view`; store errors.
+    pub async fn events(
+        &self,
+        p: &Principal,
+        job: &JobId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<EventRecord>> {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.events", ctx, async move {
             self.job_with(p, Permission::JobView, job, ctx).await?;
-            self.deployer.job_deployments(job).await
+            self.engine.store().events(Some(job), after, limit).await
+        })
+        .await
+    }
+
+    /// What the engine knows of the job now: cluster, attempt, observed state, next restart.
+    ///
+    /// # Errors
+    /// [`Error::PermissionDenied`] without `job.view`; [`Error::NotFound`] when the job was
+    /// never deployed.
+    pub async fn status(&self, p: &Principal, job: &JobId) -> Result<JobView> {
+        let ctx = &AuditCtx::job(job);
+        self.audited(p, "job.status", ctx, async move {
+            self.job_with(p, Permission::JobView, job, ctx).await?;
+            self.engine
+                .reload_job(job)
+                .await?
+                .ok_or_else(|| Error::not_found("platform", format!("a deployment of job `{job}`")))
         })
         .await
     }
@@ -919,13 +922,12 @@ impl Platform {
     pub async fn logs(&self, p: &Principal, job: &JobId, opts: LogOptions) -> Result<Logs> {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.logs", ctx, async move {
-            let m = self.job_with(p, Permission::JobView, job, ctx).await?;
-            let d = m.deployed.as_ref().ok_or_else(|| {
-                Error::not_found("platform", format!("a deployment of job `{job}`"))
-            })?;
-            self.deployer
-                .logs(&crate::DeploymentId::new(&d.deployment), opts)
-                .await
+            self.job_with(p, Permission::JobView, job, ctx).await?;
+            let missing = || Error::not_found("platform", format!("a deployment of job `{job}`"));
+            let view = self.engine.reload_job(job).await?.ok_or_else(missing)?;
+            let dep = view.deployment.ok_or_else(missing)?;
+            let deployer = self.engine.cluster(&view.cluster).ok_or_else(missing)?;
+            deployer.logs(&dep, opts).await
         })
         .await
     }

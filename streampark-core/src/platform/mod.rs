@@ -11,10 +11,18 @@
 //!   compares any two, [`Platform::rollback`] creates a new version equal to an old one and can
 //!   redeploy it from a savepoint. The version running on the cluster is in
 //!   [`ManagedJob::deployed`], with the resolved spec (variables substituted, secrets masked).
-//! - Deploys call the [`crate::Deployer`] directly with an attempt number the store hands out
-//!   and that only grows (so a backend's fencing holds across host restarts). The
-//!   [`crate::Supervisor`] is not used: it owns restart policies and watches jobs; a host that
-//!   wants both runs a supervisor next to the platform.
+//! - The platform governs; its engine, a [`crate::Supervisor`], alone changes clusters. Deploy,
+//!   stop, savepoint, restart, rollback with redeploy and delete go through it: it hands out
+//!   attempt numbers by compare-and-swap in its [`crate::store::StateStore`], acts on a job
+//!   only under its lease, and from the first deploy on restarts the job by its
+//!   [`crate::RestartPolicy`] (from the failed attempt's latest checkpoint), watches its
+//!   checkpoints and raises alerts. Drive it with [`Platform::run`].
+//! - Several named clusters ([`PlatformBuilder::with_cluster`],
+//!   [`PlatformBuilder::with_cluster_version`]): a job runs on the cluster its
+//!   [`crate::supervisor::CLUSTER_LABEL`] names, else on the first whose Flink version
+//!   satisfies [`crate::JobSpec::flink_version`]; a requirement nothing satisfies fails on
+//!   create, edit and deploy before anything starts, and SQL is checked by the grammar of the
+//!   version the job is placed on.
 //! - Deploy, stop, restart, rollback with redeploy and delete of one job run one at a time
 //!   across every platform sharing the store (a claim document; a second call meanwhile is a
 //!   retryable [`crate::Error::Unavailable`]), so two requests arriving together cannot start a

@@ -51,7 +51,7 @@ pub struct ManagedJob {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeployRecord {
-    /// Attempt number (only grows, per job).
+    /// Attempt number, handed out by the engine (only grows, per job).
     pub attempt: u64,
     /// The version deployed.
     pub version: u64,
@@ -67,13 +67,9 @@ pub struct DeployRecord {
     pub resolved: JobSpec,
     /// Web UI, when the backend gave one.
     pub web_url: Option<String>,
-    /// The deployer was called but its answer is not recorded yet (`deployment` is empty):
-    /// written before the call so that a crash or a store error after the cluster accepted the
-    /// job is never forgotten. The next deploy, restart or rollback of the job reconciles it
-    /// with what the cluster shows (completes it, or drops it when the cluster has no such
-    /// attempt).
+    /// The cluster it was placed on (empty in records written before clusters were named).
     #[serde(default)]
-    pub pending: bool,
+    pub cluster: String,
 }
 
 /// A team variable, substituted as `${name}` into a job's spec at deploy time. Secret values

@@ -139,7 +139,10 @@ pub async fn behaviour(store: &dyn StateStore) {
     );
 
     // Restore points: newest completion wins; same path recorded once.
-    assert_eq!(store.latest_restore_point(&id).await.expect("none"), None);
+    assert_eq!(
+        store.latest_restore_point(&id, 0).await.expect("none"),
+        None
+    );
     let c1 = SavepointRef::checkpoint("file:///c/chk-1").with_completed_at_ms(100);
     let s1 = SavepointRef::savepoint("file:///s/sp-1").with_completed_at_ms(300);
     let c2 = SavepointRef::checkpoint("file:///c/chk-2").with_completed_at_ms(200);
@@ -147,7 +150,26 @@ pub async fn behaviour(store: &dyn StateStore) {
         store.add_restore_point(&id, 1, p).await.expect("add point");
     }
     assert_eq!(
-        store.latest_restore_point(&id).await.expect("latest"),
+        store.latest_restore_point(&id, 0).await.expect("latest"),
+        Some(s1.clone())
+    );
+    // Only points of attempt 2 or later: none yet; then the older-completed one of attempt 2
+    // wins over attempt 1's newer savepoint.
+    assert_eq!(
+        store.latest_restore_point(&id, 2).await.expect("since"),
+        None
+    );
+    let c3 = SavepointRef::checkpoint("file:///c/chk-3").with_completed_at_ms(250);
+    store
+        .add_restore_point(&id, 2, &c3)
+        .await
+        .expect("add point");
+    assert_eq!(
+        store.latest_restore_point(&id, 2).await.expect("since"),
+        Some(c3)
+    );
+    assert_eq!(
+        store.latest_restore_point(&id, 1).await.expect("since"),
         Some(s1)
     );
 

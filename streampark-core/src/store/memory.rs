@@ -14,7 +14,7 @@ struct Inner {
     jobs: BTreeMap<JobId, JobRecord>,
     versions: BTreeMap<(JobId, u64), JobSpec>,
     attempts: BTreeMap<(JobId, u64), AttemptRecord>,
-    points: BTreeMap<JobId, Vec<SavepointRef>>,
+    points: BTreeMap<JobId, Vec<(u64, SavepointRef)>>,
     events: Vec<EventRecord>,
     leases: BTreeMap<JobId, (String, i64)>,
 }
@@ -172,22 +172,27 @@ impl StateStore for MemoryStore {
             .collect())
     }
 
-    async fn add_restore_point(&self, job: &JobId, _attempt: u64, p: &SavepointRef) -> Result<()> {
+    async fn add_restore_point(&self, job: &JobId, attempt: u64, p: &SavepointRef) -> Result<()> {
         let mut g = self.lock();
         let v = g.points.entry(job.clone()).or_default();
-        if !v.iter().any(|x| x.path == p.path) {
-            v.push(p.clone());
+        if !v.iter().any(|x| x.1.path == p.path) {
+            v.push((attempt, p.clone()));
         }
         Ok(())
     }
 
-    async fn latest_restore_point(&self, job: &JobId) -> Result<Option<SavepointRef>> {
+    async fn latest_restore_point(
+        &self,
+        job: &JobId,
+        since_attempt: u64,
+    ) -> Result<Option<SavepointRef>> {
         let g = self.lock();
         Ok(g.points.get(job).and_then(|v| {
             v.iter()
                 .enumerate()
-                .max_by_key(|(i, p)| (p.completed_at_ms.unwrap_or(i64::MIN), *i))
-                .map(|(_, p)| p.clone())
+                .filter(|(_, (a, _))| *a >= since_attempt)
+                .max_by_key(|(i, (_, p))| (p.completed_at_ms.unwrap_or(i64::MIN), *i))
+                .map(|(_, (_, p))| p.clone())
         }))
     }
 

@@ -305,8 +305,13 @@ pub trait StateStore: std::fmt::Debug + Send + Sync + 'static {
         point: &SavepointRef,
     ) -> Result<()>;
 
-    /// The most recent restore point of a job (latest completion time, then latest recorded).
-    async fn latest_restore_point(&self, job: &JobId) -> Result<Option<SavepointRef>>;
+    /// The most recent restore point of a job recorded for attempt `since_attempt` or a later
+    /// one (latest completion time, then latest recorded); `since_attempt = 0` means any.
+    async fn latest_restore_point(
+        &self,
+        job: &JobId,
+        since_attempt: u64,
+    ) -> Result<Option<SavepointRef>>;
 
     /// Appends to the event and audit log; returns the assigned sequence number.
     async fn append_event(&self, event: &EventRecord) -> Result<u64>;

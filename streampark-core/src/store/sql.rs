@@ -354,13 +354,19 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn latest_restore_point(&self, job: &JobId) -> Result<Option<SavepointRef>> {
+            async fn latest_restore_point(
+                &self,
+                job: &JobId,
+                since_attempt: u64,
+            ) -> Result<Option<SavepointRef>> {
                 let e = |e| db_err($backend, "read restore point", e);
                 let row = sqlx::query(
                     "SELECT path, kind, completed_ms FROM sp_restore_points WHERE job = $1 \
+                     AND attempt >= $2 \
                      ORDER BY (completed_ms IS NULL), completed_ms DESC, id DESC LIMIT 1",
                 )
                 .bind(job.as_str())
+                .bind(i(since_attempt))
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(e)?;

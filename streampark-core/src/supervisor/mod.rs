@@ -39,10 +39,15 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, broadcast};
 
 use crate::store::{DesiredState, StateStore};
-use crate::{AlertSink, Deployer, DeploymentId, Error, JobId, JobSpec, JobState, Result, Severity};
+use crate::{
+    AlertSink, Deployer, DeploymentId, Error, FlinkVersion, JobId, JobSpec, JobState, Result,
+    SavepointOptions, SavepointRef, Severity,
+};
 
-/// The spec label naming the cluster a job runs on (see [`SupervisorBuilder::with_cluster`]);
-/// jobs without it run on the first cluster.
+/// The spec label naming the cluster a job runs on (see [`SupervisorBuilder::with_cluster`]).
+/// A job without it runs on the first cluster whose Flink version satisfies the job's
+/// [`JobSpec::flink_version`] (the first cluster when the job accepts any version);
+/// [`Supervisor::manage`] writes the chosen cluster into the label, so the choice holds.
 pub const CLUSTER_LABEL: &str = "streampark.cluster";
 
 /// What happened to a job.
@@ -176,6 +181,7 @@ type NowFn = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub(crate) struct Config {
     pub(crate) id: String,
     pub(crate) clusters: Vec<(String, Arc<dyn Deployer>)>,
+    pub(crate) versions: Vec<Option<FlinkVersion>>,
     pub(crate) store: Arc<dyn StateStore>,
     pub(crate) alerts: Vec<Arc<dyn AlertSink>>,
     pub(crate) mapping: AlertMapping,
@@ -195,6 +201,7 @@ pub(crate) struct Config {
 pub struct SupervisorBuilder {
     id: Option<String>,
     clusters: Vec<(String, Arc<dyn Deployer>)>,
+    versions: Vec<Option<FlinkVersion>>,
     store: Arc<dyn StateStore>,
     alerts: Vec<Arc<dyn AlertSink>>,
     mapping: Option<AlertMapping>,
@@ -228,9 +235,25 @@ impl SupervisorBuilder {
         self.id = Some(id.into());
         self
     }
-    /// Adds a cluster; jobs choose it with the [`CLUSTER_LABEL`] label.
+    /// Adds a cluster whose Flink version is not known: it takes jobs that name it with the
+    /// [`CLUSTER_LABEL`] label, and jobs accepting any version when it is the first cluster.
     pub fn with_cluster(mut self, name: impl Into<String>, deployer: Arc<dyn Deployer>) -> Self {
         self.clusters.push((name.into(), deployer));
+        self.versions.push(None);
+        self
+    }
+    /// Adds a cluster running Flink `version` (for a REST cluster, what it reports:
+    /// [`RemoteDeployer::flink_version`](crate::RemoteDeployer::flink_version); for a CLI
+    /// backend, its Flink home's). Jobs whose [`JobSpec::flink_version`] it satisfies may be
+    /// placed on it (see [`Supervisor::place`]).
+    pub fn with_cluster_version(
+        mut self,
+        name: impl Into<String>,
+        deployer: Arc<dyn Deployer>,
+        version: FlinkVersion,
+    ) -> Self {
+        self.clusters.push((name.into(), deployer));
+        self.versions.push(Some(version));
         self
     }
     /// Adds an alert sink.
@@ -345,6 +368,7 @@ impl SupervisorBuilder {
             cfg: Arc::new(Config {
                 id,
                 clusters: self.clusters,
+                versions: self.versions,
                 store: self.store,
                 alerts: self.alerts,
                 mapping: self
@@ -442,6 +466,7 @@ impl Supervisor {
         SupervisorBuilder {
             id: None,
             clusters: Vec::new(),
+            versions: Vec::new(),
             store,
             alerts: Vec::new(),
             mapping: None,
@@ -471,8 +496,15 @@ impl Supervisor {
     /// Adds a job (or updates its spec) and wants it running; the next tick starts it unless
     /// a live deployment of it is found, which is adopted. A new spec of a job that is running
     /// is recorded and left for [`roll_out`](Self::roll_out).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no cluster satisfies the job's cluster label and Flink
+    /// version requirement (nothing is recorded); store errors.
     pub async fn manage(&self, spec: JobSpec) -> Result<()> {
-        self.cluster_of(&spec)?;
+        let place = self.place(&spec)?;
+        let mut spec = spec;
+        spec.labels
+            .insert(CLUSTER_LABEL.to_string(), place.cluster.clone());
         let now = (self.cfg.now)();
         let rec = self.cfg.store.put_job(&spec, now).await?;
         if rec.desired != DesiredState::Running {
@@ -527,6 +559,120 @@ impl Supervisor {
         st.roll_out(self, job, opts).await
     }
 
+    /// Starts a job [`manage`](Self::manage)d or rolled out just before, now rather than at
+    /// the next scheduled tick, for request handlers: runs ticks until the job has an attempt
+    /// newer than `after` with a deployment (or a failed deploy), at most for `wait`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for a job that is not managed; [`Error::Timeout`] when `wait`
+    /// passes first (the job may still start at a later tick); the tick's errors.
+    pub async fn start_now(&self, job: &JobId, after: u64, wait: Duration) -> Result<JobView> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            self.tick().await?;
+            let view = self
+                .job(job)
+                .await
+                .ok_or_else(|| Error::not_found("supervisor", format!("job `{job}`")))?;
+            if view.attempt > after
+                && (view.deployment.is_some()
+                    || view.state.is_some_and(|s| s.is_terminal())
+                    || view.desired != DesiredState::Running)
+            {
+                return Ok(view);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::Timeout {
+                    backend: "supervisor",
+                    operation: format!("start job `{job}`"),
+                    after: wait,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(200).min(wait)).await;
+        }
+    }
+
+    /// Triggers a savepoint of the job's live attempt and records it as a restore point.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when the job is not managed or has no live deployment; the
+    /// backend's errors.
+    pub async fn savepoint(&self, job: &JobId, opts: SavepointOptions) -> Result<SavepointRef> {
+        let (cluster, attempt, dep) = {
+            let mut st = self.state.lock().await;
+            st.reload_job(&self.cfg, job).await?;
+            let v = st
+                .view(&self.cfg, job)
+                .ok_or_else(|| Error::not_found("supervisor", format!("job `{job}`")))?;
+            let live = v.state.is_none_or(|s| !s.is_terminal());
+            match v.deployment {
+                Some(d) if live => (st.cluster_index(job).unwrap_or(0), v.attempt, d),
+                _ => {
+                    return Err(Error::not_found(
+                        "supervisor",
+                        format!("a live deployment of job `{job}`"),
+                    ));
+                }
+            }
+        };
+        let sp = self.cfg.clusters[cluster].1.savepoint(&dep, opts).await?;
+        self.cfg.store.add_restore_point(job, attempt, &sp).await?;
+        self.audit(
+            job,
+            attempt,
+            "audit.savepoint",
+            serde_json::json!({"path": sp.path}),
+        )
+        .await;
+        Ok(sp)
+    }
+
+    /// The cluster named `name`.
+    pub fn cluster(&self, name: &str) -> Option<Arc<dyn Deployer>> {
+        self.cfg
+            .clusters
+            .iter()
+            .find(|c| c.0 == name)
+            .map(|c| c.1.clone())
+    }
+
+    /// The clusters, in the order they were added, with their Flink versions when known.
+    pub fn clusters(&self) -> Vec<(String, Option<FlinkVersion>)> {
+        self.cfg
+            .clusters
+            .iter()
+            .zip(&self.cfg.versions)
+            .map(|(c, v)| (c.0.clone(), v.clone()))
+            .collect()
+    }
+
+    /// The durable store this supervisor records into.
+    pub fn store(&self) -> &Arc<dyn StateStore> {
+        &self.cfg.store
+    }
+
+    /// Where `spec` would run: the cluster its [`CLUSTER_LABEL`] names, else the first cluster
+    /// whose Flink version satisfies [`JobSpec::flink_version`] (a cluster of unknown version
+    /// satisfies only a job that accepts any version). Nothing is started.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the job, its requirement and every cluster with its
+    /// version when nothing satisfies it.
+    pub fn place(&self, spec: &JobSpec) -> Result<Placement> {
+        placement(&self.cfg, spec)
+    }
+
+    /// [`job`](Self::job) after re-reading the job and its latest attempt from the store, so
+    /// that what another replica on the same store did is seen (`None`: not managed).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn reload_job(&self, job: &JobId) -> Result<Option<JobView>> {
+        let mut st = self.state.lock().await;
+        st.reload_job(&self.cfg, job).await?;
+        Ok(st.view(&self.cfg, job))
+    }
+
     /// What the supervisor knows about a job.
     pub async fn job(&self, job: &JobId) -> Option<JobView> {
         self.state.lock().await.view(&self.cfg, job)
@@ -566,10 +712,6 @@ impl Supervisor {
                 }
             }
         }
-    }
-
-    pub(crate) fn cluster_of(&self, spec: &JobSpec) -> Result<usize> {
-        cluster_index(&self.cfg, spec)
     }
 
     pub(crate) async fn audit(
@@ -615,6 +757,62 @@ impl Supervisor {
         }
         let _ = self.events.send(ev);
     }
+}
+
+/// Where a job runs (see [`Supervisor::place`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Placement {
+    /// The cluster's name.
+    pub cluster: String,
+    /// Its Flink version, when known.
+    pub flink_version: Option<FlinkVersion>,
+}
+
+fn placement(cfg: &Config, spec: &JobSpec) -> Result<Placement> {
+    let req = &spec.flink_version;
+    let fits = |i: usize| req.is_any() || cfg.versions[i].as_ref().is_some_and(|v| req.matches(v));
+    let known = || {
+        cfg.clusters
+            .iter()
+            .zip(&cfg.versions)
+            .map(|(c, v)| match v {
+                Some(v) => format!("{}={v}", c.0),
+                None => format!("{}=unknown", c.0),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let i = match spec.labels.get(CLUSTER_LABEL) {
+        Some(_) => {
+            let i = cluster_index(cfg, spec)?;
+            if !fits(i) {
+                return Err(Error::invalid_input(
+                    "supervisor",
+                    "Flink version requirement",
+                    format!("job `{}`", spec.id),
+                    format!(
+                        "cluster `{}` does not satisfy `{req}` (clusters: {})",
+                        cfg.clusters[i].0,
+                        known()
+                    ),
+                ));
+            }
+            i
+        }
+        None => (0..cfg.clusters.len()).find(|&i| fits(i)).ok_or_else(|| {
+            Error::invalid_input(
+                "supervisor",
+                "Flink version requirement",
+                format!("job `{}`", spec.id),
+                format!("no cluster satisfies `{req}` (clusters: {})", known()),
+            )
+        })?,
+    };
+    Ok(Placement {
+        cluster: cfg.clusters[i].0.clone(),
+        flink_version: cfg.versions[i].clone(),
+    })
 }
 
 pub(crate) fn cluster_index(cfg: &Config, spec: &JobSpec) -> Result<usize> {

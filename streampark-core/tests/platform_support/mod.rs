@@ -135,10 +135,19 @@ pub fn spec(id: &str, team: &str) -> JobSpec {
 /// `a-deployer` and `a-auditor`; in `b`: `b-developer`. `root` is a platform administrator and
 /// `nobody` is a known user without memberships.
 pub async fn fixture(store: Arc<dyn PlatformStore>) -> Fixture {
+    fixture_with(store, Arc::new(streampark_core::store::MemoryStore::new())).await
+}
+
+/// [`fixture`] with the engine's records in `state`.
+pub async fn fixture_with(
+    store: Arc<dyn PlatformStore>,
+    state: Arc<dyn streampark_core::store::StateStore>,
+) -> Fixture {
     let deployer = Recording::new();
     let platform = Platform::builder()
         .with_deployer(Arc::new(deployer.clone()))
         .with_store(store.clone())
+        .with_state_store(state)
         .with_admin("root")
         .build()
         .await

@@ -90,6 +90,24 @@ impl RemoteDeployer {
         &self.client
     }
 
+    /// The Flink version the cluster reports (`GET /config`), for placing jobs by their
+    /// version requirement ([`SupervisorBuilder::with_cluster_version`](crate::supervisor::SupervisorBuilder::with_cluster_version)).
+    ///
+    /// # Errors
+    /// The REST client's errors; [`Error::InvalidInput`] when the reported version cannot be
+    /// read as a Flink version.
+    pub async fn flink_version(&self) -> Result<crate::FlinkVersion> {
+        let cfg = self.client.config().await?;
+        cfg.flink_version.parse().map_err(|e: Error| {
+            Error::invalid_input(
+                "flink",
+                "flink-version of GET /config",
+                self.client.base_url().to_string(),
+                e.to_string(),
+            )
+        })
+    }
+
     fn web_url(&self, jid: &str) -> String {
         format!("{}#/job/running/{jid}/overview", self.client.base_url())
     }

@@ -8,7 +8,6 @@ use super::*;
 #[derive(Debug, Default)]
 struct Inner {
     docs: BTreeMap<(DocKind, String, String), String>,
-    attempts: BTreeMap<String, u64>,
     audit: Vec<AuditRecord>,
 }
 
@@ -102,12 +101,6 @@ impl PlatformStore for MemoryPlatformStore {
             .docs
             .remove(&(kind, key.to_string(), sub.to_string()))
             .is_some())
-    }
-    async fn next_attempt(&self, job: &str) -> Result<u64> {
-        let mut g = self.lock();
-        let n = g.attempts.entry(job.to_string()).or_insert(0);
-        *n += 1;
-        Ok(*n)
     }
     async fn append_audit(&self, record: &AuditRecord) -> Result<u64> {
         let mut g = self.lock();

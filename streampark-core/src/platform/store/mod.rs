@@ -156,8 +156,6 @@ impl DocWrite {
 /// # Contract (checked by `platform::store::conformance`)
 /// - `put` inserts or replaces; `insert` never replaces and answers whether it inserted.
 /// - `list` returns the documents of a kind (of one first key when given) ordered by keys.
-/// - `next_attempt` returns 1, 2, 3, … per job, never the same number twice, even across
-///   reopening the store.
 /// - `put_all` applies a batch all-or-nothing (one transaction on SQL stores): after an
 ///   error or a `false` answer (an [`WriteMode::Insert`] found its document) nothing of the
 ///   batch is visible.
@@ -179,8 +177,6 @@ pub trait PlatformStore: std::fmt::Debug + Send + Sync + 'static {
     async fn list(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>>;
     /// Removes a document; `true` when it existed.
     async fn delete(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool>;
-    /// The next attempt number of a job (1 for the first).
-    async fn next_attempt(&self, job: &str) -> Result<u64>;
     /// Appends an audit record (its `seq` is ignored); returns the assigned sequence number.
     async fn append_audit(&self, record: &AuditRecord) -> Result<u64>;
     /// Audit records matching `query`, oldest first.

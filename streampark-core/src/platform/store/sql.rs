@@ -13,6 +13,7 @@ use crate::Error;
 const MIGRATIONS: &[&[&str]] = &[&[
     "CREATE TABLE IF NOT EXISTS pf_docs (kind TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, \
      doc TEXT NOT NULL, PRIMARY KEY (kind, k1, k2))",
+    // Unused since attempts come from the supervisor's store; kept so that old files open.
     "CREATE TABLE IF NOT EXISTS pf_attempts (job TEXT PRIMARY KEY, last BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS pf_audit (seq {serial}, ts_ms BIGINT NOT NULL, \
      user_id TEXT NOT NULL, job TEXT, team TEXT, doc TEXT NOT NULL)",
@@ -157,19 +158,6 @@ macro_rules! sql_platform_store {
                     .await
                     .map_err(|e| db_err($backend, "delete document", e))?;
                 Ok(r.rows_affected() > 0)
-            }
-
-            async fn next_attempt(&self, job: &str) -> Result<u64> {
-                let row = sqlx::query(
-                    "INSERT INTO pf_attempts (job, last) VALUES ($1, 1) ON CONFLICT (job) \
-                     DO UPDATE SET last = pf_attempts.last + 1 RETURNING last",
-                )
-                .bind(job)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| db_err($backend, "next attempt", e))?;
-                let n: i64 = row.try_get("last").map_err(|e| db_err($backend, "next attempt", e))?;
-                seq_of($backend, n)
             }
 
             async fn append_audit(&self, record: &AuditRecord) -> Result<u64> {
@@ -360,20 +348,6 @@ mod tests {
         let s = SqlitePlatformStore::in_memory().await.unwrap();
         assert_eq!(s.schema_version().await.unwrap(), SCHEMA_VERSION);
         super::super::conformance::behaviour(&s).await;
-    }
-
-    #[tokio::test]
-    async fn attempts_survive_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("pf.db");
-        {
-            let s = SqlitePlatformStore::open(&path).await.unwrap();
-            assert_eq!(s.next_attempt("j").await.unwrap(), 1);
-            assert_eq!(s.next_attempt("j").await.unwrap(), 2);
-        }
-        let s = SqlitePlatformStore::open(&path).await.unwrap();
-        assert_eq!(s.schema_version().await.unwrap(), SCHEMA_VERSION);
-        assert_eq!(s.next_attempt("j").await.unwrap(), 3);
     }
 
     #[tokio::test]

@@ -2,6 +2,19 @@
 
 use super::*;
 
+/// Where a new attempt takes its state from (see [`Restore`] for the documented rules).
+#[derive(Clone, Debug)]
+pub(super) enum StartFrom {
+    /// A start the host asked for (first deploy, after a stop, a roll-out): a roll-out's
+    /// savepoint when there is one, else the spec's `restore`.
+    Asked { rollout: Option<String> },
+    /// A restart after attempt `failed` ended: its latest restore point, else where it started.
+    AfterFailure {
+        failed: u64,
+        fallback: Option<String>,
+    },
+}
+
 pub(super) enum Action {
     Start {
         job: JobId,
@@ -9,6 +22,7 @@ pub(super) enum Action {
         cluster: usize,
         expected_last: u64,
         restart: bool,
+        from: StartFrom,
     },
     Resolve {
         spec: JobSpec,
@@ -115,21 +129,28 @@ pub(crate) fn alert_for(ev: &JobEvent, sev: Severity, cfg: &Config) -> Alert {
     a
 }
 
-pub(super) async fn restore_path(cfg: &Config, spec: &JobSpec) -> Result<Option<String>> {
-    Ok(match &spec.restore {
-        Restore::None => None,
-        Restore::Latest => cfg
+pub(super) async fn restore_path(
+    cfg: &Config,
+    spec: &JobSpec,
+    from: StartFrom,
+) -> Result<Option<String>> {
+    Ok(match from {
+        StartFrom::AfterFailure { failed, fallback } => cfg
             .store
-            .latest_restore_point(&spec.id)
+            .latest_restore_point(&spec.id, failed)
             .await?
-            .map(|p| p.path),
-        Restore::Path(p) => Some(
-            cfg.store
-                .latest_restore_point(&spec.id)
+            .map(|p| p.path)
+            .or(fallback),
+        StartFrom::Asked { rollout: Some(p) } => Some(p),
+        StartFrom::Asked { rollout: None } => match &spec.restore {
+            Restore::None => None,
+            Restore::Latest => cfg
+                .store
+                .latest_restore_point(&spec.id, 0)
                 .await?
-                .map(|x| x.path)
-                .unwrap_or_else(|| p.clone()),
-        ),
+                .map(|p| p.path),
+            Restore::Path(p) => Some(p.clone()),
+        },
     })
 }
 
@@ -355,12 +376,13 @@ pub(super) async fn run_action(cfg: &Config, action: Action, now: i64) -> Outcom
                 cluster,
                 expected_last,
                 restart,
+                from,
             } => {
                 if !lease(cfg, &job, now).await? {
                     return Ok(Outcome::Nothing);
                 }
                 let mut na = NewAttempt::next(job.clone(), expected_last, &cfg.id, now);
-                na.restore_from = restore_path(cfg, &spec).await?;
+                na.restore_from = restore_path(cfg, &spec, from).await?;
                 let mut rec = match cfg.store.begin_attempt(na).await {
                     Ok(rec) => rec,
                     Err(e) if e.is_fenced() => return Ok(Outcome::Reload { job }),

@@ -48,6 +48,9 @@ pub(crate) struct Tracked {
     /// Attempts recorded before this time do not count against the restart budget (set when
     /// the host asks again for a job that was stopped or given up).
     budget_from: i64,
+    /// The savepoint a roll-out stopped the last attempt with: the next start restores from
+    /// it (kept in memory; after a host restart a `Restore::Latest` spec still finds it).
+    rollout_from: Option<String>,
 }
 
 impl Tracked {
@@ -63,6 +66,7 @@ impl Tracked {
             dup_reported: false,
             cp: CpState::default(),
             budget_from: i64::MIN,
+            rollout_from: None,
         }
     }
     fn attempt(&self) -> u64 {
@@ -93,6 +97,10 @@ impl State {
             t.budget_from = now;
             t.next_restart = None;
         }
+    }
+
+    pub(crate) fn cluster_index(&self, job: &JobId) -> Option<usize> {
+        self.jobs.get(job).map(|t| t.cluster)
     }
 
     pub(crate) fn ids(&self) -> impl Iterator<Item = &JobId> {
@@ -199,7 +207,13 @@ impl State {
             json!({"mode": format!("{:?}", opts.mode)}),
         )
         .await;
-        stop_live(sup, t, opts, "stopped by the supervisor", now).await
+        let out = stop_live(sup, t, opts, "stopped by the supervisor", now).await?;
+        // A stopped job needs no actor: another replica (or this host after a restart, under
+        // a new id) may start it again at once instead of waiting for the lease to lapse.
+        if let Err(e) = cfg.store.release_lease(job, &cfg.id).await {
+            tracing::warn!(job = %job, error = %e, "cannot release the job's lease");
+        }
+        Ok(out)
     }
 
     /// Stops the live attempt with `opts` (a savepoint becomes the restore point) and wants
@@ -233,6 +247,12 @@ impl State {
         .await;
         let reason = format!("rolled out to spec version {}", t.rec.spec_version);
         let out = stop_live(sup, t, opts, &reason, now).await?;
+        if let StopOutcome::Stopped {
+            savepoint: Some(sp),
+        } = &out
+        {
+            t.rollout_from = Some(sp.path.clone());
+        }
         // Asked for after the stop: the tick's "started again when asked" rule applies.
         cfg.store
             .set_desired(job, DesiredState::Running, now)
@@ -342,6 +362,7 @@ impl State {
         match o {
             Outcome::Started { rec, restart } => {
                 t.follow(rec);
+                t.rollout_from = None;
                 t.seen = Some(JobState::Deploying);
                 events.push((event(t, JobEventKind::Started { restart }, now), true));
             }

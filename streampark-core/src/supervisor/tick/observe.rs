@@ -118,8 +118,9 @@ pub(super) async fn end_attempt(
     let Some(cur) = t.current.as_mut() else {
         return Ok(());
     };
+    // A failed attempt's checkpoints are where its restart resumes, whatever `restore` says
+    // about starts the host asks for.
     if state == JobState::Failed
-        && t.rec.spec.restore != Restore::None
         && let Some(dep) = cur.deployment.clone()
     {
         {
@@ -292,6 +293,9 @@ pub(super) async fn observe(
                 cluster: t.cluster,
                 expected_last: 0,
                 restart: false,
+                from: StartFrom::Asked {
+                    rollout: t.rollout_from.clone(),
+                },
             });
         }
         return Ok(());
@@ -359,6 +363,9 @@ pub(super) async fn observe(
                 cluster: t.cluster,
                 expected_last: t.rec.last_attempt,
                 restart: false,
+                from: StartFrom::Asked {
+                    rollout: t.rollout_from.clone(),
+                },
             });
         }
         return Ok(());
@@ -401,6 +408,10 @@ pub(super) async fn observe(
             cluster: t.cluster,
             expected_last: t.rec.last_attempt,
             restart: true,
+            from: StartFrom::AfterFailure {
+                failed: cur.attempt,
+                fallback: cur.restore_from.clone(),
+            },
         });
     }
     Ok(())
