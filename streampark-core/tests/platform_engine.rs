@@ -11,7 +11,7 @@ use streampark_core::supervisor::CLUSTER_LABEL;
 use streampark_core::testkit::{FaultPlan, SimDeployer, VirtualClock};
 use streampark_core::{
     Alert, AlertError, AlertSink, Deployer, Error, FlinkVersion, JobId, JobSpec, JobState, Owner,
-    Restore, RestartPolicy, Selector, Severity,
+    RestartPolicy, Restore, Selector, Severity,
 };
 
 const SQL: &str = "CREATE TABLE src (a INT) WITH ('connector' = 'datagen');\n\
@@ -64,15 +64,14 @@ async fn ticks(pf: &Platform, secs: u64) {
 
 async fn one_cluster(sim: &SimDeployer, sink: Arc<Sink>) -> Platform {
     let clock = sim.clock().clone();
-    let sup = streampark_core::Supervisor::builder(Arc::new(
-        streampark_core::store::MemoryStore::new(),
-    ))
-    .with_id("engine-1")
-    .with_cluster("local", Arc::new(sim.new_handle()))
-    .with_alert_sink(sink)
-    .with_clock(move || clock.now_ms())
-    .build()
-    .unwrap();
+    let sup =
+        streampark_core::Supervisor::builder(Arc::new(streampark_core::store::MemoryStore::new()))
+            .with_id("engine-1")
+            .with_cluster("local", Arc::new(sim.new_handle()))
+            .with_alert_sink(sink)
+            .with_clock(move || clock.now_ms())
+            .build()
+            .unwrap();
     let clock = sim.clock().clone();
     let pf = Platform::builder()
         .with_supervisor(sup)
@@ -146,7 +145,10 @@ async fn a_governed_job_is_restarted_by_the_engine_from_its_latest_checkpoint() 
     ticks(&pf, 30).await;
     let snaps = sim.list(&Selector::Job(id.clone())).await.unwrap();
     assert!(snaps.iter().all(|s| !s.state.is_live()), "{snaps:?}");
-    assert_eq!(pf.supervisor().store().attempts(&id).await.unwrap().len(), 2);
+    assert_eq!(
+        pf.supervisor().store().attempts(&id).await.unwrap().len(),
+        2
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -174,9 +176,13 @@ async fn an_explicit_restore_path_is_honoured_when_restore_points_exist() {
     pf.stop(&dev(), &id, StopHow::Savepoint).await.unwrap();
     let m = pf.job(&dev(), &id).await.unwrap();
     let last = m.last_savepoint.clone().expect("stop savepoint recorded");
-    pf.update_job(&dev(), spec("orders").with_restore(Restore::Latest), "latest")
-        .await
-        .unwrap();
+    pf.update_job(
+        &dev(),
+        spec("orders").with_restore(Restore::Latest),
+        "latest",
+    )
+    .await
+    .unwrap();
     let d = pf.deploy(&dev(), &id).await.unwrap();
     assert_eq!(d.restored_from.as_deref(), Some(last.as_str()));
 }
@@ -243,17 +249,17 @@ async fn jobs_land_on_the_cluster_whose_flink_version_satisfies_them() {
     assert_eq!(on(&new, &legacy.id).await, 0);
     // The engine keeps each on its cluster.
     ticks(&pf, 10).await;
-    assert_eq!(
-        pf.status(&dev(), &modern.id).await.unwrap().cluster,
-        "k8s"
-    );
+    assert_eq!(pf.status(&dev(), &modern.id).await.unwrap().cluster, "k8s");
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_unsatisfiable_requirement_fails_before_anything_starts() {
     let Fleet { pf, old, new } = fleet().await;
     let future = spec("future").with_flink_version(">=3.0").unwrap();
-    let e = pf.create_job(&dev(), future.clone(), "v1").await.unwrap_err();
+    let e = pf
+        .create_job(&dev(), future.clone(), "v1")
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
     let text = e.to_string();
     assert!(
@@ -266,7 +272,10 @@ async fn an_unsatisfiable_requirement_fails_before_anything_starts() {
         .unwrap()
         .with_label(CLUSTER_LABEL, "cdp");
     let e = pf.create_job(&dev(), pinned, "v1").await.unwrap_err();
-    assert!(e.to_string().contains("cluster `cdp` does not satisfy"), "{e}");
+    assert!(
+        e.to_string().contains("cluster `cdp` does not satisfy"),
+        "{e}"
+    );
     // An edit that makes a job unsatisfiable is refused and nothing was deployed anywhere.
     pf.create_job(&dev(), spec("edited"), "v1").await.unwrap();
     let e = pf
