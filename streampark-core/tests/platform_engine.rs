@@ -136,7 +136,9 @@ async fn a_governed_job_is_restarted_by_the_engine_from_its_latest_checkpoint() 
     assert!(
         alerts.iter().any(|a| a.severity == Severity::Major
             && a.label("event").as_deref() == Some("restarted")
-            && a.job.as_deref() == Some("orders")),
+            && a.job.as_deref() == Some("orders")
+            && a.label("team").as_deref() == Some("ads")
+            && a.label("cluster").as_deref() == Some("local")),
         "{alerts:?}"
     );
 

@@ -119,6 +119,10 @@ pub struct JobEvent {
     pub restored_from: Option<String>,
     /// When, ms since the epoch.
     pub ts_ms: i64,
+    /// The job's alert labels: `team`, `project`, `cluster` and the spec's own labels (not
+    /// kept in the event log).
+    #[serde(skip)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Thresholds for checkpoint health, checked with one [`Deployer::inspect`] per running job

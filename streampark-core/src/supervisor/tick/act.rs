@@ -62,7 +62,29 @@ pub(super) fn event(t: &Tracked, kind: JobEventKind, now: i64) -> JobEvent {
         deployment: cur.and_then(|a| a.deployment.clone()),
         restored_from: cur.and_then(|a| a.restore_from.clone()),
         ts_ms: now,
+        labels: alert_labels(&t.rec.spec),
     }
+}
+
+/// The labels a job's alerts carry: its team and project, its cluster, and its own labels
+/// (an `owner`, an `env`, …) for routing.
+fn alert_labels(spec: &JobSpec) -> std::collections::BTreeMap<String, String> {
+    let mut l = std::collections::BTreeMap::new();
+    for (k, v) in &spec.labels {
+        let key = if k == super::super::CLUSTER_LABEL {
+            "cluster"
+        } else {
+            k.as_str()
+        };
+        l.insert(key.to_string(), v.clone());
+    }
+    if !spec.owner.team.is_empty() {
+        l.insert("team".into(), spec.owner.team.clone());
+    }
+    if let Some(p) = &spec.owner.project {
+        l.insert("project".into(), p.clone());
+    }
+    l
 }
 
 pub(crate) fn alert_for(ev: &JobEvent, sev: Severity, cfg: &Config) -> Alert {
@@ -119,7 +141,14 @@ pub(crate) fn alert_for(ev: &JobEvent, sev: Severity, cfg: &Config) -> Alert {
     };
     let mut a = Alert::new(sev, title)
         .with_job(ev.job.as_str())
-        .with_text(text)
+        .with_text(text);
+    for (k, v) in &ev.labels {
+        a = match k.as_str() {
+            "team" => a.with_team(v),
+            _ => a.with_label(k, v),
+        };
+    }
+    let mut a = a
         .with_label("event", name)
         .with_label("supervisor", &cfg.id)
         .with_annotation("attempt", ev.attempt.to_string());
