@@ -6,46 +6,136 @@
 //! STREAMPARK_PLATFORM_TOKENS='root-token=root,ann-token=ann' \
 //!   cargo run -p streampark-examples --example platform          # serve on 127.0.0.1:8080
 //! cargo run -p streampark-examples --example platform -- --demo  # self-contained walkthrough
+//! cargo run -p streampark-examples --example platform -- \
+//!   --cluster cdp=flink+http://jm-a:8081 --cluster k8s=flink+http://jm-b:8081 \
+//!   --option request-timeout=30s
 //! ```
+//!
+//! Clusters are registry URLs (`--cluster URL` or `--cluster NAME=URL`, repeatable; default
+//! `sim://local`, the simulator) with the registry's options (`--option key=value`: Hadoop
+//! conf, Flink home, kubeconfig, timeouts, …). REST clusters are asked for their Flink version,
+//! so jobs are placed by their version requirement. The platform's engine runs in the
+//! background: a job whose TaskManager dies is restarted by itself (from its latest
+//! checkpoint), and `GET /jobs/{id}/events` and `/status` show it.
 //!
 //! Environment: `STREAMPARK_PLATFORM_TOKENS` (`token=user,…`, required unless `--demo`; tokens
 //! are never logged), `STREAMPARK_PLATFORM_ADDR` (default `127.0.0.1:8080`),
 //! `STREAMPARK_PLATFORM_ADMIN` (the bootstrap administrator, default `root`),
-//! `STREAMPARK_PLATFORM_DB` (a SQLite file; default in memory). The backend is the simulator
-//! (`SimDeployer`), so it runs anywhere; a real host passes its own `Deployer`.
+//! `STREAMPARK_PLATFORM_DB` (a SQLite file holding governance and engine records; default in
+//! memory), `STREAMPARK_PLATFORM_ENGINE_ID` (the engine's lease holder id; keep it across
+//! restarts of one host), `STREAMPARK_PLATFORM_TICK` (seconds between engine ticks, default 2).
+//! Once listening it prints `listening on http://ADDR` on stdout.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use streampark::platform::{MemoryPlatformStore, Platform, PlatformStore, SqlitePlatformStore};
-use streampark::testkit::SimDeployer;
+use streampark::store::{MemoryStore, SqliteStore, StateStore};
+use streampark_examples::clusters;
 use streampark_examples::platform_api::{Tokens, router};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+const USAGE: &str = "usage: platform [--demo] [--cluster [NAME=]URL]... [--option key=value]...";
+
+struct Args {
+    demo: bool,
+    clusters: Vec<String>,
+    options: Vec<(String, String)>,
+}
+
+fn parse() -> BoxResult<Args> {
+    let mut a = Args {
+        demo: false,
+        clusters: Vec::new(),
+        options: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--demo" => a.demo = true,
+            "--cluster" => a.clusters.push(value()?),
+            "--option" => a.options.push(clusters::split_option_arg(&value()?)?),
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
+        }
+    }
+    Ok(a)
+}
+
 #[tokio::main]
 async fn main() -> BoxResult<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
-    let demo = std::env::args().any(|a| a == "--demo");
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_writer(std::io::stderr)
+        .init();
+    let args = parse()?;
+    let demo = args.demo;
     let admin = std::env::var("STREAMPARK_PLATFORM_ADMIN").unwrap_or_else(|_| "root".into());
-    let store: Arc<dyn PlatformStore> = match std::env::var("STREAMPARK_PLATFORM_DB") {
-        Ok(path) => Arc::new(SqlitePlatformStore::open(path).await?),
-        Err(_) => Arc::new(MemoryPlatformStore::new()),
-    };
-    let platform = Platform::builder()
-        .with_deployer(Arc::new(
-            SimDeployer::builder()
-                .with_startup_delay(std::time::Duration::ZERO)
-                .build(),
-        ))
+    // One database for the governance records and the engine's.
+    let (store, state): (Arc<dyn PlatformStore>, Arc<dyn StateStore>) =
+        match std::env::var("STREAMPARK_PLATFORM_DB") {
+            Ok(path) => (
+                Arc::new(SqlitePlatformStore::open(&path).await?),
+                Arc::new(SqliteStore::open(&path).await?),
+            ),
+            Err(_) => (
+                Arc::new(MemoryPlatformStore::new()),
+                Arc::new(MemoryStore::new()),
+            ),
+        };
+    let mut cluster_args = args.clusters.clone();
+    if cluster_args.is_empty() {
+        // The simulator starts jobs at once, so the walkthrough needs no waiting.
+        cluster_args.push("local=sim://local".into());
+        if !args.options.iter().any(|(k, _)| k == "startup-delay") {
+            let mut o = args.options.clone();
+            o.push(("startup-delay".into(), "10ms".into()));
+            return serve(demo, &admin, store, state, cluster_args, o).await;
+        }
+    }
+    serve(demo, &admin, store, state, cluster_args, args.options).await
+}
+
+async fn serve(
+    demo: bool,
+    admin: &str,
+    store: Arc<dyn PlatformStore>,
+    state: Arc<dyn StateStore>,
+    cluster_args: Vec<String>,
+    options: Vec<(String, String)>,
+) -> BoxResult<()> {
+    let tick: u64 = std::env::var("STREAMPARK_PLATFORM_TICK")
+        .ok()
+        .map(|t| t.parse())
+        .transpose()
+        .map_err(|_| "STREAMPARK_PLATFORM_TICK: a number of seconds")?
+        .unwrap_or(2);
+    let mut b = Platform::builder()
         .with_store(store)
-        .with_admin(&admin)
-        .build()
-        .await?;
+        .with_state_store(state)
+        .with_tick(Duration::from_secs(tick.max(1)))
+        .with_admin(admin);
+    if let Ok(id) = std::env::var("STREAMPARK_PLATFORM_ENGINE_ID") {
+        b = b.with_engine_id(id);
+    }
+    for c in clusters::build(&cluster_args, &options).await? {
+        tracing::info!(cluster = %c.name, url = %c.url, version = ?c.version.as_ref().map(|v| v.to_string()), "cluster");
+        b = match c.version {
+            Some(v) => b.with_cluster_version(c.name, c.deployer, v),
+            None => b.with_cluster(c.name, c.deployer),
+        };
+    }
+    let platform = b.build().await?;
     let tokens = match std::env::var("STREAMPARK_PLATFORM_TOKENS") {
         Ok(s) => Tokens::parse(&s)?,
         Err(_) if demo => Tokens::default()
-            .with("root-token", &admin)
+            .with("root-token", admin)
             .with("ann-token", "ann")
             .with("vic-token", "vic"),
         Err(_) => {
@@ -62,14 +152,53 @@ async fn main() -> BoxResult<()> {
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let local = listener.local_addr()?;
     tracing::info!(%local, "platform API listening");
+    println!("listening on http://{local}");
+    // The engine: restarts, adoption, checkpoint health, alerts.
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let engine = {
+        let p = platform.clone();
+        tokio::spawn(async move {
+            p.run(async {
+                let _ = stop_rx.await;
+            })
+            .await
+        })
+    };
     let server = tokio::spawn(async move { axum::serve(listener, router(platform, tokens)).await });
     if !demo {
-        server.await??;
+        tokio::select! {
+            r = server => { r??; }
+            _ = shutdown_signal() => tracing::info!("stopping (the jobs keep running)"),
+        }
+        let _ = stop_tx.send(());
+        engine.await??;
         return Ok(());
     }
     walkthrough(&format!("http://{local}")).await?;
     server.abort();
+    let _ = stop_tx.send(());
+    engine.await??;
     Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }
 
 /// The `--demo` walkthrough: the curl calls of docs/platform.md, made with reqwest.
@@ -92,7 +221,41 @@ async fn walkthrough(base: &str) -> BoxResult<()> {
             let status = resp.status().as_u16();
             let v: Value = resp.json().await?;
             println!("{method} {path} -> {status}");
+            // The walkthrough stops at the first answer it did not expect (a viewer's deploy
+            // is the one refusal it asks for).
+            let refused_on_purpose = status == 403 && token == "vic-token";
+            if status >= 400 && !refused_on_purpose {
+                return Err(format!("{method} {path}: {status} {v}").into());
+            }
             BoxResult::Ok((status, v))
+        }
+    };
+    // Waits (at most 30 s) until the engine sees the job's current attempt RUNNING.
+    let running = |token: &'static str| {
+        let http = http.clone();
+        let url = format!("{base}/jobs/orders/status");
+        async move {
+            let start = std::time::Instant::now();
+            loop {
+                let v: Value = http
+                    .get(&url)
+                    .bearer_auth(token)
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                if v["state"] == "RUNNING" {
+                    println!(
+                        "  attempt {} is RUNNING on `{}`",
+                        v["attempt"], v["cluster"]
+                    );
+                    return BoxResult::Ok(());
+                }
+                if start.elapsed() > Duration::from_secs(30) {
+                    return Err(format!("job not RUNNING after 30 s: {v}").into());
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
     };
     let sql = "CREATE TABLE src (a INT) WITH ('connector' = 'datagen');\nCREATE TABLE snk (a INT) WITH ('connector' = 'blackhole');\nINSERT INTO snk SELECT a FROM src;\n";
@@ -134,6 +297,7 @@ async fn walkthrough(base: &str) -> BoxResult<()> {
         "  deployed version {} as attempt {}",
         d["version"], d["attempt"]
     );
+    running("ann-token").await?;
     let mut v2 = spec.clone();
     v2["program"]["script"] = json!(sql.replace("SELECT a FROM", "SELECT a * 2 FROM"));
     call(
@@ -162,6 +326,7 @@ async fn walkthrough(base: &str) -> BoxResult<()> {
         "  rolled back: version {} running as attempt {}",
         rb["version"]["version"], rb["deployed"]["attempt"]
     );
+    running("ann-token").await?;
     let (_, sp) = call("POST", "/jobs/orders/savepoint".into(), "ann-token", None).await?;
     println!("  savepoint at {}", sp["path"]);
     let (_, rs) = call("POST", "/jobs/orders/restart".into(), "ann-token", None).await?;
@@ -178,7 +343,7 @@ async fn walkthrough(base: &str) -> BoxResult<()> {
     }
     let (_, events) = call("GET", "/jobs/orders/events".into(), "vic-token", None).await?;
     for e in events.as_array().into_iter().flatten() {
-        println!("  cluster: attempt {} {}", e["attempt"], e["state"]);
+        println!("  engine: attempt {} {}", e["attempt"], e["kind"]);
     }
     let (_, logs) = call(
         "GET",

@@ -479,6 +479,51 @@ async fn variables(State(s): State<AppState>, h: HeaderMap, Path(team): Path<Str
     )))
 }
 
+/// Largest request body accepted (a job spec with its SQL).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Every error answer is `{"error","message"}` JSON, the framework's own rejections too (bad
+/// JSON, missing fields, wrong content type, body too large, unknown route, wrong method),
+/// which axum answers in plain text or with an empty body.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let body = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut message = String::from_utf8_lossy(&body).trim().to_string();
+    if message.is_empty() {
+        message = status.canonical_reason().unwrap_or("error").to_string();
+    }
+    let category = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_client_error() => "invalid_input",
+        _ => "internal",
+    };
+    (status, Json(json!({"error": category, "message": message}))).into_response()
+}
+
+async fn no_route() -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "not_found".into(),
+        "no such route".into(),
+    )
+}
+
 /// The API's router over `platform`, authenticating with `tokens`.
 pub fn router(platform: Platform, tokens: Tokens) -> Router {
     let state = AppState {
@@ -509,7 +554,10 @@ pub fn router(platform: Platform, tokens: Tokens) -> Router {
             "/teams/{team}/variables/{name}",
             axum::routing::put(put_variable),
         )
+        .fallback(no_route)
         .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(json_errors))
 }
 
 #[cfg(test)]

@@ -420,3 +420,75 @@ async fn platform_api_end_to_end() {
     assert_eq!(api.call("DELETE", "/jobs/orders", root, None).await.0, 200);
     assert_eq!(api.call("GET", "/jobs/orders", root, None).await.0, 404);
 }
+
+/// Every rejection, the framework's own included, is `{"error","message"}` JSON with a 4xx.
+#[tokio::test]
+async fn every_error_answer_is_json() {
+    let api = start().await;
+    let url = |p: &str| format!("{}{p}", api.base);
+    let h = &api.http;
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "malformed JSON",
+            h.post(url("/teams"))
+                .bearer_auth("t-root")
+                .header("content-type", "application/json")
+                .body("{\"id\": "),
+            400,
+        ),
+        (
+            "missing field",
+            h.post(url("/teams")).bearer_auth("t-root").json(&json!({})),
+            422,
+        ),
+        (
+            "wrong content type",
+            h.post(url("/teams"))
+                .bearer_auth("t-root")
+                .header("content-type", "text/plain")
+                .body("{\"id\": \"x\"}"),
+            415,
+        ),
+        (
+            "body too large",
+            h.post(url("/teams"))
+                .bearer_auth("t-root")
+                .header("content-type", "application/json")
+                .body(format!(
+                    "{{\"id\": \"{}\"}}",
+                    "x".repeat(streampark_examples::platform_api::MAX_BODY + 10)
+                )),
+            413,
+        ),
+        ("unknown route", h.get(url("/no/such/route")), 404),
+        (
+            "wrong method",
+            h.delete(url("/teams")).bearer_auth("t-root"),
+            405,
+        ),
+        ("no token", h.get(url("/jobs")), 401),
+    ];
+    for (what, req, want) in cases {
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = resp.text().await.unwrap();
+        assert_eq!(status, want, "{what}: {text}");
+        assert!(ctype.starts_with("application/json"), "{what}: {ctype}");
+        let v: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"));
+        assert!(
+            v["error"].as_str().is_some_and(|s| !s.is_empty()),
+            "{what}: {v}"
+        );
+        assert!(
+            v["message"].as_str().is_some_and(|s| !s.is_empty()),
+            "{what}: {v}"
+        );
+    }
+}

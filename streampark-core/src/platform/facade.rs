@@ -83,6 +83,7 @@ pub struct PlatformBuilder {
     state: Option<Arc<dyn StateStore>>,
     engine_id: Option<String>,
     start_wait: Option<std::time::Duration>,
+    tick: Option<std::time::Duration>,
     store: Option<Arc<dyn PlatformStore>>,
     authorizer: Option<Arc<dyn Authorizer>>,
     checker: Option<Arc<dyn SqlChecker>>,
@@ -146,6 +147,11 @@ impl PlatformBuilder {
         self.supervisor = Some(sup);
         self
     }
+    /// Time between the engine's ticks in [`Platform::run`] (default 5 s).
+    pub fn with_tick(mut self, d: std::time::Duration) -> Self {
+        self.tick = Some(d);
+        self
+    }
     /// How long deploy, restart and rollback wait for the engine to start the attempt
     /// (default 60 s); past it they fail with [`Error::Timeout`] and the engine keeps trying.
     pub fn with_start_wait(mut self, d: std::time::Duration) -> Self {
@@ -205,7 +211,7 @@ impl PlatformBuilder {
         let clock: Clock = self.clock.unwrap_or_else(|| Arc::new(system_ms));
         let engine = match self.supervisor {
             Some(sup) => {
-                if !self.clusters.is_empty() || self.state.is_some() {
+                if !self.clusters.is_empty() || self.state.is_some() || self.tick.is_some() {
                     return Err(Error::invalid_config(
                         "platform",
                         "supervisor",
@@ -228,6 +234,9 @@ impl PlatformBuilder {
                 let mut b = Supervisor::builder(state)
                     .with_id(id)
                     .with_clock(move || c());
+                if let Some(t) = self.tick {
+                    b = b.with_tick(t);
+                }
                 for (name, d, v) in self.clusters {
                     b = match v {
                         Some(v) => b.with_cluster_version(name, d, v),
