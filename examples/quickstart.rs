@@ -1,30 +1,52 @@
-//! The whole lifecycle of a Flink SQL job through one `Deployer`.
+//! The main job: a governed platform running one Flink SQL job, as a readable timeline.
 //!
 //! ```text
 //! cargo run --example quickstart                                 # embedded simulator (virtual time)
 //! FLINK_REST_URL=http://127.0.0.1:8081 cargo run --example quickstart   # a real Flink cluster
 //! ```
 //!
-//! On the simulator: deploy a SQL job, watch it reach RUNNING, take a savepoint, suffer an
-//! injected failure, restart from the savepoint, stop with a savepoint. On a real cluster: the
-//! same without the injected failure; each savepoint is printed as `savepoint: <path>` and the
-//! process exits non-zero if any step failed.
+//! A `Platform` over its engine (the `Supervisor`) with an Alertmanager-style `Router`: a team
+//! and a user, a SQL job created and deployed (it sets its own checkpoint interval, so a stock
+//! cluster whose configuration enables no checkpointing works), its first checkpoint, on the
+//! simulator an injected TaskManager loss that the engine restarts by itself from the latest
+//! checkpoint with the alert routed to the on-call receiver, a configuration change rolled out
+//! with a savepoint, a stop with a savepoint, and the engine's event log. Every savepoint is
+//! printed as `savepoint: <path>`; the process exits non-zero if any step failed.
 
 use std::error::Error as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use streampark::alerts::{MemorySink, Router, RouterConfig};
+use streampark::platform::{Member, Platform, Principal, StopHow, Team, User};
+use streampark::store::MemoryStore;
+use streampark::supervisor::Supervisor;
 use streampark::testkit::{FaultPlan, SimDeployer};
 use streampark::{
-    DeployRequest, Deployer, DeployerExt, DeploymentId, JobId, JobSpec, JobState, RemoteDeployer,
-    SavepointOptions, SavepointRef, StopOptions, StopOutcome,
+    Deployer, JobId, JobSpec, JobState, Owner, RemoteDeployer, RestartPolicy, Restore, StopOutcome,
 };
 
 const SQL: &str = "\
 CREATE TABLE orders (id BIGINT, amount INT) WITH ('connector' = 'datagen', 'rows-per-second' = '10');
 CREATE TABLE totals (amount INT, n BIGINT) WITH ('connector' = 'blackhole');
 INSERT INTO totals SELECT amount, COUNT(*) FROM orders GROUP BY amount;
+";
+
+/// Major and critical alerts page the on-call receiver; everything else goes to the team.
+const ROUTES: &str = "
+route:
+  receiver: team-ads
+  group_by: [job, event]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+  routes:
+    - receiver: oncall
+      matchers: ['severity=~\"major|critical\"']
+receivers:
+  - name: team-ads
+  - name: oncall
 ";
 
 /// Prints timeline lines relative to the start, on the clock that drives the run.
@@ -45,20 +67,19 @@ impl Timeline {
     }
 }
 
-fn local_path(sp: &SavepointRef) -> String {
+fn local_path(path: &str) -> String {
     // `file:/x` and `file:///x` are local paths; other schemes print as they are.
-    match sp
-        .path
+    match path
         .strip_prefix("file://")
-        .or_else(|| sp.path.strip_prefix("file:"))
+        .or_else(|| path.strip_prefix("file:"))
     {
         Some(p) => p.to_string(),
-        None => sp.path.clone(),
+        None => path.to_string(),
     }
 }
 
-fn report(step: &str, e: &streampark::Error) -> ExitCode {
-    eprintln!("quickstart: {step} failed: {e}");
+fn report(e: &streampark::Error) -> ExitCode {
+    eprintln!("quickstart failed: {e}");
     let mut src = e.source();
     while let Some(s) = src {
         eprintln!("  caused by: {s}");
@@ -67,25 +88,256 @@ fn report(step: &str, e: &streampark::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn wait_first_checkpoint(
-    d: &dyn Deployer,
-    id: &DeploymentId,
-    limit: Duration,
-) -> streampark::Result<()> {
+fn failed(step: &str, why: impl std::fmt::Display) -> streampark::Error {
+    streampark::Error::Other {
+        backend: "quickstart",
+        message: format!("{step}: {why}"),
+        source: None,
+    }
+}
+
+/// Where the job runs: the simulator (with the failure to inject) or a real cluster.
+struct Target {
+    cluster: Arc<dyn Deployer>,
+    sim: Option<SimDeployer>,
+    job: JobId,
+    tl: Timeline,
+}
+
+/// Polls `f` every half second until it yields a value, at most `limit`.
+async fn until<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> streampark::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = streampark::Result<Option<T>>>,
+{
     let start = tokio::time::Instant::now();
     loop {
-        if d.inspect(id).await?.checkpoints_completed > 0 {
-            return Ok(());
+        if let Some(v) = f().await? {
+            return Ok(v);
         }
         if start.elapsed() > limit {
             return Err(streampark::Error::Timeout {
-                backend: d.backend(),
-                operation: "waiting for the first checkpoint".into(),
+                backend: "quickstart",
+                operation: format!("waiting for {what}"),
                 after: limit,
             });
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+async fn lifecycle(t: Target) -> streampark::Result<()> {
+    let Target {
+        cluster,
+        sim,
+        job,
+        tl,
+    } = t;
+    let oncall = MemorySink::new().with_name("oncall");
+    let team_sink = MemorySink::new().with_name("team-ads");
+    let router = Router::builder(
+        RouterConfig::from_yaml_str(ROUTES).map_err(|e| failed("alert routes", e))?,
+    )
+    .with_receiver_sink("oncall", oncall.clone())
+    .with_receiver_sink("team-ads", team_sink.clone())
+    .build()
+    .map_err(|e| failed("alert router", e))?;
+
+    // The engine: one store, one cluster, alerts through the router.
+    let mut engine = Supervisor::builder(Arc::new(MemoryStore::new()))
+        .with_id("quickstart")
+        .with_cluster("local", cluster.clone())
+        .with_alert_sink(Arc::new(router.clone()))
+        .with_tick(Duration::from_secs(1));
+    let mut pf = Platform::builder();
+    if let Some(sim) = &sim {
+        let (c1, c2) = (sim.clock().clone(), sim.clock().clone());
+        engine = engine.with_clock(move || c1.now_ms());
+        pf = pf.with_clock(move || c2.now_ms());
+    }
+    let pf = pf
+        .with_supervisor(engine.build()?)
+        .with_admin("root")
+        .with_start_wait(Duration::from_secs(120))
+        .build()
+        .await?;
+    let (root, ann) = (Principal::user("root"), Principal::user("ann"));
+    pf.put_team(&root, Team::new("ads")).await?;
+    pf.put_user(&root, User::new("ann")).await?;
+    pf.put_member(&root, Member::new("ads", "ann", "developer"))
+        .await?;
+    tl.line("team `ads` with user `ann` (developer); alerts: major+ -> oncall, rest -> team-ads");
+
+    // The job sets its own checkpoint interval: a stock cluster checkpoints nothing.
+    let spec = JobSpec::sql(job.as_str(), SQL)?
+        .with_name("Orders totals")
+        .with_owner(Owner::team("ads"))
+        .with_config("execution.checkpointing.interval", "5s")
+        .with_restore(Restore::Latest)
+        .with_restart(RestartPolicy::FixedDelay {
+            delay: Duration::from_secs(5),
+            max_attempts: 3,
+        });
+    let v1 = pf.create_job(&ann, spec.clone(), "first version").await?;
+    tl.line(format!(
+        "ann created `{job}` version {} (SQL checked: {} statements)",
+        v1.version,
+        SQL.matches(';').count()
+    ));
+    let d1 = pf.deploy(&ann, &job).await?;
+    tl.line(format!(
+        "deployed version {} as attempt {} on cluster `{}` ({})",
+        d1.version, d1.attempt, d1.cluster, d1.deployment
+    ));
+
+    // The engine runs from here on: restarts, adoption, checkpoint health, alerts.
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let runner = {
+        let pf = pf.clone();
+        tokio::spawn(async move {
+            pf.run(async {
+                let _ = stop_rx.await;
+            })
+            .await
+        })
+    };
+    let running = |attempt: u64| {
+        let (pf, ann, job) = (pf.clone(), ann.clone(), job.clone());
+        async move {
+            until(
+                &format!("attempt {attempt} RUNNING"),
+                Duration::from_secs(180),
+                || async {
+                    let v = pf.status(&ann, &job).await?;
+                    Ok((v.attempt == attempt && v.state == Some(JobState::Running)).then_some(v))
+                },
+            )
+            .await
+        }
+    };
+    let first_checkpoint = |dep: streampark::DeploymentId| {
+        let cluster = cluster.clone();
+        async move {
+            until("the first checkpoint", Duration::from_secs(120), || async {
+                Ok(cluster.inspect(&dep).await?.latest_checkpoint)
+            })
+            .await
+        }
+    };
+    let v = running(1).await?;
+    tl.line(format!("attempt 1 is RUNNING"));
+    let dep1 = v
+        .deployment
+        .ok_or_else(|| failed("status", "no deployment"))?;
+    let cp = first_checkpoint(dep1.clone()).await?;
+    tl.line(format!("first checkpoint completed: {}", cp.path));
+
+    let mut attempt = 1;
+    if let Some(sim) = &sim {
+        let at = sim.clock().elapsed() + Duration::from_secs(12);
+        sim.inject(FaultPlan::new().job_fails_at(
+            &job,
+            at,
+            "TaskManager 127.0.0.1:40113 lost: heartbeat timed out (injected)",
+        ));
+        tl.line("a TaskManager loss is injected in 12 s; nobody touches the job");
+        let v = running(2).await?;
+        attempt = v.attempt;
+        let attempts = pf.supervisor().store().attempts(&job).await?;
+        let from = attempts
+            .last()
+            .and_then(|a| a.restore_from.clone())
+            .unwrap_or_default();
+        let latest = cluster
+            .inspect(&dep1)
+            .await?
+            .latest_checkpoint
+            .map(|c| c.path)
+            .unwrap_or_default();
+        tl.line(format!(
+            "the engine restarted it: attempt {} RUNNING, restored from {from}",
+            v.attempt
+        ));
+        if from != latest {
+            return Err(failed(
+                "restart",
+                format!("restored from `{from}`, not attempt 1's latest checkpoint `{latest}`"),
+            ));
+        }
+        tl.line("  = attempt 1's latest checkpoint");
+        router.flush_all().await;
+        for a in oncall.alerts() {
+            tl.line(format!("alert -> oncall: [{}] {}", a.severity, a.title));
+        }
+        if oncall.is_empty() {
+            return Err(failed("alerts", "the on-call receiver got nothing"));
+        }
+    }
+
+    // A configuration change, rolled out with a savepoint.
+    let v2 = pf
+        .update_job(
+            &ann,
+            spec.clone()
+                .with_config("execution.checkpointing.interval", "10s"),
+            "checkpoint every 10 s",
+        )
+        .await?;
+    tl.line(format!(
+        "ann changed execution.checkpointing.interval to 10s: version {}",
+        v2.version
+    ));
+    let d = pf.restart(&ann, &job).await?;
+    let sp = d
+        .restored_from
+        .clone()
+        .ok_or_else(|| failed("roll-out", "no savepoint"))?;
+    tl.line(format!(
+        "rolled out: attempt {} -> {} with version {}",
+        attempt, d.attempt, d.version
+    ));
+    println!("savepoint: {}", local_path(&sp));
+    running(d.attempt).await?;
+    tl.line(format!("attempt {} is RUNNING", d.attempt));
+
+    // Stop with a savepoint: the engine keeps it stopped.
+    match pf.stop(&ann, &job, StopHow::Savepoint).await? {
+        StopOutcome::Stopped {
+            savepoint: Some(sp),
+        } => {
+            tl.line("stopped with a savepoint");
+            println!("savepoint: {}", local_path(&sp.path));
+        }
+        other => return Err(failed("stop", format!("{other:?}"))),
+    }
+    let _ = stop_tx.send(());
+    runner.await.map_err(|e| failed("engine", e))??;
+    router.flush_all().await;
+
+    tl.line("the engine's event log:");
+    for e in pf.events(&ann, &job, 0, 100).await? {
+        if e.kind.starts_with("audit.") {
+            continue;
+        }
+        let restored = match (e.kind.as_str(), &e.detail) {
+            ("started", d) => d["restored_from"]
+                .as_str()
+                .map(|r| format!(" from {r}"))
+                .unwrap_or_default(),
+            ("failed", d) => d["reason"]
+                .as_str()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        println!("             attempt {} {}{restored}", e.attempt, e.kind);
+    }
+    tl.line(format!(
+        "done: {} alerts to team-ads, {} to oncall",
+        team_sink.len(),
+        oncall.len()
+    ));
+    Ok(())
 }
 
 async fn real(url: String) -> ExitCode {
@@ -94,77 +346,34 @@ async fn real(url: String) -> ExitCode {
         wall: Instant::now(),
         virtual_time: false,
     };
-    let d: Arc<dyn Deployer> = match RemoteDeployer::builder()
+    let cluster: Arc<dyn Deployer> = match RemoteDeployer::builder()
         .with_url(url.clone())
         .with_request_timeout(Duration::from_secs(60))
         .build()
     {
         Ok(d) => Arc::new(d),
-        Err(e) => return report("configuring the Flink client", &e),
+        Err(e) => return report(&e),
     };
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let job = format!("quickstart-{stamp}-{}", std::process::id());
-    let spec = match JobSpec::sql(&job, SQL) {
-        Ok(s) => s.with_name("streampark quickstart"),
-        Err(e) => return report("building the job spec", &e),
+    let job = match JobId::new(format!("quickstart-{stamp}-{}", std::process::id())) {
+        Ok(j) => j,
+        Err(e) => return report(&e),
     };
-    tl.line(format!(
-        "real Flink at {url}: deploying SQL job `{job}` (datagen -> blackhole)"
-    ));
-    let dep = match d.deploy(DeployRequest::new(spec, 1)).await {
-        Ok(dep) => dep,
-        Err(e) => return report("deploy", &e),
-    };
-    tl.line(format!(
-        "deployed as Flink job {} (attempt {})",
-        dep.id, dep.attempt
-    ));
-    match d
-        .wait_for(&dep.id, &[JobState::Running], Duration::from_secs(120))
-        .await
+    tl.line(format!("real Flink at {url}"));
+    match lifecycle(Target {
+        cluster,
+        sim: None,
+        job,
+        tl,
+    })
+    .await
     {
-        Ok(s) => tl.line(format!("job {} is {}", s.job, s.state)),
-        Err(e) => return report("waiting for RUNNING", &e),
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
     }
-    if let Err(e) = wait_first_checkpoint(d.as_ref(), &dep.id, Duration::from_secs(120)).await {
-        return report("waiting for a checkpoint", &e);
-    }
-    tl.line("first checkpoint completed");
-    match d.savepoint(&dep.id, SavepointOptions::default()).await {
-        Ok(sp) => {
-            tl.line("savepoint taken");
-            println!("savepoint: {}", local_path(&sp));
-        }
-        Err(e) => return report("savepoint", &e),
-    }
-    match d.stop(&dep.id, StopOptions::savepoint_default_dir()).await {
-        Ok(StopOutcome::Stopped {
-            savepoint: Some(sp),
-        }) => {
-            tl.line("stopped with savepoint");
-            println!("savepoint: {}", local_path(&sp));
-        }
-        Ok(other) => {
-            eprintln!("quickstart: stop with savepoint returned {other:?}");
-            return ExitCode::FAILURE;
-        }
-        Err(e) => return report("stop with savepoint", &e),
-    }
-    match d.status(&dep.id).await {
-        Ok(Some(s)) if s.state == JobState::Finished => {
-            tl.line(format!("job {} is {}", s.job, s.state))
-        }
-        Ok(other) => {
-            eprintln!("quickstart: expected FINISHED after stop, saw {other:?}");
-            return ExitCode::FAILURE;
-        }
-        Err(e) => return report("status after stop", &e),
-    }
-    tl.line("done");
-    ExitCode::SUCCESS
 }
 
 async fn simulated() -> ExitCode {
@@ -173,89 +382,24 @@ async fn simulated() -> ExitCode {
         wall: Instant::now(),
         virtual_time: true,
     };
-    let job = JobId::new("orders-totals").expect("valid id");
     let sim = SimDeployer::builder()
-        .with_checkpoint_interval(Duration::from_secs(10))
-        .with_faults(FaultPlan::new().job_fails_at(
-            &job,
-            Duration::from_secs(75),
-            "TaskManager 127.0.0.1:40113 lost: heartbeat timed out (injected)",
-        ))
+        .with_checkpoint_interval(Duration::from_secs(5))
         .build();
-    let d: Arc<dyn Deployer> = Arc::new(sim.clone());
-    let run = async {
-        let spec = JobSpec::sql(job.as_str(), SQL)?.with_name("Orders totals");
-        tl.line(format!("simulator: deploying SQL job `{job}` attempt 1"));
-        let dep = d.deploy(DeployRequest::new(spec.clone(), 1)).await?;
-        tl.line(format!(
-            "deployed as {} (state {})",
-            dep.id,
-            JobState::Initializing
-        ));
-        let s = d
-            .wait_for(&dep.id, &[JobState::Running], Duration::from_secs(60))
-            .await?;
-        tl.line(format!("job is {}", s.state));
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        let det = d.inspect(&dep.id).await?;
-        tl.line(format!(
-            "{} checkpoints completed, latest {}",
-            det.checkpoints_completed,
-            det.latest_checkpoint.map(|c| c.path).unwrap_or_default()
-        ));
-        let sp = d.savepoint(&dep.id, SavepointOptions::default()).await?;
-        tl.line(format!("savepoint taken: {}", sp.path));
-        tl.line("waiting; a TaskManager loss is injected at t+75s");
-        let s = d
-            .wait_for(&dep.id, &[JobState::Failed], Duration::from_secs(120))
-            .await?;
-        tl.line(format!(
-            "state change: RUNNING -> {} ({})",
-            s.state,
-            s.reason.unwrap_or_default()
-        ));
-        tl.line(format!("restarting as attempt 2 from {}", sp.path));
-        let dep2 = d
-            .deploy(DeployRequest::new(spec, 2).with_restore_path(sp.path.clone()))
-            .await?;
-        let s = d
-            .wait_for(&dep2.id, &[JobState::Running], Duration::from_secs(60))
-            .await?;
-        let det = d.inspect(&dep2.id).await?;
-        tl.line(format!(
-            "attempt {} is {}, restored from {}",
-            s.attempt,
-            s.state,
-            det.restored_from.unwrap_or_default()
-        ));
-        tokio::time::sleep(Duration::from_secs(20)).await;
-        let out = d
-            .stop(
-                &dep2.id,
-                StopOptions::savepoint("file:///tmp/streampark-quickstart/savepoints"),
-            )
-            .await?;
-        if let StopOutcome::Stopped {
-            savepoint: Some(sp),
-        } = &out
-        {
-            tl.line(format!("stopped with savepoint {}", sp.path));
-        }
-        let s = d.status(&dep2.id).await?.map(|s| s.state);
-        tl.line(format!(
-            "attempt 2 is {}",
-            s.map(|s| s.to_string()).unwrap_or_default()
-        ));
-        let stats = sim.stats();
-        tl.line(format!(
-            "done: {} deploys, {} list calls, {} savepoints, {} stops",
-            stats.deploys, stats.lists, stats.savepoints, stats.stops
-        ));
-        Ok::<(), streampark::Error>(())
+    tl.line("embedded simulator (virtual time)");
+    let job = match JobId::new("orders-totals") {
+        Ok(j) => j,
+        Err(e) => return report(&e),
     };
-    match run.await {
+    match lifecycle(Target {
+        cluster: Arc::new(sim.clone()),
+        sim: Some(sim),
+        job,
+        tl,
+    })
+    .await
+    {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => report("simulated lifecycle", &e),
+        Err(e) => report(&e),
     }
 }
 
