@@ -225,7 +225,7 @@ async fn lifecycle(t: Target) -> streampark::Result<()> {
         }
     };
     let v = running(1).await?;
-    tl.line(format!("attempt 1 is RUNNING"));
+    tl.line("attempt 1 is RUNNING");
     let dep1 = v
         .deployment
         .ok_or_else(|| failed("status", "no deployment"))?;
@@ -297,8 +297,14 @@ async fn lifecycle(t: Target) -> streampark::Result<()> {
         attempt, d.attempt, d.version
     ));
     println!("savepoint: {}", local_path(&sp));
-    running(d.attempt).await?;
+    let v = running(d.attempt).await?;
     tl.line(format!("attempt {} is RUNNING", d.attempt));
+    // A completed checkpoint means every task runs: a savepoint can be taken.
+    let dep = v
+        .deployment
+        .ok_or_else(|| failed("status", "no deployment"))?;
+    let cp = first_checkpoint(dep).await?;
+    tl.line(format!("attempt {} checkpointed: {}", d.attempt, cp.path));
 
     // Stop with a savepoint: the engine keeps it stopped.
     match pf.stop(&ann, &job, StopHow::Savepoint).await? {

@@ -1,9 +1,15 @@
-//! Supervise one Flink SQL job on a real cluster until SIGINT or SIGTERM.
+//! Supervise one Flink SQL job on any backend until SIGINT or SIGTERM.
 //!
 //! ```text
-//! cargo run --example supervise -- --rest-url http://127.0.0.1:8081 --sql job.sql \
+//! cargo run --example supervise -- --cluster flink+http://127.0.0.1:8081 --sql job.sql \
 //!     --job-id orders --state sqlite:///var/lib/streampark/state.db [--checkpoint-dir file:///ckpt]
+//! cargo run --example supervise -- --cluster cdp=yarn:// --option hadoop-conf=/etc/hadoop/conf \
+//!     --option flink-home=/opt/flink-1.14 --cluster k8s=k8s://flink --sql job.sql ...
 //! ```
+//!
+//! Clusters are registry URLs (`--cluster [NAME=]URL`, repeatable; default `sim://local`) with
+//! the registry's options (`--option key=value`); the job goes to the first cluster, or the
+//! first whose Flink version satisfies `--flink-version REQ`.
 //!
 //! Prints one JSON line per event:
 //! `{"job_id", "attempt", "state", "flink_job_id", "restored_from", "ts", "event"}`.
@@ -16,29 +22,36 @@ use std::time::Duration;
 
 use streampark::store::SqliteStore;
 use streampark::supervisor::Supervisor;
-use streampark::{JobSpec, RemoteDeployer, Restore};
+use streampark::{JobSpec, Restore};
 
 struct Args {
-    rest_url: String,
+    clusters: Vec<String>,
+    options: Vec<(String, String)>,
+    flink_version: Option<String>,
     sql: String,
     job_id: String,
     state: String,
     checkpoint_dir: Option<String>,
 }
 
-const USAGE: &str = "usage: supervise --rest-url URL --sql FILE --job-id ID --state sqlite://PATH [--checkpoint-dir file:///DIR]";
+const USAGE: &str = "usage: supervise [--cluster [NAME=]URL]... [--option key=value]... [--flink-version REQ] --sql FILE --job-id ID --state sqlite://PATH [--checkpoint-dir file:///DIR]";
 
 fn parse() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
-    let (mut rest_url, mut sql, mut job_id, mut state, mut checkpoint_dir) =
-        (None, None, None, None, None);
+    let (mut sql, mut job_id, mut state, mut checkpoint_dir) = (None, None, None, None);
+    let (mut clusters, mut options, mut flink_version) = (Vec::new(), Vec::new(), None);
     while let Some(flag) = it.next() {
         let mut value = || {
             it.next()
                 .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
         };
         match flag.as_str() {
-            "--rest-url" => rest_url = Some(value()?),
+            "--cluster" => clusters.push(value()?),
+            "--option" => options.push(
+                streampark_examples::clusters::split_option_arg(&value()?)
+                    .map_err(|e| format!("{e}\n{USAGE}"))?,
+            ),
+            "--flink-version" => flink_version = Some(value()?),
             "--sql" => sql = Some(value()?),
             "--job-id" => job_id = Some(value()?),
             "--state" => state = Some(value()?),
@@ -50,7 +63,9 @@ fn parse() -> Result<Args, String> {
     let need =
         |v: Option<String>, name: &str| v.ok_or_else(|| format!("{name} is required\n{USAGE}"));
     Ok(Args {
-        rest_url: need(rest_url, "--rest-url")?,
+        clusters,
+        options,
+        flink_version,
         sql: need(sql, "--sql")?,
         job_id: need(job_id, "--job-id")?,
         state: need(state, "--state")?,
@@ -99,16 +114,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(dir) = &args.checkpoint_dir {
         spec = spec.with_config("execution.checkpointing.dir", dir);
     }
-    let deployer = RemoteDeployer::builder()
-        .with_url(&args.rest_url)
-        .with_request_timeout(Duration::from_secs(60))
-        .build()?;
+    if let Some(req) = &args.flink_version {
+        spec = spec.with_flink_version(req)?;
+    }
     let store = SqliteStore::open(path).await?;
-    let sup = Supervisor::builder(Arc::new(store))
+    let mut b = Supervisor::builder(Arc::new(store))
         .with_id(format!("supervise-{}", args.job_id))
-        .with_cluster("flink", Arc::new(deployer))
-        .with_tick(Duration::from_secs(2))
-        .build()?;
+        .with_tick(Duration::from_secs(2));
+    for c in streampark_examples::clusters::build(&args.clusters, &args.options).await? {
+        b = match c.version {
+            Some(v) => b.with_cluster_version(c.name, c.deployer, v),
+            None => b.with_cluster(c.name, c.deployer),
+        };
+    }
+    let sup = b.build()?;
     let mut events = sup.subscribe();
     let printer = tokio::spawn(async move {
         loop {

@@ -33,7 +33,11 @@ if grep -q '^execution.checkpointing.interval' "$SP_FLINK_STATE/conf/config.yaml
 fi
 say "stock Flink on $FLINK_REST_URL (no checkpoint interval configured)"
 
-out="$(FLINK_REST_URL="$FLINK_REST_URL" cargo run -q --example quickstart)"
+if ! out="$(FLINK_REST_URL="$FLINK_REST_URL" cargo run -q --example quickstart)"; then
+  echo "$out"
+  echo "ci-engine: the quickstart failed on the stock cluster" >&2
+  exit 1
+fi
 echo "$out"
 n=0
 while read -r path; do

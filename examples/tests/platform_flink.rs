@@ -72,7 +72,12 @@ impl Host {
             .build()
             .unwrap();
         let version = flink.flink_version().await.unwrap();
+        // Beside the real cluster, a simulated older one: jobs are placed by their requirement.
+        let legacy = streampark::testkit::SimDeployer::builder()
+            .with_startup_delay(Duration::from_millis(10))
+            .build();
         let platform = Platform::builder()
+            .with_cluster_version("legacy", Arc::new(legacy), "1.17.2".parse().unwrap())
             .with_cluster_version("flink", Arc::new(flink), version)
             .with_store(Arc::new(SqlitePlatformStore::open(db).await.unwrap()))
             .with_state_store(Arc::new(SqliteStore::open(db).await.unwrap()))
@@ -115,7 +120,13 @@ impl Host {
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let http = reqwest::Client::new();
+        let (status, v) = self.try_call(method, path, body).await;
+        assert!(status < 400, "{method} {path}: {status} {v}");
+        v
+    }
+
+    async fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let http = streampark::spi::http_client(Duration::from_secs(180)).unwrap();
         let url = format!("{}{path}", self.base);
         let token = if path.starts_with("/teams") || path.starts_with("/users") {
             "t-root"
@@ -134,8 +145,7 @@ impl Host {
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
         let v: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(status < 400, "{method} {path}: {status} {v}");
-        v
+        (status, v)
     }
 
     async fn status(&self, job: &str) -> Value {
@@ -178,6 +188,7 @@ async fn taskmanager_killed_under_a_governed_job_restarts_it_once_from_its_check
         "program": {"type": "sql", "script": SQL},
         "owner": {"team": "ads"},
         "config": {"execution.checkpointing.interval": "2s"},
+        "flink_version": ">=2.0",
     });
     a.call(
         "POST",
@@ -185,8 +196,41 @@ async fn taskmanager_killed_under_a_governed_job_restarts_it_once_from_its_check
         Some(json!({"spec": spec, "message": "v1"})),
     )
     .await;
+    // A 1.x job lands on the older cluster; SQL only 2.x accepts is refused for it.
+    let legacy = format!("{job}-legacy");
+    let old = json!({"id": legacy, "program": {"type": "sql", "script": SQL},
+                     "owner": {"team": "ads"}, "flink_version": "1.x"});
+    a.call("POST", "/jobs", Some(json!({"spec": old, "message": "v1"})))
+        .await;
+    let dl = a
+        .call("POST", &format!("/jobs/{legacy}/deploy"), None)
+        .await;
+    assert_eq!(dl["cluster"], "legacy", "{dl}");
+    a.call(
+        "POST",
+        &format!("/jobs/{legacy}/stop"),
+        Some(json!({"cancel": true})),
+    )
+    .await;
+    let newer = format!(
+        "{SQL}CREATE MATERIALIZED TABLE m FRESHNESS = INTERVAL '1' MINUTE AS SELECT v FROM src;\n"
+    );
+    let bad = json!({"id": format!("{job}-mt"), "program": {"type": "sql", "script": newer},
+                     "owner": {"team": "ads"}, "flink_version": "1.x"});
+    let (st, e) = a
+        .try_call("POST", "/jobs", Some(json!({"spec": bad, "message": "v1"})))
+        .await;
+    assert_eq!(st, 400, "{e}");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("Flink 1.17"),
+        "{e}"
+    );
     let d1 = a.call("POST", &format!("/jobs/{job}/deploy"), None).await;
     assert_eq!(d1["attempt"], 1, "{d1}");
+    assert_eq!(
+        d1["cluster"], "flink",
+        "the >=2.0 job lands on the real 2.x cluster: {d1}"
+    );
     let dep1 = streampark::DeploymentId::new(d1["deployment"].as_str().unwrap());
     wait_until("attempt 1 running", Duration::from_secs(120), || async {
         let s = a.status(&job).await;

@@ -326,3 +326,49 @@ async fn sql_is_checked_by_the_version_of_the_cluster_the_job_lands_on() {
     assert!(r.is_valid(), "{r:?}");
     assert_eq!(old.stats().deploys, 0);
 }
+
+#[path = "platform_support/mod.rs"]
+mod platform_support;
+
+/// Reading jobs never waits behind a tick whose deploy is slow: the engine publishes its views
+/// at the end of each tick and operation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_jobs_never_waits_behind_a_slow_deploy() {
+    let cluster = platform_support::Recording::gated();
+    let gate = cluster.gate.clone().unwrap();
+    let pf = Platform::builder()
+        .with_cluster("gated", Arc::new(cluster.clone()))
+        .with_admin("root")
+        .build()
+        .await
+        .unwrap();
+    seed(&pf).await;
+    pf.create_job(&dev(), spec("slow"), "v1").await.unwrap();
+    let id = JobId::new("slow").unwrap();
+    let deploy = tokio::spawn({
+        let pf = pf.clone();
+        let id = id.clone();
+        async move { pf.deploy(&dev(), &id).await }
+    });
+    gate.entered.notified().await;
+    // The deploy is stuck at the cluster, inside a tick holding the engine's state.
+    let view = tokio::time::timeout(Duration::from_secs(2), pf.supervisor().job(&id))
+        .await
+        .expect("read without waiting for the tick");
+    assert_eq!(view.map(|v| v.attempt), Some(0), "before the attempt is published");
+    let status = tokio::time::timeout(Duration::from_secs(2), pf.status(&dev(), &id))
+        .await
+        .expect("status without waiting");
+    assert_eq!(status.unwrap().attempt, 0);
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(2), pf.supervisor().jobs())
+            .await
+            .expect("jobs without waiting")
+            .len(),
+        1
+    );
+    gate.open_once();
+    let d = deploy.await.unwrap().unwrap();
+    assert_eq!(d.attempt, 1);
+    assert_eq!(pf.supervisor().job(&id).await.unwrap().attempt, 1);
+}

@@ -906,9 +906,10 @@ impl Platform {
         let ctx = &AuditCtx::job(job);
         self.audited(p, "job.status", ctx, async move {
             self.job_with(p, Permission::JobView, job, ctx).await?;
+            // The engine's published view: a read never waits behind a deploy in progress.
             self.engine
-                .reload_job(job)
-                .await?
+                .job(job)
+                .await
                 .ok_or_else(|| Error::not_found("platform", format!("a deployment of job `{job}`")))
         })
         .await

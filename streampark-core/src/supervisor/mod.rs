@@ -390,6 +390,7 @@ impl SupervisorBuilder {
             }),
             events: tx,
             state: Arc::new(Mutex::new(tick::State::default())),
+            published: Arc::default(),
         })
     }
 }
@@ -429,6 +430,9 @@ pub struct Supervisor {
     pub(crate) cfg: Arc<Config>,
     pub(crate) events: broadcast::Sender<JobEvent>,
     pub(crate) state: Arc<Mutex<tick::State>>,
+    /// What [`job`](Supervisor::job) and [`jobs`](Supervisor::jobs) read: the views as of the
+    /// end of the last tick or operation, so that reading never waits behind a slow deploy.
+    published: Arc<std::sync::RwLock<std::collections::BTreeMap<JobId, JobView>>>,
 }
 
 impl fmt::Debug for Supervisor {
@@ -525,11 +529,21 @@ impl Supervisor {
         )
         .await;
         let mut st = self.state.lock().await;
-        st.reload_job(&self.cfg, &spec.id).await?;
-        if rec.desired != DesiredState::Running {
+        let r = st.reload_job(&self.cfg, &spec.id).await;
+        if r.is_ok() && rec.desired != DesiredState::Running {
             st.wanted_again(&spec.id, now);
         }
-        Ok(())
+        self.publish(&st);
+        r
+    }
+
+    /// Replaces the published views with the state's.
+    fn publish(&self, st: &tick::State) {
+        let views = st
+            .ids()
+            .filter_map(|j| st.view(&self.cfg, j).map(|v| (j.clone(), v)))
+            .collect();
+        *self.published.write().unwrap_or_else(|p| p.into_inner()) = views;
     }
 
     /// Stops a job and keeps it stopped: sets its desired state, then stops its live
@@ -540,7 +554,9 @@ impl Supervisor {
         opts: crate::StopOptions,
     ) -> Result<crate::StopOutcome> {
         let mut st = self.state.lock().await;
-        st.stop_job(self, job, opts).await
+        let r = st.stop_job(self, job, opts).await;
+        self.publish(&st);
+        r
     }
 
     /// Rolls a running job over to its current spec version: [`manage`](Self::manage) records
@@ -560,7 +576,9 @@ impl Supervisor {
         opts: crate::StopOptions,
     ) -> Result<crate::StopOutcome> {
         let mut st = self.state.lock().await;
-        st.roll_out(self, job, opts).await
+        let r = st.roll_out(self, job, opts).await;
+        self.publish(&st);
+        r
     }
 
     /// Starts a job [`manage`](Self::manage)d or rolled out just before, now rather than at
@@ -673,32 +691,47 @@ impl Supervisor {
     /// Store errors.
     pub async fn reload_job(&self, job: &JobId) -> Result<Option<JobView>> {
         let mut st = self.state.lock().await;
-        st.reload_job(&self.cfg, job).await?;
-        Ok(st.view(&self.cfg, job))
+        let r = st.reload_job(&self.cfg, job).await;
+        self.publish(&st);
+        r.map(|()| st.view(&self.cfg, job))
     }
 
-    /// What the supervisor knows about a job.
+    /// What the supervisor knows about a job, as of the end of the last tick or operation
+    /// (never waits behind a tick in progress).
     pub async fn job(&self, job: &JobId) -> Option<JobView> {
-        self.state.lock().await.view(&self.cfg, job)
+        self.published
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(job)
+            .cloned()
     }
 
-    /// Every managed job.
+    /// Every managed job, by id, as [`job`](Self::job) sees them.
     pub async fn jobs(&self) -> Vec<JobView> {
-        let st = self.state.lock().await;
-        st.ids().filter_map(|j| st.view(&self.cfg, j)).collect()
+        self.published
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Reads the managed jobs and their attempts from the store (done by the first tick).
     pub async fn load(&self) -> Result<()> {
         let mut st = self.state.lock().await;
-        st.load(&self.cfg).await
+        let r = st.load(&self.cfg).await;
+        self.publish(&st);
+        r
     }
 
     /// One round: one list per cluster, state transitions, restarts. Returns the number of
-    /// backend list calls made.
+    /// backend list calls made. Readers ([`job`](Self::job), [`jobs`](Self::jobs)) see the
+    /// previous round's views until it ends.
     pub async fn tick(&self) -> Result<usize> {
         let mut st = self.state.lock().await;
-        st.tick(self).await
+        let r = st.tick(self).await;
+        self.publish(&st);
+        r
     }
 
     /// Ticks every `tick` until `shutdown` resolves; stops the supervisor, not the jobs.
