@@ -23,38 +23,9 @@ const SQL: &str = "CREATE TABLE src (v BIGINT) WITH ('connector' = 'datagen', 'r
 CREATE TABLE snk (v BIGINT) WITH ('connector' = 'blackhole');\n\
 INSERT INTO snk SELECT v FROM src;\n";
 
-fn taskmanager_pids(state: &Path) -> Vec<String> {
-    let mut pids = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(state.join("pids")) {
-        for e in rd.flatten() {
-            if e.file_name().to_string_lossy().contains("taskexecutor") {
-                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                pids.extend(
-                    text.lines()
-                        .map(|l| l.trim().to_string())
-                        .filter(|l| !l.is_empty()),
-                );
-            }
-        }
-    }
-    pids
-}
-
-async fn wait_until<F, Fut>(what: &str, limit: Duration, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = std::time::Instant::now();
-    while !f().await {
-        assert!(
-            start.elapsed() < limit,
-            "gave up waiting for {what} after {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    eprintln!("[{:>5.1}s] {what}", start.elapsed().as_secs_f64());
-}
+#[path = "../../streampark-core/tests/flink_support/mod.rs"]
+mod flink_support;
+use flink_support::{kill_taskmanagers, start_taskmanager, wait_until};
 
 /// A platform process: the platform on the database, its engine running, its API served.
 struct Host {
@@ -249,15 +220,7 @@ async fn taskmanager_killed_under_a_governed_job_restarts_it_once_from_its_check
     )
     .await;
 
-    let pids = taskmanager_pids(&state);
-    assert!(
-        !pids.is_empty(),
-        "no TaskManager pid under {}",
-        state.display()
-    );
-    for p in &pids {
-        let _ = std::process::Command::new("kill").args(["-9", p]).status();
-    }
+    kill_taskmanagers(&state);
     let store = SqliteStore::open(&db).await.unwrap();
     wait_until("attempt 1 ended", Duration::from_secs(240), || async {
         store
@@ -269,14 +232,7 @@ async fn taskmanager_killed_under_a_governed_job_restarts_it_once_from_its_check
     })
     .await;
     let latest = flink.inspect(&dep1).await.unwrap().latest_checkpoint;
-    let status = std::process::Command::new(Path::new(&home).join("bin/taskmanager.sh"))
-        .arg("start")
-        .env("FLINK_CONF_DIR", state.join("conf"))
-        .env("FLINK_LOG_DIR", state.join("log"))
-        .env("FLINK_PID_DIR", state.join("pids"))
-        .status()
-        .expect("taskmanager.sh");
-    assert!(status.success());
+    start_taskmanager(Path::new(&home), &state);
 
     wait_until("attempt 2 running", Duration::from_secs(300), || async {
         let s = a.status(&job).await;

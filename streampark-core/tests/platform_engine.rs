@@ -355,7 +355,11 @@ async fn reading_jobs_never_waits_behind_a_slow_deploy() {
     let view = tokio::time::timeout(Duration::from_secs(2), pf.supervisor().job(&id))
         .await
         .expect("read without waiting for the tick");
-    assert_eq!(view.map(|v| v.attempt), Some(0), "before the attempt is published");
+    assert_eq!(
+        view.map(|v| v.attempt),
+        Some(0),
+        "before the attempt is published"
+    );
     let status = tokio::time::timeout(Duration::from_secs(2), pf.status(&dev(), &id))
         .await
         .expect("status without waiting");

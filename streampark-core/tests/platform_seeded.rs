@@ -297,14 +297,10 @@ async fn two_replicas_never_run_a_job_twice_on_postgres() {
     }
 }
 
-#[cfg(feature = "postgres")]
-#[path = "pg_support/mod.rs"]
-mod pg_support;
-
 /// The engine's store in a fresh schema of its own.
 #[cfg(feature = "postgres")]
 async fn supervisor_pg(name: &str) -> Option<streampark_core::store::PostgresStore> {
-    let url = pg_support::fresh_schema_url(&format!("sv_{name}")).await?;
+    let url = platform_support::pg_support::fresh_schema_url(&format!("sv_{name}")).await?;
     Some(
         streampark_core::store::PostgresStore::connect(&url)
             .await

@@ -22,38 +22,9 @@ const SQL: &str = "CREATE TABLE src (v BIGINT) WITH ('connector' = 'datagen', 'r
 CREATE TABLE snk (v BIGINT) WITH ('connector' = 'blackhole');\n\
 INSERT INTO snk SELECT v FROM src;\n";
 
-fn taskmanager_pids(state: &Path) -> Vec<String> {
-    let mut pids = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(state.join("pids")) {
-        for e in rd.flatten() {
-            if e.file_name().to_string_lossy().contains("taskexecutor") {
-                let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                pids.extend(
-                    text.lines()
-                        .map(|l| l.trim().to_string())
-                        .filter(|l| !l.is_empty()),
-                );
-            }
-        }
-    }
-    pids
-}
-
-async fn wait_until<F, Fut>(what: &str, limit: Duration, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = std::time::Instant::now();
-    while !f().await {
-        assert!(
-            start.elapsed() < limit,
-            "gave up waiting for {what} after {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    eprintln!("[{:>5.1}s] {what}", start.elapsed().as_secs_f64());
-}
+#[path = "flink_support/mod.rs"]
+mod flink_support;
+use flink_support::{kill_taskmanagers, start_taskmanager, wait_until};
 
 fn supervisor(url: &str, store: SqliteStore, id: &str) -> Supervisor {
     let deployer = RemoteDeployer::builder()
@@ -131,15 +102,7 @@ async fn taskmanager_killed_job_restarts_once_from_its_latest_checkpoint() {
     )
     .await;
 
-    let pids = taskmanager_pids(&state);
-    assert!(
-        !pids.is_empty(),
-        "no TaskManager pid under {}",
-        state.display()
-    );
-    for p in &pids {
-        let _ = std::process::Command::new("kill").args(["-9", p]).status();
-    }
+    kill_taskmanagers(&state);
     let store = SqliteStore::open(&db).await.unwrap();
     wait_until("attempt 1 failed", Duration::from_secs(180), || async {
         store
@@ -150,15 +113,7 @@ async fn taskmanager_killed_job_restarts_once_from_its_latest_checkpoint() {
             .is_some_and(|a| a.status == AttemptStatus::Ended)
     })
     .await;
-    let conf = state.join("conf");
-    let status = std::process::Command::new(Path::new(&home).join("bin/taskmanager.sh"))
-        .arg("start")
-        .env("FLINK_CONF_DIR", &conf)
-        .env("FLINK_LOG_DIR", state.join("log"))
-        .env("FLINK_PID_DIR", state.join("pids"))
-        .status()
-        .expect("taskmanager.sh");
-    assert!(status.success());
+    start_taskmanager(Path::new(&home), &state);
 
     wait_until("attempt 2 running", Duration::from_secs(240), || async {
         sup.job(&job)

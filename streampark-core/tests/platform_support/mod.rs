@@ -228,7 +228,7 @@ pub async fn audit_count(store: &dyn PlatformStore) -> usize {
 
 #[cfg(feature = "postgres")]
 #[path = "../pg_support/mod.rs"]
-mod pg_support;
+pub mod pg_support;
 
 /// A PostgreSQL platform store in a fresh schema `pf_<name>_<pid>` of
 /// `STREAMPARK_IT_POSTGRES_URL`; `None` (the test skips) when that is not set.
