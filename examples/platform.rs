@@ -16,7 +16,7 @@
 //! conf, Flink home, kubeconfig, timeouts, …). REST clusters are asked for their Flink version,
 //! so jobs are placed by their version requirement. The platform's engine runs in the
 //! background: a job whose TaskManager dies is restarted by itself (from its latest
-//! checkpoint), and `GET /jobs/{id}/events` and `/status` show it.
+//! checkpoint), `GET /jobs/{id}/events` and `/status` show it and `GET /alerts` has its alerts.
 //!
 //! Environment: `STREAMPARK_PLATFORM_TOKENS` (`token=user,…`, required unless `--demo`; tokens
 //! are never logged), `STREAMPARK_PLATFORM_ADDR` (default `127.0.0.1:8080`),
@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use streampark::platform::{MemoryPlatformStore, Platform, PlatformStore, SqlitePlatformStore};
 use streampark::store::{MemoryStore, SqliteStore, StateStore};
 use streampark_examples::clusters;
-use streampark_examples::platform_api::{Tokens, router};
+use streampark_examples::platform_api::{AlertLog, Tokens, router_with_alerts};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -116,7 +116,9 @@ async fn serve(
         .transpose()
         .map_err(|_| "STREAMPARK_PLATFORM_TICK: a number of seconds")?
         .unwrap_or(2);
+    let alert_log = AlertLog::new();
     let mut b = Platform::builder()
+        .with_alert_sink(Arc::new(alert_log.clone()))
         .with_store(store)
         .with_state_store(state)
         .with_tick(Duration::from_secs(tick.max(1)))
@@ -164,7 +166,9 @@ async fn serve(
             .await
         })
     };
-    let server = tokio::spawn(async move { axum::serve(listener, router(platform, tokens)).await });
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router_with_alerts(platform, tokens, alert_log)).await
+    });
     if !demo {
         tokio::select! {
             r = server => { r??; }

@@ -17,7 +17,7 @@ use streampark::artifact::ArtifactRef;
 use streampark::platform::{
     AuditQuery, Member, Platform, Principal, StopHow, Team, TeamVariable, User,
 };
-use streampark::{Error, JobId, JobSpec, LogOptions, StopOutcome};
+use streampark::{Alert, AlertError, AlertSink, Error, JobId, JobSpec, LogOptions, StopOutcome};
 
 /// Bearer tokens and the users they stand for. `Debug` never shows a token.
 #[derive(Clone, Default)]
@@ -74,6 +74,47 @@ impl Tokens {
 struct AppState {
     platform: Platform,
     tokens: Arc<Tokens>,
+    alerts: AlertLog,
+}
+
+/// The engine's latest alerts (at most [`AlertLog::CAP`], oldest dropped first), an
+/// [`AlertSink`] for [`PlatformBuilder::with_alert_sink`](streampark::platform::PlatformBuilder::with_alert_sink)
+/// that `GET /alerts` reads.
+#[derive(Clone, Debug, Default)]
+pub struct AlertLog(Arc<std::sync::Mutex<std::collections::VecDeque<Alert>>>);
+
+impl AlertLog {
+    /// How many alerts are kept.
+    pub const CAP: usize = 1000;
+
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn snapshot(&self) -> Vec<Alert> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl AlertSink for AlertLog {
+    fn name(&self) -> &str {
+        "http-alert-log"
+    }
+    async fn send(&self, alert: &Alert) -> Result<(), AlertError> {
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() >= Self::CAP {
+            q.pop_front();
+        }
+        q.push_back(alert.clone());
+        Ok(())
+    }
 }
 
 /// An error answer: `{"error": category, "message": …}` with a matching status.
@@ -307,6 +348,36 @@ async fn events(
     to_json(&s.platform.events(&p, &job_id(&id)?, q.after, limit).await?)
 }
 
+/// The engine's alerts about the jobs the caller may view, oldest first.
+async fn list_alerts(State(s): State<AppState>, h: HeaderMap) -> ApiResult {
+    let p = who(&s, &h)?;
+    let visible: std::collections::HashSet<String> = s
+        .platform
+        .list(&p)
+        .await?
+        .into_iter()
+        .map(|m| m.current.spec.id.to_string())
+        .collect();
+    Ok(Json(Value::Array(
+        s.alerts
+            .snapshot()
+            .into_iter()
+            .filter(|a| a.job.as_ref().is_some_and(|j| visible.contains(j)))
+            .map(|a| {
+                json!({
+                    "severity": a.severity.to_string(),
+                    "title": a.title,
+                    "text": a.text,
+                    "job": a.job,
+                    "team": a.team,
+                    "labels": a.labels,
+                    "annotations": a.annotations,
+                })
+            })
+            .collect(),
+    )))
+}
+
 async fn status(State(s): State<AppState>, h: HeaderMap, Path(id): Path<String>) -> ApiResult {
     let p = who(&s, &h)?;
     let v = s.platform.status(&p, &job_id(&id)?).await?;
@@ -524,11 +595,18 @@ async fn no_route() -> ApiError {
     )
 }
 
-/// The API's router over `platform`, authenticating with `tokens`.
+/// The API's router over `platform`, authenticating with `tokens` (`GET /alerts` stays empty).
 pub fn router(platform: Platform, tokens: Tokens) -> Router {
+    router_with_alerts(platform, tokens, AlertLog::new())
+}
+
+/// [`router`] whose `GET /alerts` reads `alerts` (give the same log to the platform's
+/// engine with `PlatformBuilder::with_alert_sink`).
+pub fn router_with_alerts(platform: Platform, tokens: Tokens, alerts: AlertLog) -> Router {
     let state = AppState {
         platform,
         tokens: Arc::new(tokens),
+        alerts,
     };
     Router::new()
         .route("/jobs", get(list).post(create))
@@ -546,6 +624,7 @@ pub fn router(platform: Platform, tokens: Tokens) -> Router {
         .route("/jobs/{id}/diff", get(diff))
         .route("/jobs/{id}/rollback", post(rollback))
         .route("/audit", get(audit))
+        .route("/alerts", get(list_alerts))
         .route("/users", post(put_user))
         .route("/teams", post(put_team))
         .route("/teams/{team}/members", post(put_member))

@@ -492,3 +492,105 @@ async fn every_error_answer_is_json() {
         );
     }
 }
+
+/// On the example's wiring (engine alerts into the API's alert log), a job whose TaskManager
+/// dies comes back by itself, and its events, status and alerts are readable over HTTP — by
+/// its team only.
+#[tokio::test(start_paused = true)]
+async fn a_failed_job_comes_back_and_its_alert_is_readable_over_http() {
+    use streampark::testkit::FaultPlan;
+    use streampark_examples::platform_api::{AlertLog, router_with_alerts};
+    let job = streampark::JobId::new("orders").unwrap();
+    let sim = SimDeployer::builder()
+        .with_checkpoint_interval(Duration::from_secs(5))
+        .with_faults(FaultPlan::new().job_fails_at(
+            &job,
+            Duration::from_secs(30),
+            "TaskManager lost",
+        ))
+        .build();
+    let log = AlertLog::new();
+    let clock = sim.clock().clone();
+    let platform = Platform::builder()
+        .with_deployer(Arc::new(sim))
+        .with_alert_sink(Arc::new(log.clone()))
+        .with_clock(move || clock.now_ms())
+        .with_admin("root")
+        .build()
+        .await
+        .unwrap();
+    let pf = platform.clone();
+    let tokens = Tokens::parse("t-root=root,t-ann=ann,t-bob=bob").unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        async move { axum::serve(listener, router_with_alerts(platform, tokens, log)).await },
+    );
+    let api = Api {
+        base: format!("http://{addr}"),
+        http: streampark::spi::http_client(Duration::from_secs(10)).unwrap(),
+    };
+    let root = Some("t-root");
+    for t in ["ads", "bi"] {
+        api.call("POST", "/teams", root, Some(json!({"id": t})))
+            .await;
+    }
+    for (u, team) in [("ann", "ads"), ("bob", "bi")] {
+        api.call("POST", "/users", root, Some(json!({"id": u})))
+            .await;
+        let path = format!("/teams/{team}/members");
+        api.call(
+            "POST",
+            &path,
+            root,
+            Some(json!({"user": u, "role": "developer"})),
+        )
+        .await;
+    }
+    let ann = Some("t-ann");
+    let (s, _) = api
+        .call(
+            "POST",
+            "/jobs",
+            ann,
+            Some(json!({"spec": spec("orders", "ads", SQL)})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, d) = api.call("POST", "/jobs/orders/deploy", ann, None).await;
+    assert_eq!((s, d["attempt"].as_u64()), (200, Some(1)), "{d}");
+    // The engine ticks while virtual time passes the injected failure.
+    for _ in 0..90 {
+        pf.supervisor().tick().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let (_, st) = api.call("GET", "/jobs/orders/status", ann, None).await;
+    assert_eq!(
+        (st["attempt"].as_u64(), st["state"].as_str()),
+        (Some(2), Some("RUNNING")),
+        "{st}"
+    );
+    let (_, ev) = api.call("GET", "/jobs/orders/events", ann, None).await;
+    let kinds: Vec<String> = ev
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}:{}", e["attempt"], e["kind"].as_str().unwrap()))
+        .collect();
+    assert!(kinds.contains(&"1:failed".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"2:started".to_string()), "{kinds:?}");
+    let (s, alerts) = api.call("GET", "/alerts", ann, None).await;
+    assert_eq!(s, 200, "{alerts}");
+    let restarted: Vec<&Value> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["labels"]["event"] == "restarted")
+        .collect();
+    assert_eq!(restarted.len(), 1, "{alerts}");
+    assert_eq!(restarted[0]["severity"], "major");
+    assert_eq!(restarted[0]["team"], "ads");
+    // Another team's developer sees none of it.
+    let (s, none) = api.call("GET", "/alerts", Some("t-bob"), None).await;
+    assert_eq!((s, none.as_array().map(Vec::len)), (200, Some(0)), "{none}");
+}

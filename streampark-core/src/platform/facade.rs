@@ -84,6 +84,7 @@ pub struct PlatformBuilder {
     engine_id: Option<String>,
     start_wait: Option<std::time::Duration>,
     tick: Option<std::time::Duration>,
+    alert_sinks: Vec<Arc<dyn crate::AlertSink>>,
     store: Option<Arc<dyn PlatformStore>>,
     authorizer: Option<Arc<dyn Authorizer>>,
     checker: Option<Arc<dyn SqlChecker>>,
@@ -145,6 +146,11 @@ impl PlatformBuilder {
     /// given here (which must then be left out).
     pub fn with_supervisor(mut self, sup: Supervisor) -> Self {
         self.supervisor = Some(sup);
+        self
+    }
+    /// Where the engine's alerts go (a `Router`, a sink); repeatable.
+    pub fn with_alert_sink(mut self, sink: Arc<dyn crate::AlertSink>) -> Self {
+        self.alert_sinks.push(sink);
         self
     }
     /// Time between the engine's ticks in [`Platform::run`] (default 5 s).
@@ -211,11 +217,15 @@ impl PlatformBuilder {
         let clock: Clock = self.clock.unwrap_or_else(|| Arc::new(system_ms));
         let engine = match self.supervisor {
             Some(sup) => {
-                if !self.clusters.is_empty() || self.state.is_some() || self.tick.is_some() {
+                if !self.clusters.is_empty()
+                    || self.state.is_some()
+                    || self.tick.is_some()
+                    || !self.alert_sinks.is_empty()
+                {
                     return Err(Error::invalid_config(
                         "platform",
                         "supervisor",
-                        "clusters and the state store belong to the supervisor given",
+                        "clusters, state store, tick and alert sinks belong to the supervisor given",
                     ));
                 }
                 sup
@@ -236,6 +246,9 @@ impl PlatformBuilder {
                     .with_clock(move || c());
                 if let Some(t) = self.tick {
                     b = b.with_tick(t);
+                }
+                for sink in self.alert_sinks {
+                    b = b.with_alert_sink(sink);
                 }
                 for (name, d, v) in self.clusters {
                     b = match v {
