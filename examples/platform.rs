@@ -89,17 +89,15 @@ async fn main() -> BoxResult<()> {
                 Arc::new(MemoryStore::new()),
             ),
         };
-    let mut cluster_args = args.clusters.clone();
-    if cluster_args.is_empty() {
-        // The simulator starts jobs at once, so the walkthrough needs no waiting.
-        cluster_args.push("local=sim://local".into());
-        if !args.options.iter().any(|(k, _)| k == "startup-delay") {
-            let mut o = args.options.clone();
-            o.push(("startup-delay".into(), "10ms".into()));
-            return serve(demo, &admin, store, state, cluster_args, o).await;
+    let (mut clusters, mut options) = (args.clusters, args.options);
+    if clusters.is_empty() {
+        // The simulator, starting jobs at once so the walkthrough needs no waiting.
+        clusters.push("local=sim://local".into());
+        if !options.iter().any(|(k, _)| k == "startup-delay") {
+            options.push(("startup-delay".into(), "10ms".into()));
         }
     }
-    serve(demo, &admin, store, state, cluster_args, args.options).await
+    serve(demo, &admin, store, state, clusters, options).await
 }
 
 async fn serve(

@@ -20,6 +20,16 @@ use crate::{
     Result, SavepointOptions, SavepointRef, SqlChecker, SqlReport, StopOptions, StopOutcome,
 };
 
+/// A version ready to start (see `Platform::prepare`).
+pub(super) struct Prepared {
+    /// What the cluster gets.
+    real: JobSpec,
+    /// What records show (secrets masked).
+    masked: JobSpec,
+    /// The cluster it is placed on.
+    cluster: String,
+}
+
 /// How to stop a job through the platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -470,17 +480,44 @@ impl Platform {
         Ok((real, masked))
     }
 
-    /// Hands version `v` to the engine: placed by its cluster label and Flink version, SQL
-    /// checked by that version, recorded as the job's spec. With `roll_out`, the live attempt
-    /// is stopped with a savepoint (when the backend can) and the next one restores from it;
-    /// otherwise the job must not be wanted running already. Waits (at most the start wait)
-    /// for the engine to start the attempt, then records the deploy. The caller has checked
-    /// the permissions.
+    /// Version `v` made ready to start: variables and artifacts resolved, placed by its
+    /// cluster label and Flink version, its SQL checked by that version. Nothing starts.
+    async fn prepare(&self, team: &str, v: &JobVersion) -> Result<Prepared> {
+        let (real, masked) = self.resolved(team, v).await?;
+        let place = self.engine.place(&real)?;
+        self.check_sql(&real, place.flink_version.as_ref())?;
+        Ok(Prepared {
+            real,
+            masked,
+            cluster: place.cluster,
+        })
+    }
+
+    /// Stop options for a job on `cluster`: with a savepoint when asked for and the backend
+    /// can take one, else a cancel.
+    fn stop_options(&self, cluster: &str, savepoint: bool) -> StopOptions {
+        let can = self
+            .engine
+            .cluster(cluster)
+            .is_some_and(|d| d.capabilities().stop_with_savepoint());
+        if savepoint && can {
+            StopOptions::savepoint_default_dir()
+        } else {
+            StopOptions::cancel()
+        }
+    }
+
+    /// Hands version `v` to the engine ([`Platform::prepare`]d, or prepared here), recorded
+    /// as the job's spec. With `roll_out`, the live attempt is stopped with a savepoint (when
+    /// the backend can) and the next one restores from it; otherwise the job must not be
+    /// wanted running already. Waits (at most the start wait) for the engine to start the
+    /// attempt, then records the deploy. The caller has checked the permissions.
     pub(super) async fn deploy_version(
         &self,
         p: &Principal,
         m: ManagedJob,
         v: &JobVersion,
+        prepared: Option<Prepared>,
         roll_out: bool,
         ctx: &AuditCtx,
     ) -> Result<DeployRecord> {
@@ -497,21 +534,23 @@ impl Platform {
                 ),
             ));
         }
-        let (real, masked) = self.resolved(&m.team, v).await?;
         // Before anything starts: a cluster that satisfies the job, and SQL that its Flink
         // version accepts.
-        let place = self.engine.place(&real)?;
-        self.check_sql(&real, place.flink_version.as_ref())?;
+        let Prepared {
+            real,
+            masked,
+            cluster,
+        } = match prepared {
+            Some(pr) => pr,
+            None => self.prepare(&m.team, v).await?,
+        };
         let before = self.engine.job(id).await.map_or(0, |j| j.attempt);
         self.engine.manage(real).await?;
         if live.is_some() {
-            let deployer = self.engine.cluster(&place.cluster);
-            let opts = if deployer.is_some_and(|d| d.capabilities().stop_with_savepoint()) {
-                StopOptions::savepoint_default_dir()
-            } else {
-                StopOptions::cancel()
-            };
-            let out = self.engine.roll_out(id, opts).await?;
+            let out = self
+                .engine
+                .roll_out(id, self.stop_options(&cluster, true))
+                .await?;
             if let StopOutcome::Stopped {
                 savepoint: Some(sp),
             } = &out
@@ -520,14 +559,6 @@ impl Platform {
             }
         }
         let view = self.engine.start_now(id, before, self.start_wait).await?;
-        let restored_from = self
-            .engine
-            .store()
-            .attempts(id)
-            .await?
-            .into_iter()
-            .find(|a| a.attempt == view.attempt)
-            .and_then(|a| a.restore_from);
         let rec = DeployRecord {
             attempt: view.attempt,
             version: v.version,
@@ -538,7 +569,7 @@ impl Platform {
                 .unwrap_or_default(),
             by: p.id().to_string(),
             at_ms: self.now(),
-            restored_from,
+            restored_from: view.restored_from.clone(),
             resolved: masked,
             web_url: None,
             cluster: view.cluster.clone(),
@@ -668,7 +699,7 @@ impl Platform {
             let m = self.job_with(p, Permission::JobDeploy, job, ctx).await?;
             let v = m.current.clone();
             self.claimed(job, "job.deploy", p.id(), async {
-                self.deploy_version(p, m, &v, false, ctx).await
+                self.deploy_version(p, m, &v, None, false, ctx).await
             })
             .await
         })
@@ -680,14 +711,7 @@ impl Platform {
         let Some(view) = self.engine.reload_job(&id).await? else {
             return Ok(StopOutcome::AlreadyGone);
         };
-        let can_savepoint = self
-            .engine
-            .cluster(&view.cluster)
-            .is_some_and(|d| d.capabilities().stop_with_savepoint());
-        let opts = match how {
-            StopHow::Savepoint if can_savepoint => StopOptions::savepoint_default_dir(),
-            _ => StopOptions::cancel(),
-        };
+        let opts = self.stop_options(&view.cluster, how == StopHow::Savepoint);
         let out = self.engine.stop_job(&id, opts).await?;
         if let StopOutcome::Stopped {
             savepoint: Some(sp),
@@ -746,7 +770,7 @@ impl Platform {
             self.job_with(p, Permission::JobStop, job, ctx).await?;
             self.claimed(job, "job.restart", p.id(), async {
                 let v = m.current.clone();
-                self.deploy_version(p, m, &v, true, ctx).await
+                self.deploy_version(p, m, &v, None, true, ctx).await
             })
             .await
         })
@@ -796,17 +820,12 @@ impl Platform {
         ctx: &AuditCtx,
     ) -> Result<(JobVersion, Option<DeployRecord>)> {
         let old = self.version_of(job, to).await?;
-        if redeploy {
-            // Checked before the version is written: nothing changes when it cannot run.
-            let probe = JobVersion {
-                spec: old.spec.clone(),
-                artifacts: old.artifacts.clone(),
-                ..m.current.clone()
-            };
-            let (real, _) = self.resolved(&m.team, &probe).await?;
-            let place = self.engine.place(&real)?;
-            self.check_sql(&real, place.flink_version.as_ref())?;
-        }
+        // Prepared before the version is written: nothing changes when it cannot run.
+        let prepared = if redeploy {
+            Some(self.prepare(&m.team, &old).await?)
+        } else {
+            None
+        };
         let mut changes = spec_changes(Some(&m.current.spec), &old.spec);
         changes.extend(artifact_changes(&m.current.artifacts, &old.artifacts));
         ctx.set_changes(changes);
@@ -819,14 +838,18 @@ impl Platform {
         let v = self
             .add_version(p, &team, Some(m), old.spec, old.artifacts, &msg)
             .await?;
-        let deployed = if redeploy {
-            let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
-                .await?
-                .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
-            let running = self.wanted_running(job).await?.is_some();
-            Some(self.deploy_version(p, m, &v, running, ctx).await?)
-        } else {
-            None
+        let deployed = match prepared {
+            Some(prepared) => {
+                let m: ManagedJob = load(&*self.store, DocKind::Job, job.as_str(), "")
+                    .await?
+                    .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
+                let running = self.wanted_running(job).await?.is_some();
+                Some(
+                    self.deploy_version(p, m, &v, Some(prepared), running, ctx)
+                        .await?,
+                )
+            }
+            None => None,
         };
         ctx.set_note(format!("version {} = version {to}", v.version));
         Ok((v, deployed))

@@ -466,6 +466,8 @@ pub struct JobView {
     pub deployment: Option<DeploymentId>,
     /// When the next restart is due, ms since the epoch.
     pub next_restart_ms: Option<i64>,
+    /// The savepoint or checkpoint the attempt was started from.
+    pub restored_from: Option<String>,
 }
 
 impl Supervisor {
@@ -533,11 +535,20 @@ impl Supervisor {
         if r.is_ok() && rec.desired != DesiredState::Running {
             st.wanted_again(&spec.id, now);
         }
-        self.publish(&st);
+        self.publish_job(&st, &spec.id);
         r
     }
 
-    /// Replaces the published views with the state's.
+    /// Publishes the state's view of one job (after an operation on it).
+    fn publish_job(&self, st: &tick::State, job: &JobId) {
+        let mut views = self.published.write().unwrap_or_else(|p| p.into_inner());
+        match st.view(&self.cfg, job) {
+            Some(v) => views.insert(job.clone(), v),
+            None => views.remove(job),
+        };
+    }
+
+    /// Replaces the published views with the state's (after a tick or a load).
     fn publish(&self, st: &tick::State) {
         let views = st
             .ids()
@@ -555,7 +566,7 @@ impl Supervisor {
     ) -> Result<crate::StopOutcome> {
         let mut st = self.state.lock().await;
         let r = st.stop_job(self, job, opts).await;
-        self.publish(&st);
+        self.publish_job(&st, job);
         r
     }
 
@@ -577,7 +588,7 @@ impl Supervisor {
     ) -> Result<crate::StopOutcome> {
         let mut st = self.state.lock().await;
         let r = st.roll_out(self, job, opts).await;
-        self.publish(&st);
+        self.publish_job(&st, job);
         r
     }
 
@@ -692,7 +703,7 @@ impl Supervisor {
     pub async fn reload_job(&self, job: &JobId) -> Result<Option<JobView>> {
         let mut st = self.state.lock().await;
         let r = st.reload_job(&self.cfg, job).await;
-        self.publish(&st);
+        self.publish_job(&st, job);
         r.map(|()| st.view(&self.cfg, job))
     }
 

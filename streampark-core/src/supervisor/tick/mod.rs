@@ -117,6 +117,7 @@ impl State {
             state: t.seen,
             deployment: t.current.as_ref().and_then(|a| a.deployment.clone()),
             next_restart_ms: t.next_restart,
+            restored_from: t.current.as_ref().and_then(|a| a.restore_from.clone()),
         })
     }
 
