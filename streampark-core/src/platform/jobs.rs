@@ -512,6 +512,9 @@ impl Platform {
     /// the backend can) and the next one restores from it; otherwise the job must not be
     /// wanted running already. Waits (at most the start wait) for the engine to start the
     /// attempt, then records the deploy. The caller has checked the permissions.
+    ///
+    /// Its future is large (resolve, place, manage, roll-out, start): callers box it, so that
+    /// nested platform calls do not overflow a thread's stack.
     pub(super) async fn deploy_version(
         &self,
         p: &Principal,
@@ -699,7 +702,7 @@ impl Platform {
             let m = self.job_with(p, Permission::JobDeploy, job, ctx).await?;
             let v = m.current.clone();
             self.claimed(job, "job.deploy", p.id(), async {
-                self.deploy_version(p, m, &v, None, false, ctx).await
+                Box::pin(self.deploy_version(p, m, &v, None, false, ctx)).await
             })
             .await
         })
@@ -770,7 +773,7 @@ impl Platform {
             self.job_with(p, Permission::JobStop, job, ctx).await?;
             self.claimed(job, "job.restart", p.id(), async {
                 let v = m.current.clone();
-                self.deploy_version(p, m, &v, None, true, ctx).await
+                Box::pin(self.deploy_version(p, m, &v, None, true, ctx)).await
             })
             .await
         })
@@ -844,10 +847,7 @@ impl Platform {
                     .await?
                     .ok_or_else(|| Error::not_found("platform", format!("job `{job}`")))?;
                 let running = self.wanted_running(job).await?.is_some();
-                Some(
-                    self.deploy_version(p, m, &v, Some(prepared), running, ctx)
-                        .await?,
-                )
+                Some(Box::pin(self.deploy_version(p, m, &v, Some(prepared), running, ctx)).await?)
             }
             None => None,
         };
