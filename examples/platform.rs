@@ -30,8 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use streampark::platform::{MemoryPlatformStore, Platform, PlatformStore, SqlitePlatformStore};
-use streampark::store::{MemoryStore, SqliteStore, StateStore};
+use streampark::platform::Platform;
+use streampark::store::{MemoryStore, SqliteStore, Store};
 use streampark_examples::clusters;
 use streampark_examples::platform_api::{AlertLog, Tokens, router_with_alerts};
 
@@ -77,18 +77,11 @@ async fn main() -> BoxResult<()> {
     let args = parse()?;
     let demo = args.demo;
     let admin = std::env::var("STREAMPARK_PLATFORM_ADMIN").unwrap_or_else(|_| "root".into());
-    // One database for the governance records and the engine's.
-    let (store, state): (Arc<dyn PlatformStore>, Arc<dyn StateStore>) =
-        match std::env::var("STREAMPARK_PLATFORM_DB") {
-            Ok(path) => (
-                Arc::new(SqlitePlatformStore::open(&path).await?),
-                Arc::new(SqliteStore::open(&path).await?),
-            ),
-            Err(_) => (
-                Arc::new(MemoryPlatformStore::new()),
-                Arc::new(MemoryStore::new()),
-            ),
-        };
+    // One store for the governance records and the engine's.
+    let store: Arc<dyn Store> = match std::env::var("STREAMPARK_PLATFORM_DB") {
+        Ok(path) => Arc::new(SqliteStore::open(&path).await?),
+        Err(_) => Arc::new(MemoryStore::new()),
+    };
     let (mut clusters, mut options) = (args.clusters, args.options);
     if clusters.is_empty() {
         // The simulator, starting jobs at once so the walkthrough needs no waiting.
@@ -97,14 +90,13 @@ async fn main() -> BoxResult<()> {
             options.push(("startup-delay".into(), "10ms".into()));
         }
     }
-    serve(demo, &admin, store, state, clusters, options).await
+    serve(demo, &admin, store, clusters, options).await
 }
 
 async fn serve(
     demo: bool,
     admin: &str,
-    store: Arc<dyn PlatformStore>,
-    state: Arc<dyn StateStore>,
+    store: Arc<dyn Store>,
     cluster_args: Vec<String>,
     options: Vec<(String, String)>,
 ) -> BoxResult<()> {
@@ -118,7 +110,6 @@ async fn serve(
     let mut b = Platform::builder()
         .with_alert_sink(Arc::new(alert_log.clone()))
         .with_store(store)
-        .with_state_store(state)
         .with_tick(Duration::from_secs(tick.max(1)))
         .with_admin(admin);
     if let Ok(id) = std::env::var("STREAMPARK_PLATFORM_ENGINE_ID") {

@@ -3,7 +3,7 @@
 #
 # Starts a private PostgreSQL (scripts/lib/postgres.sh: initdb in a temp dir, a free loopback
 # port), exports STREAMPARK_IT_POSTGRES_URL and runs tests/platform_versions.rs (version
-# history on PostgreSQL + the PlatformStore conformance suite); then the HTTP example's
+# history on PostgreSQL, claims between two replicas); then the HTTP example's
 # end-to-end test. Everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."

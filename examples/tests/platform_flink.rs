@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use streampark::platform::{Platform, SqlitePlatformStore};
+use streampark::platform::Platform;
 use streampark::store::{SqliteStore, StateStore};
 use streampark::{Deployer, JobId, RemoteDeployer, Selector};
 use streampark_examples::platform_api::{Tokens, router};
@@ -50,8 +50,7 @@ impl Host {
         let platform = Platform::builder()
             .with_cluster_version("legacy", Arc::new(legacy), "1.17.2".parse().unwrap())
             .with_cluster_version("flink", Arc::new(flink), version)
-            .with_store(Arc::new(SqlitePlatformStore::open(db).await.unwrap()))
-            .with_state_store(Arc::new(SqliteStore::open(db).await.unwrap()))
+            .with_store(Arc::new(SqliteStore::open(db).await.unwrap()))
             .with_engine_id("host-a")
             .with_tick(Duration::from_secs(1))
             .with_start_wait(Duration::from_secs(120))

@@ -76,5 +76,5 @@ pub use model::*;
 pub use platform::{Platform, Principal};
 pub use registry::{DeployerFactory, DeployerOptions, Registry};
 pub use sql::{FlinkSqlChecker, SqlChecker, SqlReport};
-pub use store::{MemoryStore, SqliteStore, StateStore};
+pub use store::{MemoryStore, SqliteStore, StateStore, Store};
 pub use supervisor::{JobEvent, JobEventKind, Supervisor};

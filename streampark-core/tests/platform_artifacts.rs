@@ -10,7 +10,7 @@ use platform_support::*;
 use sha2::{Digest, Sha256};
 use streampark_core::Platform;
 use streampark_core::artifact::{ArtifactRef, ArtifactStore};
-use streampark_core::platform::MemoryPlatformStore;
+use streampark_core::store::MemoryStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The smallest valid jar: a zip with one empty stored entry `a`.
@@ -68,7 +68,7 @@ async fn artifacts_are_versioned_resolved_and_shipped() {
     let local = cache.path().join("udf.jar");
     std::fs::write(&local, &jar).unwrap();
 
-    let store = Arc::new(MemoryPlatformStore::new());
+    let store = Arc::new(MemoryStore::new());
     let f = fixture(store.clone()).await;
     let artifacts = ArtifactStore::builder()
         .with_cache_dir(cache.path().join("cache"))

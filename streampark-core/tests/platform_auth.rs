@@ -10,8 +10,8 @@ use std::sync::Arc;
 use platform_support::*;
 use proptest::prelude::*;
 use streampark_core::platform::{
-    AuditOutcome, AuditQuery, MASK, Member, MemoryPlatformStore, Permission, Platform, Principal,
-    StopHow, TeamVariable, User,
+    AuditOutcome, AuditQuery, MASK, Member, Permission, Platform, Principal, StopHow, TeamVariable,
+    User,
 };
 use streampark_core::{Error, JobId, Result};
 
@@ -135,7 +135,7 @@ async fn each_permission_against_each_role() {
         ("nobody", &[]),
         ("stranger", &[]),
     ];
-    let f = fixture(Arc::new(MemoryPlatformStore::new())).await;
+    let f = fixture(Arc::new(streampark_core::MemoryStore::new())).await;
     let mut n = 0;
     for (user, allowed) in table {
         let allowed: BTreeSet<Permission> = allowed.iter().copied().collect();
@@ -149,7 +149,7 @@ async fn each_permission_against_each_role() {
 
 #[tokio::test]
 async fn team_isolation() {
-    let f = fixture(Arc::new(MemoryPlatformStore::new())).await;
+    let f = fixture(Arc::new(streampark_core::MemoryStore::new())).await;
     let pf = &f.platform;
     let (dev_a, dev_b) = (p("a-developer"), p("b-developer"));
     let b_job = spec("b-job", "b");
@@ -221,7 +221,7 @@ async fn team_isolation() {
 
 #[tokio::test]
 async fn secrets_never_show() {
-    let f = fixture(Arc::new(MemoryPlatformStore::new())).await;
+    let f = fixture(Arc::new(streampark_core::MemoryStore::new())).await;
     let pf = &f.platform;
     let secret = "pa55-w0rd-xyz";
     pf.set_variable(&p("a-admin"), TeamVariable::secret("a", "db_pass", secret))
@@ -285,7 +285,7 @@ async fn secrets_never_show() {
     }
     let raw: Vec<String> = f
         .store
-        .list(streampark_core::platform::store::DocKind::Deploy, None)
+        .docs(streampark_core::store::DocKind::Deploy, None)
         .await
         .unwrap()
         .into_iter()
@@ -456,7 +456,7 @@ proptest! {
     fn calls_succeed_only_when_allowed_and_leave_one_audit_record(ops in prop::collection::vec(op_strategy(), 1..24)) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
-            let f = fixture(Arc::new(MemoryPlatformStore::new())).await;
+            let f = fixture(Arc::new(streampark_core::MemoryStore::new())).await;
             for team in ["a", "b"] {
                 f.platform.create_job(&f.root, spec(&format!("job-{team}"), team), "seed").await.unwrap();
             }

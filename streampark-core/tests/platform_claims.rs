@@ -8,23 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use platform_support::*;
-use streampark_core::platform::store::DocKind;
-use streampark_core::platform::{
-    MemoryPlatformStore, Platform, PlatformStore, SqlitePlatformStore, StopHow,
-};
-use streampark_core::store::{MemoryStore, StateStore};
+use streampark_core::platform::{Platform, StopHow};
+use streampark_core::store::{DocKind, MemoryStore, SqliteStore, Store};
 use streampark_core::{Error, JobId, Result};
 
-async fn replica(
-    store: &Arc<dyn PlatformStore>,
-    state: &Arc<dyn StateStore>,
-    deployer: &Recording,
-    now: Option<i64>,
-) -> Platform {
+async fn replica(store: &Arc<dyn Store>, deployer: &Recording, now: Option<i64>) -> Platform {
     let mut b = Platform::builder()
         .with_deployer(Arc::new(deployer.clone()))
         .with_store(store.clone())
-        .with_state_store(state.clone())
         .with_claim_ttl(Duration::from_secs(60));
     if let Some(t) = now {
         b = b.with_clock(move || t);
@@ -42,12 +33,12 @@ async fn refused<T: std::fmt::Debug>(call: impl std::future::Future<Output = Res
 }
 
 /// Writes the claim of job `orders` as another process would have left it.
-async fn put_claim(store: &dyn PlatformStore, op: &str, by: &str, at_ms: i64, until_ms: i64) {
+async fn put_claim(store: &dyn Store, op: &str, by: &str, at_ms: i64, until_ms: i64) {
     let json = format!(
         r#"{{"op":"{op}","by":"{by}","at_ms":{at_ms},"until_ms":{until_ms},"token":"{by}-1"}}"#
     );
     store
-        .put(DocKind::Claim, "orders", "", &json)
+        .put_doc(DocKind::Claim, "orders", "", &json)
         .await
         .unwrap();
 }
@@ -61,9 +52,8 @@ fn busy(e: &Error, op: &str, by: &str) -> bool {
         && text.contains(by)
 }
 
-async fn claims(store: Arc<dyn PlatformStore>) {
-    let state: Arc<dyn StateStore> = Arc::new(MemoryStore::new());
-    let seeded = fixture_with(store.clone(), state.clone()).await;
+async fn claims(store: Arc<dyn Store>) {
+    let seeded = fixture(store.clone()).await;
     let dev = p("a-developer");
     let op = p("a-operator");
     let id = JobId::new("orders").unwrap();
@@ -74,8 +64,8 @@ async fn claims(store: Arc<dyn PlatformStore>) {
         .unwrap();
     let cluster = Recording::gated();
     let gate = cluster.gate.clone().unwrap();
-    let one = replica(&store, &state, &cluster, None).await;
-    let two = replica(&store, &state, &cluster, None).await;
+    let one = replica(&store, &cluster, None).await;
+    let two = replica(&store, &cluster, None).await;
 
     // Replica one deploys; while the cluster call is under way, replica two can neither
     // deploy, restart nor stop the job.
@@ -106,7 +96,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
     let rec = first.await.unwrap().unwrap();
     assert_eq!(cluster.deploys(), 1, "the job was started once");
     assert_eq!(
-        store.get(DocKind::Claim, "orders", "").await.unwrap(),
+        store.doc(DocKind::Claim, "orders", "").await.unwrap(),
         None,
         "the claim was given back"
     );
@@ -129,7 +119,7 @@ async fn claims(store: Arc<dyn PlatformStore>) {
         .as_millis() as i64
         + 600_000;
     put_claim(&*store, "job.deploy", "ghost", t0 - 120_000, t0 - 60_000).await;
-    let later = replica(&store, &state, &cluster, Some(t0)).await;
+    let later = replica(&store, &cluster, Some(t0)).await;
     gate.open_once();
     let rec2 = later.deploy(&dev, &id).await.unwrap();
     assert!(rec2.attempt > rec.attempt);
@@ -142,23 +132,23 @@ async fn claims(store: Arc<dyn PlatformStore>) {
     assert!(busy(&e, "job.rollback", "bob"), "{e:?}");
     assert_eq!(cluster.deploys(), 2);
     store
-        .put(DocKind::Claim, "orders", "", "not json")
+        .put_doc(DocKind::Claim, "orders", "", "not json")
         .await
         .unwrap();
     gate.open_once();
     later.deploy(&dev, &id).await.unwrap();
     assert_eq!(cluster.deploys(), 3);
-    assert_eq!(store.get(DocKind::Claim, "orders", "").await.unwrap(), None);
+    assert_eq!(store.doc(DocKind::Claim, "orders", "").await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_operation_per_job_on_memory() {
-    claims(Arc::new(MemoryPlatformStore::new())).await;
+    claims(Arc::new(MemoryStore::new())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_operation_per_job_on_sqlite() {
-    claims(Arc::new(SqlitePlatformStore::in_memory().await.unwrap())).await;
+    claims(Arc::new(SqliteStore::in_memory().await.unwrap())).await;
 }
 
 #[cfg(feature = "postgres")]

@@ -9,25 +9,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use platform_support::*;
-use streampark_core::platform::store::{Doc, DocKind, DocWrite};
-use streampark_core::platform::{
-    AuditQuery, AuditRecord, DeployRecord, MemoryPlatformStore, PlatformStore, SqlitePlatformStore,
-};
-use streampark_core::{Deployer, Error, JobId, Result, Selector};
+use std::time::Duration;
 
-/// Delegates to `inner`; the document write numbered `fail_at` (counted from arming, 1-based)
+use streampark_core::platform::{AuditQuery, AuditRecord, DeployRecord};
+use streampark_core::store::{
+    AttemptRecord, AttemptUpdate, DesiredState, Doc, DocKind, DocWrite, EventRecord, JobRecord,
+    MemoryStore, NewAttempt, SqliteStore, StateStore, Store,
+};
+use streampark_core::{Deployer, Error, JobId, JobSpec, Result, SavepointRef, Selector};
+
+/// Delegates to `inner` (the engine's records untouched); the document write numbered `fail_at` (counted from arming, 1-based)
 /// fails without reaching the store. Job claims (taken and given back around every
 /// cluster-changing operation) are not counted; with `fail_claims` taking one fails.
 #[derive(Debug)]
 struct Faulty {
-    inner: Arc<dyn PlatformStore>,
+    inner: Arc<dyn Store>,
     writes: AtomicU64,
     fail_at: AtomicU64,
     fail_claims: AtomicBool,
 }
 
 impl Faulty {
-    fn new(inner: Arc<dyn PlatformStore>) -> Arc<Self> {
+    fn new(inner: Arc<dyn Store>) -> Arc<Self> {
         Arc::new(Faulty {
             inner,
             writes: AtomicU64::new(0),
@@ -72,31 +75,88 @@ impl Faulty {
 }
 
 #[async_trait::async_trait]
-impl PlatformStore for Faulty {
+impl StateStore for Faulty {
     fn backend(&self) -> &'static str {
         self.inner.backend()
     }
-    async fn put(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()> {
+    async fn put_job(&self, spec: &JobSpec, now_ms: i64) -> Result<JobRecord> {
+        self.inner.put_job(spec, now_ms).await
+    }
+    async fn job(&self, job: &JobId) -> Result<Option<JobRecord>> {
+        self.inner.job(job).await
+    }
+    async fn jobs(&self) -> Result<Vec<JobRecord>> {
+        self.inner.jobs().await
+    }
+    async fn spec_version(&self, job: &JobId, version: u64) -> Result<Option<JobSpec>> {
+        self.inner.spec_version(job, version).await
+    }
+    async fn set_desired(&self, job: &JobId, desired: DesiredState, now_ms: i64) -> Result<()> {
+        self.inner.set_desired(job, desired, now_ms).await
+    }
+    async fn begin_attempt(&self, new: NewAttempt) -> Result<AttemptRecord> {
+        self.inner.begin_attempt(new).await
+    }
+    async fn update_attempt(&self, job: &JobId, attempt: u64, update: AttemptUpdate) -> Result<()> {
+        self.inner.update_attempt(job, attempt, update).await
+    }
+    async fn attempts(&self, job: &JobId) -> Result<Vec<AttemptRecord>> {
+        self.inner.attempts(job).await
+    }
+    async fn add_restore_point(&self, job: &JobId, attempt: u64, p: &SavepointRef) -> Result<()> {
+        self.inner.add_restore_point(job, attempt, p).await
+    }
+    async fn latest_restore_point(&self, job: &JobId, since: u64) -> Result<Option<SavepointRef>> {
+        self.inner.latest_restore_point(job, since).await
+    }
+    async fn append_event(&self, event: &EventRecord) -> Result<u64> {
+        self.inner.append_event(event).await
+    }
+    async fn events(
+        &self,
+        job: Option<&JobId>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<EventRecord>> {
+        self.inner.events(job, after, limit).await
+    }
+    async fn try_lease(
+        &self,
+        job: &JobId,
+        holder: &str,
+        ttl: Duration,
+        now_ms: i64,
+    ) -> Result<bool> {
+        self.inner.try_lease(job, holder, ttl, now_ms).await
+    }
+    async fn release_lease(&self, job: &JobId, holder: &str) -> Result<()> {
+        self.inner.release_lease(job, holder).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Faulty {
+    async fn put_doc(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()> {
         self.tick()?;
-        self.inner.put(kind, key, sub, json).await
+        self.inner.put_doc(kind, key, sub, json).await
     }
-    async fn insert(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool> {
+    async fn insert_doc(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool> {
         self.claim(kind).unwrap_or_else(|| self.tick())?;
-        self.inner.insert(kind, key, sub, json).await
+        self.inner.insert_doc(kind, key, sub, json).await
     }
-    async fn put_all(&self, batch: &[DocWrite]) -> Result<bool> {
+    async fn write_docs(&self, batch: &[DocWrite]) -> Result<bool> {
         self.tick()?;
-        self.inner.put_all(batch).await
+        self.inner.write_docs(batch).await
     }
-    async fn get(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>> {
-        self.inner.get(kind, key, sub).await
+    async fn doc(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>> {
+        self.inner.doc(kind, key, sub).await
     }
-    async fn list(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>> {
-        self.inner.list(kind, key).await
+    async fn docs(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>> {
+        self.inner.docs(kind, key).await
     }
-    async fn delete(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool> {
+    async fn delete_doc(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool> {
         self.claim(kind).unwrap_or_else(|| self.tick())?;
-        self.inner.delete(kind, key, sub).await
+        self.inner.delete_doc(kind, key, sub).await
     }
     async fn append_audit(&self, record: &AuditRecord) -> Result<u64> {
         self.inner.append_audit(record).await
@@ -106,9 +166,9 @@ impl PlatformStore for Faulty {
     }
 }
 
-async fn deploy_records(store: &dyn PlatformStore, job: &str) -> Vec<DeployRecord> {
+async fn deploy_records(store: &dyn Store, job: &str) -> Vec<DeployRecord> {
     store
-        .list(DocKind::Deploy, Some(job))
+        .docs(DocKind::Deploy, Some(job))
         .await
         .unwrap()
         .iter()
@@ -116,7 +176,7 @@ async fn deploy_records(store: &dyn PlatformStore, job: &str) -> Vec<DeployRecor
         .collect()
 }
 
-async fn faults(inner: Arc<dyn PlatformStore>) {
+async fn faults(inner: Arc<dyn Store>) {
     let faulty = Faulty::new(inner);
     let f = fixture(faulty.clone()).await;
     let pf = &f.platform;
@@ -217,10 +277,10 @@ async fn faults(inner: Arc<dyn PlatformStore>) {
 
 #[tokio::test]
 async fn bookkeeping_survives_failing_writes_on_memory() {
-    faults(Arc::new(MemoryPlatformStore::new())).await;
+    faults(Arc::new(MemoryStore::new())).await;
 }
 
 #[tokio::test]
 async fn bookkeeping_survives_failing_writes_on_sqlite() {
-    faults(Arc::new(SqlitePlatformStore::in_memory().await.unwrap())).await;
+    faults(Arc::new(SqliteStore::in_memory().await.unwrap())).await;
 }

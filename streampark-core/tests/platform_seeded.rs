@@ -12,11 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use platform_support::{SQL, audit_count};
-use streampark_core::platform::{
-    Member, MemoryPlatformStore, Platform, PlatformStore, Principal, SqlitePlatformStore, StopHow,
-    Team, User,
-};
-use streampark_core::store::{MemoryStore, SqliteStore, StateStore};
+use streampark_core::platform::{Member, Platform, Principal, StopHow, Team, User};
+use streampark_core::store::{MemoryStore, SqliteStore, Store};
 use streampark_core::testkit::{FaultPlan, SimDeployer, VirtualClock};
 use streampark_core::{
     Capabilities, DeployRequest, Deployer, Deployment, DeploymentId, JobDetails, JobId,
@@ -94,9 +91,9 @@ impl Rng {
     }
 }
 
+/// The one store both replicas share (governance and engine records).
 struct Stores {
-    docs: Arc<dyn PlatformStore>,
-    state: Arc<dyn StateStore>,
+    docs: Arc<dyn Store>,
 }
 
 async fn replica(stores: &Stores, cluster: &Watched, name: &str) -> Platform {
@@ -110,7 +107,6 @@ async fn replica(stores: &Stores, cluster: &Watched, name: &str) -> Platform {
     Platform::builder()
         .with_deployer(Arc::new(cluster.clone()))
         .with_store(stores.docs.clone())
-        .with_state_store(stores.state.clone())
         .with_engine_id(name)
         .with_clock(move || clock.now_ms())
         .with_start_wait(wait)
@@ -231,7 +227,7 @@ async fn run_seed(seed: u64, stores: Stores, manual: bool) -> (u64, usize) {
     }
     // What the seed exercised: deploys the cluster received, failures the engine restarted.
     let restarted = stores
-        .state
+        .docs
         .events(Some(&id), 0, 10_000)
         .await
         .unwrap()
@@ -243,8 +239,7 @@ async fn run_seed(seed: u64, stores: Stores, manual: bool) -> (u64, usize) {
 
 async fn memory() -> Stores {
     Stores {
-        docs: Arc::new(MemoryPlatformStore::new()),
-        state: Arc::new(MemoryStore::new()),
+        docs: Arc::new(MemoryStore::new()),
     }
 }
 
@@ -268,8 +263,7 @@ async fn two_replicas_never_run_a_job_twice_on_sqlite() {
         let path = dir.path().join("one.db");
         // One database file for the governance records and the engine's.
         let stores = Stores {
-            docs: Arc::new(SqlitePlatformStore::open(&path).await.unwrap()),
-            state: Arc::new(SqliteStore::open(&path).await.unwrap()),
+            docs: Arc::new(SqliteStore::open(&path).await.unwrap()),
         };
         run_seed(seed, stores, true).await;
     }
@@ -282,28 +276,13 @@ async fn two_replicas_never_run_a_job_twice_on_postgres() {
         let Some(docs) = platform_support::postgres(&format!("seeded_{seed}")).await else {
             return;
         };
-        let Some(state) = supervisor_pg(&format!("seeded_{seed}")).await else {
-            return;
-        };
         run_seed(
             seed,
             Stores {
                 docs: Arc::new(docs),
-                state: Arc::new(state),
             },
             true,
         )
         .await;
     }
-}
-
-/// The engine's store in a fresh schema of its own.
-#[cfg(feature = "postgres")]
-async fn supervisor_pg(name: &str) -> Option<streampark_core::store::PostgresStore> {
-    let url = platform_support::pg_support::fresh_schema_url(&format!("sv_{name}")).await?;
-    Some(
-        streampark_core::store::PostgresStore::connect(&url)
-            .await
-            .expect("state store"),
-    )
 }

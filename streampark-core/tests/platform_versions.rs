@@ -1,19 +1,19 @@
 //! Version history against SQLite (always) and PostgreSQL (when `STREAMPARK_IT_POSTGRES_URL`
 //! is set; `scripts/ci-platform.sh` starts a server): create, edit, diff, deploy, rollback with
 //! a savepoint redeploy through the engine, attempts that keep growing across a reopened
-//! database (governance and engine records in one file), and the store's
-//! conformance suite.
+//! database (governance and engine records in one file).
 
 mod platform_support;
 
 use std::sync::Arc;
 
 use platform_support::*;
-use streampark_core::platform::{AuditOutcome, AuditQuery, PlatformStore, SqlitePlatformStore};
+use streampark_core::platform::{AuditOutcome, AuditQuery};
+use streampark_core::store::{SqliteStore, Store};
 use streampark_core::{Deployer, Error, JobState, Program, Restore};
 
 /// The whole story on one store; returns the job id for follow-up checks.
-async fn history(store: Arc<dyn PlatformStore>) {
+async fn history(store: Arc<dyn Store>) {
     let f = fixture(store).await;
     let pf = &f.platform;
     let dev = p("a-developer");
@@ -198,7 +198,7 @@ async fn history(store: Arc<dyn PlatformStore>) {
 
 #[tokio::test]
 async fn version_history_on_sqlite() {
-    history(Arc::new(SqlitePlatformStore::in_memory().await.unwrap())).await;
+    history(Arc::new(SqliteStore::in_memory().await.unwrap())).await;
 }
 
 #[tokio::test]
@@ -206,19 +206,8 @@ async fn sqlite_file_keeps_history_and_attempts_across_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("platform.db");
     // One database file holds the governance records and the engine's.
-    let state = || async {
-        Arc::new(
-            streampark_core::store::SqliteStore::open(&path)
-                .await
-                .unwrap(),
-        ) as Arc<dyn streampark_core::store::StateStore>
-    };
     {
-        let f = fixture_with(
-            Arc::new(SqlitePlatformStore::open(&path).await.unwrap()),
-            state().await,
-        )
-        .await;
+        let f = fixture(Arc::new(SqliteStore::open(&path).await.unwrap())).await;
         let s = spec("keep", "a");
         f.platform
             .create_job(&p("a-developer"), s.clone(), "v1")
@@ -241,11 +230,10 @@ async fn sqlite_file_keeps_history_and_attempts_across_reopen() {
             .await
             .unwrap();
     }
-    let store = Arc::new(SqlitePlatformStore::open(&path).await.unwrap());
+    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
     let pf = streampark_core::Platform::builder()
         .with_deployer(Arc::new(Recording::new()))
         .with_store(store.clone())
-        .with_state_store(state().await)
         .build()
         .await
         .unwrap();
@@ -262,14 +250,4 @@ async fn version_history_on_postgres() {
         return;
     };
     history(Arc::new(s)).await;
-}
-
-#[cfg(all(feature = "postgres", feature = "testkit"))]
-#[tokio::test]
-async fn postgres_platform_store_behaves() {
-    let Some(s) = postgres("behaves").await else {
-        return;
-    };
-    assert_eq!(s.schema_version().await.unwrap(), 1);
-    streampark_core::platform::store::conformance::behaviour(&s).await;
 }

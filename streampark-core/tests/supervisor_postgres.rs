@@ -25,7 +25,7 @@ async fn postgres_store_behaves() {
     let Some(s) = store("behaves").await else {
         return;
     };
-    assert_eq!(s.schema_version().await.unwrap(), 1);
+    assert_eq!(s.schema_version().await.unwrap(), 2);
     streampark_core::store::conformance::behaviour(&s).await;
 }
 
@@ -129,4 +129,48 @@ async fn two_supervisors_on_one_database_one_acts() {
     let started = events.iter().filter(|e| e.kind == "started").count();
     assert_eq!(started, 3, "each start recorded once: {events:?}");
     assert_eq!(events.iter().filter(|e| e.kind == "gave_up").count(), 1);
+}
+
+/// A database the earlier release's platform store wrote (its own `pf_schema` at version 1,
+/// `pf_docs`, the attempt counter `pf_attempts`, `pf_audit`; the statements that release ran)
+/// opens as one store: documents and audit kept, the counter turned into floors.
+#[tokio::test]
+async fn a_database_of_the_previous_release_is_upgraded() {
+    let Some(url) = pg_support::fresh_schema_url("t_upgrade").await else {
+        return;
+    };
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    for stmt in [
+        "CREATE TABLE pf_schema (version BIGINT NOT NULL)",
+        "INSERT INTO pf_schema (version) VALUES (1)",
+        "CREATE TABLE pf_docs (kind TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, \
+         doc TEXT NOT NULL, PRIMARY KEY (kind, k1, k2))",
+        "CREATE TABLE pf_attempts (job TEXT PRIMARY KEY, last BIGINT NOT NULL)",
+        "CREATE TABLE pf_audit (seq BIGSERIAL PRIMARY KEY, ts_ms BIGINT NOT NULL, \
+         user_id TEXT NOT NULL, job TEXT, team TEXT, doc TEXT NOT NULL)",
+        "INSERT INTO pf_docs VALUES ('team', 'data', '', '{\"id\":\"data\"}')",
+        "INSERT INTO pf_attempts VALUES ('orders', 7), ('unused', 0)",
+    ] {
+        sqlx::query(stmt).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let s = PostgresStore::connect(&url).await.unwrap();
+    assert_eq!(s.schema_version().await.unwrap(), 2);
+    use streampark_core::store::{DocKind, Store};
+    assert_eq!(
+        s.doc(DocKind::Team, "data", "").await.unwrap().as_deref(),
+        Some("{\"id\":\"data\"}")
+    );
+    let floors = s.docs(DocKind::AttemptFloor, None).await.unwrap();
+    assert_eq!(floors.len(), 1, "{floors:?}");
+    assert_eq!(
+        (floors[0].key.as_str(), floors[0].json.as_str()),
+        ("orders", "7")
+    );
+    // Reopening runs nothing twice.
+    let again = PostgresStore::connect(&url).await.unwrap();
+    assert_eq!(
+        again.docs(DocKind::AttemptFloor, None).await.unwrap().len(),
+        1
+    );
 }

@@ -50,7 +50,7 @@ fn fixed(delay_s: u64, max: u32) -> RestartPolicy {
 
 fn supervisor(
     sim: &SimDeployer,
-    store: Arc<dyn StateStore>,
+    store: Arc<dyn streampark_core::store::Store>,
     sink: Arc<Sink>,
     id: &str,
 ) -> Supervisor {

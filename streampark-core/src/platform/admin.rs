@@ -3,8 +3,8 @@
 use super::audit::{AuditQuery, AuditRecord, Change};
 use super::auth::{Member, Permission, Principal, Resource, Role, Team, User};
 use super::facade::{AuditCtx, Platform, valid_name};
-use super::store::{DocKind, load, load_all, save};
 use super::version::TeamVariable;
+use crate::store::{DocKind, load, load_all, save};
 use crate::{Error, Result};
 
 impl Platform {
@@ -72,7 +72,7 @@ impl Platform {
             for t in all {
                 if self
                     .store
-                    .get(DocKind::Member, &t.id, p.id())
+                    .doc(DocKind::Member, &t.id, p.id())
                     .await?
                     .is_some()
                 {
@@ -102,7 +102,7 @@ impl Platform {
             let at = format!("member `{}` of team `{}`", member.user, member.team);
             if self
                 .store
-                .get(DocKind::Team, &member.team, "")
+                .doc(DocKind::Team, &member.team, "")
                 .await?
                 .is_none()
             {
@@ -110,7 +110,7 @@ impl Platform {
             }
             if self
                 .store
-                .get(DocKind::User, &member.user, "")
+                .doc(DocKind::User, &member.user, "")
                 .await?
                 .is_none()
             {
@@ -119,7 +119,7 @@ impl Platform {
             if Role::builtin(&member.role).is_none()
                 && self
                     .store
-                    .get(DocKind::Role, &member.role, "")
+                    .doc(DocKind::Role, &member.role, "")
                     .await?
                     .is_none()
             {
@@ -163,7 +163,7 @@ impl Platform {
                 &Resource::Team(team.into()),
             )
             .await?;
-            if !self.store.delete(DocKind::Member, team, user).await? {
+            if !self.store.delete_doc(DocKind::Member, team, user).await? {
                 return Err(Error::not_found(
                     "platform",
                     format!("member `{user}` of team `{team}`"),
@@ -299,7 +299,7 @@ impl Platform {
                 Some(old.shown().to_string()),
                 None,
             ));
-            self.store.delete(DocKind::Variable, team, name).await?;
+            self.store.delete_doc(DocKind::Variable, team, name).await?;
             Ok(())
         })
         .await

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::store::{DocKind, PlatformStore, load};
+use crate::store::{DocKind, Store, load};
 use crate::{Error, Result};
 
 /// One thing a principal may do.
@@ -333,7 +333,7 @@ pub trait Authorizer: fmt::Debug + Send + Sync + 'static {
 /// teams. Unknown users have no permissions.
 #[derive(Clone)]
 pub struct TeamPolicy {
-    store: Arc<dyn PlatformStore>,
+    store: Arc<dyn Store>,
 }
 
 impl fmt::Debug for TeamPolicy {
@@ -346,7 +346,7 @@ impl fmt::Debug for TeamPolicy {
 
 impl TeamPolicy {
     /// The policy over the users, members and roles in `store`.
-    pub fn new(store: Arc<dyn PlatformStore>) -> Self {
+    pub fn new(store: Arc<dyn Store>) -> Self {
         TeamPolicy { store }
     }
 

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use super::Platform;
-use super::store::{DocKind, load};
+use crate::store::{DocKind, load};
 use crate::{Error, JobId, Result};
 
 /// What a claim document holds.
@@ -77,7 +77,11 @@ impl Platform {
             Error::invalid_input("platform", "claim", key, format!("cannot encode: {e}"))
         })?;
         for _ in 0..2 {
-            if self.store.insert(DocKind::Claim, key, "", &json).await? {
+            if self
+                .store
+                .insert_doc(DocKind::Claim, key, "", &json)
+                .await?
+            {
                 return Ok(mine);
             }
             // Unreadable claims are treated as lapsed: nothing could ever give them back.
@@ -100,7 +104,7 @@ impl Platform {
                 }
                 h => {
                     tracing::warn!(job = key, lapsed = ?h.map(|h| (h.op, h.by, h.until_ms)), "taking over a lapsed job claim");
-                    self.store.delete(DocKind::Claim, key, "").await?;
+                    self.store.delete_doc(DocKind::Claim, key, "").await?;
                 }
             }
         }
@@ -118,9 +122,11 @@ impl Platform {
         let key = job.as_str();
         let held = load::<Claim>(&*self.store, DocKind::Claim, key, "").await;
         let result = match held {
-            Ok(Some(h)) if h.token == mine.token => {
-                self.store.delete(DocKind::Claim, key, "").await.map(|_| ())
-            }
+            Ok(Some(h)) if h.token == mine.token => self
+                .store
+                .delete_doc(DocKind::Claim, key, "")
+                .await
+                .map(|_| ()),
             Ok(_) => Ok(()),
             Err(e) => Err(e),
         };

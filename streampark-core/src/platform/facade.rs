@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use super::audit::{AuditOutcome, AuditRecord, Change};
 use super::auth::{Authorizer, Permission, Principal, Resource, TeamPolicy, User};
-use super::store::{DocKind, PlatformStore, load, save};
 use super::version::ManagedJob;
 use crate::artifact::ArtifactStore;
-use crate::store::{MemoryStore, StateStore};
+use crate::store::MemoryStore;
+use crate::store::{DocKind, Store, load, save};
 use crate::supervisor::Supervisor;
 use crate::{Deployer, Error, FlinkVersion, JobId, Result, SqlChecker};
 
@@ -55,7 +55,7 @@ fn system_ms() -> i64 {
 #[derive(Clone)]
 pub struct Platform {
     pub(super) engine: Supervisor,
-    pub(super) store: Arc<dyn PlatformStore>,
+    pub(super) store: Arc<dyn Store>,
     pub(super) authorizer: Arc<dyn Authorizer>,
     pub(super) checker: Option<Arc<dyn SqlChecker>>,
     pub(super) start_wait: std::time::Duration,
@@ -80,12 +80,11 @@ impl fmt::Debug for Platform {
 pub struct PlatformBuilder {
     clusters: Vec<(String, Arc<dyn Deployer>, Option<FlinkVersion>)>,
     supervisor: Option<Supervisor>,
-    state: Option<Arc<dyn StateStore>>,
     engine_id: Option<String>,
     start_wait: Option<std::time::Duration>,
     tick: Option<std::time::Duration>,
     alert_sinks: Vec<Arc<dyn crate::AlertSink>>,
-    store: Option<Arc<dyn PlatformStore>>,
+    store: Option<Arc<dyn Store>>,
     authorizer: Option<Arc<dyn Authorizer>>,
     checker: Option<Arc<dyn SqlChecker>>,
     clock: Option<Clock>,
@@ -130,20 +129,14 @@ impl PlatformBuilder {
         self.clusters.push((name.into(), d, Some(version)));
         self
     }
-    /// The engine's store: attempts, restore points, leases, events (default: a
-    /// [`MemoryStore`]). Platforms sharing it (and the platform store) never run one job
-    /// twice.
-    pub fn with_state_store(mut self, s: Arc<dyn StateStore>) -> Self {
-        self.state = Some(s);
-        self
-    }
     /// The engine's id in attempts, leases and events (default: unique in the process).
     pub fn with_engine_id(mut self, id: impl Into<String>) -> Self {
         self.engine_id = Some(id.into());
         self
     }
-    /// Uses `sup` as the engine instead of building one from the clusters and state store
-    /// given here (which must then be left out).
+    /// Uses `sup` as the engine instead of building one from the clusters and store given
+    /// here (which must then be left out: the platform keeps its records in the supervisor's
+    /// store).
     pub fn with_supervisor(mut self, sup: Supervisor) -> Self {
         self.supervisor = Some(sup);
         self
@@ -164,8 +157,11 @@ impl PlatformBuilder {
         self.start_wait = Some(d);
         self
     }
-    /// Where platform state lives (default: a [`super::MemoryPlatformStore`]).
-    pub fn with_store(mut self, s: Arc<dyn PlatformStore>) -> Self {
+    /// The one store of the platform and its engine: governance records, audit, attempts,
+    /// restore points, leases, events (default: a [`MemoryStore`]). Platforms sharing it never
+    /// run one job twice. A store written by an earlier release is upgraded on
+    /// [`build`](Self::build) (see [`crate::store`]).
+    pub fn with_store(mut self, s: Arc<dyn Store>) -> Self {
         self.store = Some(s);
         self
     }
@@ -211,21 +207,21 @@ impl PlatformBuilder {
     /// Builds the platform (and records the bootstrap administrators).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] without a cluster, with clusters or a state store next to
+    /// [`Error::InvalidConfig`] without a cluster, with clusters or a store next to
     /// [`with_supervisor`](Self::with_supervisor), or with an empty admin id; store errors.
     pub async fn build(self) -> Result<Platform> {
         let clock: Clock = self.clock.unwrap_or_else(|| Arc::new(system_ms));
         let engine = match self.supervisor {
             Some(sup) => {
                 if !self.clusters.is_empty()
-                    || self.state.is_some()
+                    || self.store.is_some()
                     || self.tick.is_some()
                     || !self.alert_sinks.is_empty()
                 {
                     return Err(Error::invalid_config(
                         "platform",
                         "supervisor",
-                        "clusters, state store, tick and alert sinks belong to the supervisor given",
+                        "clusters, store, tick and alert sinks belong to the supervisor given",
                     ));
                 }
                 sup
@@ -238,7 +234,8 @@ impl PlatformBuilder {
                         "at least one cluster (or a supervisor) is required",
                     ));
                 }
-                let state = self.state.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+                let state: Arc<dyn Store> =
+                    self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
                 let id = self.engine_id.unwrap_or_else(default_engine_id);
                 let c = clock.clone();
                 let mut b = Supervisor::builder(state)
@@ -259,9 +256,7 @@ impl PlatformBuilder {
                 b.build()?
             }
         };
-        let store: Arc<dyn PlatformStore> = self
-            .store
-            .unwrap_or_else(|| Arc::new(super::MemoryPlatformStore::new()));
+        let store = engine.store().clone();
         let authorizer = self
             .authorizer
             .unwrap_or_else(|| Arc::new(TeamPolicy::new(store.clone())));
@@ -273,7 +268,7 @@ impl PlatformBuilder {
                 .with_admin(true);
             save(&*store, DocKind::User, admin, "", &user).await?;
         }
-        Ok(Platform {
+        let platform = Platform {
             engine,
             store,
             authorizer,
@@ -286,7 +281,9 @@ impl PlatformBuilder {
             claim_ttl: self
                 .claim_ttl
                 .unwrap_or(std::time::Duration::from_secs(15 * 60)),
-        })
+        };
+        platform.adopt_upgraded().await?;
+        Ok(platform)
     }
 }
 

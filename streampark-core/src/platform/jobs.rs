@@ -4,11 +4,11 @@
 use super::audit::Change;
 use super::auth::{Permission, Principal, Resource};
 use super::facade::{AuditCtx, Platform};
-use super::store::{DocKind, DocWrite, load, load_all, num_key};
 use super::version::{
     DeployRecord, JobVersion, MASK, ManagedJob, TeamVariable, VersionDiff, artifact_changes, diff,
     spec_changes,
 };
+use crate::store::{DocKind, DocWrite, load, load_all, num_key};
 use std::sync::Arc;
 
 use crate::artifact::ArtifactRef;
@@ -174,9 +174,9 @@ impl Platform {
         };
         // The immutable version and the job's pointer to it: one write, all or nothing.
         let mut version = DocWrite::put_value(DocKind::Version, id, &num_key(next), &v)?;
-        version.mode = super::store::WriteMode::Insert;
+        version.mode = crate::store::WriteMode::Insert;
         let batch = [version, DocWrite::put_value(DocKind::Job, id, "", &m)?];
-        if !self.store.put_all(&batch).await? {
+        if !self.store.write_docs(&batch).await? {
             return Err(Error::invalid_input(
                 "platform",
                 "job version",
@@ -224,7 +224,7 @@ impl Platform {
                 &Resource::Team(team.clone()),
             )
             .await?;
-            if self.store.get(DocKind::Team, &team, "").await?.is_none() {
+            if self.store.doc(DocKind::Team, &team, "").await?.is_none() {
                 return Err(Error::invalid_input(
                     "platform",
                     "owner team",
@@ -234,7 +234,7 @@ impl Platform {
             }
             if self
                 .store
-                .get(DocKind::Job, spec.id.as_str(), "")
+                .doc(DocKind::Job, spec.id.as_str(), "")
                 .await?
                 .is_some()
             {
@@ -582,7 +582,7 @@ impl Platform {
             DocWrite::put_value(DocKind::Deploy, id.as_str(), &num_key(rec.attempt), &rec)?,
             self.job_write(m, move |j| j.deployed = Some(rec2)).await?,
         ];
-        if let Err(e) = self.store.put_all(&batch).await {
+        if let Err(e) = self.store.write_docs(&batch).await {
             return Err(Error::Other {
                 backend: "platform",
                 message: format!(
@@ -674,7 +674,7 @@ impl Platform {
             .job_write(m, move |j| j.last_savepoint = Some(p2))
             .await?;
         self.store
-            .put_all(&[w])
+            .write_docs(&[w])
             .await
             .map(|_| ())
             .map_err(|e| Error::Other {
@@ -872,13 +872,13 @@ impl Platform {
                 // The job and its versions go in one write.
                 let mut batch: Vec<DocWrite> = self
                     .store
-                    .list(DocKind::Version, Some(job.as_str()))
+                    .docs(DocKind::Version, Some(job.as_str()))
                     .await?
                     .into_iter()
                     .map(|d| DocWrite::delete(DocKind::Version, d.key, d.sub))
                     .collect();
                 batch.push(DocWrite::delete(DocKind::Job, job.as_str(), ""));
-                self.store.put_all(&batch).await?;
+                self.store.write_docs(&batch).await?;
                 ctx.push_change(Change::new("job", Some(job.to_string()), None));
                 Ok(())
             })

@@ -27,8 +27,8 @@
 //!   across every platform sharing the store (a claim document; a second call meanwhile is a
 //!   retryable [`crate::Error::Unavailable`]), so two requests arriving together cannot start a
 //!   job twice.
-//! - State lives in a [`PlatformStore`]: [`MemoryPlatformStore`], [`SqlitePlatformStore`],
-//!   `PostgresPlatformStore` (feature `postgres`).
+//! - Everything lives in the engine's one [`crate::store::Store`]: [`crate::MemoryStore`],
+//!   [`crate::SqliteStore`], `PostgresStore` (feature `postgres`).
 
 mod admin;
 mod audit;
@@ -36,7 +36,7 @@ mod auth;
 mod claim;
 mod facade;
 mod jobs;
-pub mod store;
+mod upgrade;
 mod version;
 
 pub use audit::{AuditOutcome, AuditQuery, AuditRecord, Change};
@@ -45,7 +45,4 @@ pub use auth::{
 };
 pub use facade::{Platform, PlatformBuilder};
 pub use jobs::StopHow;
-#[cfg(feature = "postgres")]
-pub use store::PostgresPlatformStore;
-pub use store::{MemoryPlatformStore, PlatformStore, SqlitePlatformStore};
 pub use version::{DeployRecord, JobVersion, MASK, ManagedJob, TeamVariable, VersionDiff};

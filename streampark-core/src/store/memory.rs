@@ -1,4 +1,4 @@
-//! [`MemoryStore`]: the in-process [`StateStore`].
+//! [`MemoryStore`]: the in-process [`Store`] (engine and governance records).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::Error;
+use crate::platform::{AuditQuery, AuditRecord};
 
 const BACKEND: &str = "memory";
 
@@ -17,9 +18,11 @@ struct Inner {
     points: BTreeMap<JobId, Vec<(u64, SavepointRef)>>,
     events: Vec<EventRecord>,
     leases: BTreeMap<JobId, (String, i64)>,
+    docs: BTreeMap<(DocKind, String, String), String>,
+    audit: Vec<AuditRecord>,
 }
 
-/// A [`StateStore`] in memory; clones share the same state (like two processes sharing one
+/// A [`Store`] in memory; clones share the same state (like two processes sharing one
 /// database, for tests of several supervisors).
 ///
 /// ```
@@ -244,6 +247,98 @@ impl StateStore for MemoryStore {
             g.leases.remove(job);
         }
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for MemoryStore {
+    async fn put_doc(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()> {
+        self.lock()
+            .docs
+            .insert((kind, key.into(), sub.into()), json.into());
+        Ok(())
+    }
+    async fn insert_doc(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool> {
+        let mut g = self.lock();
+        let k = (kind, key.to_string(), sub.to_string());
+        if g.docs.contains_key(&k) {
+            return Ok(false);
+        }
+        g.docs.insert(k, json.into());
+        Ok(true)
+    }
+    async fn write_docs(&self, batch: &[DocWrite]) -> Result<bool> {
+        let mut g = self.lock();
+        let exists = |d: &DocWrite| g.docs.contains_key(&(d.kind, d.key.clone(), d.sub.clone()));
+        // Check first, then apply: a refused batch leaves nothing behind. Inserts later in the
+        // batch may not target keys an earlier write of the same batch created.
+        let mut created = std::collections::BTreeSet::new();
+        for d in batch {
+            let k = (d.kind, d.key.clone(), d.sub.clone());
+            if d.mode == WriteMode::Insert && (exists(d) || created.contains(&k)) {
+                return Ok(false);
+            }
+            if d.mode != WriteMode::Delete {
+                created.insert(k);
+            }
+        }
+        for d in batch {
+            let k = (d.kind, d.key.clone(), d.sub.clone());
+            match d.mode {
+                WriteMode::Delete => {
+                    g.docs.remove(&k);
+                }
+                WriteMode::Put | WriteMode::Insert => {
+                    g.docs.insert(k, d.json.clone());
+                }
+            }
+        }
+        Ok(true)
+    }
+    async fn doc(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>> {
+        Ok(self
+            .lock()
+            .docs
+            .get(&(kind, key.to_string(), sub.to_string()))
+            .cloned())
+    }
+    async fn docs(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>> {
+        Ok(self
+            .lock()
+            .docs
+            .iter()
+            .filter(|((k, a, _), _)| *k == kind && key.is_none_or(|x| x == a))
+            .map(|((_, a, b), j)| Doc {
+                key: a.clone(),
+                sub: b.clone(),
+                json: j.clone(),
+            })
+            .collect())
+    }
+    async fn delete_doc(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool> {
+        Ok(self
+            .lock()
+            .docs
+            .remove(&(kind, key.to_string(), sub.to_string()))
+            .is_some())
+    }
+    async fn append_audit(&self, record: &AuditRecord) -> Result<u64> {
+        let mut g = self.lock();
+        let seq = g.audit.len() as u64 + 1;
+        let mut r = record.clone();
+        r.seq = seq;
+        g.audit.push(r);
+        Ok(seq)
+    }
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+        Ok(self
+            .lock()
+            .audit
+            .iter()
+            .filter(|r| query.matches(r))
+            .take(query.effective_limit())
+            .cloned()
+            .collect())
     }
 }
 

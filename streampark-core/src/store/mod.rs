@@ -1,6 +1,12 @@
-//! Durable supervisor state: the [`StateStore`] trait and its implementations.
+//! The one store of the engine and the platform: the [`Store`] trait family and its
+//! implementations.
 //!
-//! A store holds the managed jobs (with every version of their spec, SQL included), the
+//! [`Store`] extends [`StateStore`] (the engine's records) with the governance records of the
+//! [`crate::Platform`] (users, teams, roles, variables, versions, deploy records as documents,
+//! and the audit log), so that a host keeps everything in one database and a
+//! [`crate::Supervisor`] and its platform can never disagree about which store they use.
+//!
+//! The engine's half holds the managed jobs (with every version of their spec, SQL included), the
 //! attempts started for each job, the savepoints and checkpoints a job may restore from, an
 //! event and audit log, and short leases that let one of several host replicas act on a job.
 //!
@@ -12,10 +18,17 @@
 //! - [`MemoryStore`]: in-process, for tests and for hosts that keep nothing.
 //! - [`SqliteStore`]: the embedded default, one file.
 //! - `PostgresStore` (feature `postgres`): for several host replicas.
+//!
+//! The SQL stores migrate their schema on open (versioned steps in one transaction, under an
+//! advisory lock on PostgreSQL). A file written by an earlier release, with the platform's
+//! tables in their own schema and its own attempt counter, opens with its jobs, versions,
+//! audit and variables intact (`tests/store_upgrade.rs` opens one kept as test data).
 
+mod docs;
 mod memory;
 pub(crate) mod pool;
 mod sql;
+mod sql_docs;
 
 use std::time::Duration;
 
@@ -23,6 +36,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{DeploymentId, JobId, JobSpec, JobState, Result, SavepointRef};
 
+pub use docs::{Doc, DocKind, DocWrite, Store, WriteMode};
+pub(crate) use docs::{load, load_all, num_key, save};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
@@ -262,7 +277,7 @@ impl EventRecord {
     }
 }
 
-/// Durable state of the supervisor. Hosts hold it as `Arc<dyn StateStore>`.
+/// The engine's half of a [`Store`]: durable state of the supervisor.
 ///
 /// Every implementation passes the same behaviour tests (`store::tests` in this crate run them
 /// on [`MemoryStore`] and [`SqliteStore`]; `tests/supervisor_postgres.rs` on PostgreSQL).

@@ -1,5 +1,6 @@
 //! [`SqliteStore`] and (feature `postgres`) `PostgresStore`: the same schema and queries over
-//! two drivers. Queries use `$N` parameters, which both SQLite and PostgreSQL accept.
+//! two drivers. Queries use `$N` parameters, which both SQLite and PostgreSQL accept. The
+//! engine's tables are `sp_*`, the governance tables `pf_*` (their queries: `sql_docs`).
 
 use std::fmt;
 use std::time::Duration;
@@ -7,35 +8,56 @@ use std::time::Duration;
 use sqlx::Row;
 
 use super::*;
+use crate::platform::{AuditQuery, AuditRecord};
 use crate::{Error, SnapshotKind};
 
 /// Schema migrations, applied in order; `{serial}` is the driver's auto-increment key.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS sp_jobs (job TEXT PRIMARY KEY, spec TEXT NOT NULL, \
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS sp_jobs (job TEXT PRIMARY KEY, spec TEXT NOT NULL, \
      spec_version BIGINT NOT NULL, desired TEXT NOT NULL, last_attempt BIGINT NOT NULL, \
      updated_ms BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS sp_spec_versions (job TEXT NOT NULL, version BIGINT NOT NULL, \
+        "CREATE TABLE IF NOT EXISTS sp_spec_versions (job TEXT NOT NULL, version BIGINT NOT NULL, \
      spec TEXT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (job, version))",
-    "CREATE TABLE IF NOT EXISTS sp_attempts (job TEXT NOT NULL, attempt BIGINT NOT NULL, \
+        "CREATE TABLE IF NOT EXISTS sp_attempts (job TEXT NOT NULL, attempt BIGINT NOT NULL, \
      status TEXT NOT NULL, deployment TEXT, restore_from TEXT, spec_version BIGINT NOT NULL, \
      owner TEXT NOT NULL, created_ms BIGINT NOT NULL, ended_ms BIGINT, final_state TEXT, \
      reason TEXT, PRIMARY KEY (job, attempt))",
-    "CREATE TABLE IF NOT EXISTS sp_restore_points (id {serial}, job TEXT NOT NULL, \
+        "CREATE TABLE IF NOT EXISTS sp_restore_points (id {serial}, job TEXT NOT NULL, \
      attempt BIGINT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL, completed_ms BIGINT, \
      UNIQUE (job, path))",
-    "CREATE TABLE IF NOT EXISTS sp_events (seq {serial}, job TEXT NOT NULL, \
+        "CREATE TABLE IF NOT EXISTS sp_events (seq {serial}, job TEXT NOT NULL, \
      attempt BIGINT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT NOT NULL, \
      ts_ms BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS sp_events_job ON sp_events (job, seq)",
-    "CREATE TABLE IF NOT EXISTS sp_leases (job TEXT PRIMARY KEY, holder TEXT NOT NULL, \
+        "CREATE INDEX IF NOT EXISTS sp_events_job ON sp_events (job, seq)",
+        "CREATE TABLE IF NOT EXISTS sp_leases (job TEXT PRIMARY KEY, holder TEXT NOT NULL, \
      expires_ms BIGINT NOT NULL)",
-]];
+    ],
+    &[
+        // 2: the governance tables join the engine's. A file written by an earlier release may
+        // hold them already (with their own `pf_schema` table, now dropped) and the platform's own
+        // attempt counter `pf_attempts`, whose numbers become `attempt_floor` documents so that the
+        // engine continues above them.
+        "CREATE TABLE IF NOT EXISTS pf_docs (kind TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL, \
+     doc TEXT NOT NULL, PRIMARY KEY (kind, k1, k2))",
+        "CREATE TABLE IF NOT EXISTS pf_audit (seq {serial}, ts_ms BIGINT NOT NULL, \
+     user_id TEXT NOT NULL, job TEXT, team TEXT, doc TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS pf_audit_job ON pf_audit (job, seq)",
+        "CREATE INDEX IF NOT EXISTS pf_audit_user ON pf_audit (user_id, seq)",
+        "CREATE INDEX IF NOT EXISTS pf_audit_ts ON pf_audit (ts_ms)",
+        "CREATE TABLE IF NOT EXISTS pf_attempts (job TEXT PRIMARY KEY, last BIGINT NOT NULL)",
+        "INSERT INTO pf_docs (kind, k1, k2, doc) SELECT 'attempt_floor', job, '', \
+     CAST(last AS TEXT) FROM pf_attempts WHERE last > 0 ON CONFLICT (kind, k1, k2) DO NOTHING",
+        "DROP TABLE pf_attempts",
+        "DROP TABLE IF EXISTS pf_schema",
+    ],
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 fn db_err(backend: &'static str, op: &str, e: sqlx::Error) -> Error {
-    crate::store::pool::db_error("state store", backend, op, e)
+    crate::store::pool::db_error("store", backend, op, e)
 }
 
 fn bad_row(backend: &'static str, what: &str, reason: impl Into<String>) -> Error {
@@ -473,7 +495,7 @@ macro_rules! sql_store {
 
         impl $store {
             crate::store::pool::sql_migrations!(
-                store: "state store",
+                store: "store",
                 schema: "sp_schema",
                 migrations: MIGRATIONS,
                 version: SCHEMA_VERSION,
@@ -517,7 +539,7 @@ macro_rules! sql_store {
 mod sqlite {
     use super::*;
 
-    /// The embedded [`StateStore`]: one SQLite file (WAL mode), migrated on open.
+    /// The embedded [`Store`]: one SQLite file (WAL mode), migrated on open.
     ///
     /// ```
     /// use streampark_core::store::{SqliteStore, StateStore};
@@ -547,8 +569,7 @@ mod sqlite {
     impl SqliteStore {
         /// Opens (creating if missing) the database at `path`; `sqlite://PATH` is accepted too.
         pub async fn open(path: impl AsRef<std::path::Path>) -> Result<Self> {
-            let (pool, file) =
-                crate::store::pool::open_sqlite("state store", path.as_ref()).await?;
+            let (pool, file) = crate::store::pool::open_sqlite("store", path.as_ref()).await?;
             let s = SqliteStore { pool, path: file };
             s.migrate().await?;
             Ok(s)
@@ -556,7 +577,7 @@ mod sqlite {
 
         /// A private in-memory database (one connection), for tests.
         pub async fn in_memory() -> Result<Self> {
-            let pool = crate::store::pool::open_sqlite_in_memory("state store").await?;
+            let pool = crate::store::pool::open_sqlite_in_memory("store").await?;
             let s = SqliteStore {
                 pool,
                 path: ":memory:".into(),
@@ -574,6 +595,7 @@ mod sqlite {
         "INTEGER PRIMARY KEY AUTOINCREMENT",
         None::<&str>
     );
+    crate::store::sql_docs::sql_docs!(SqliteStore, "sqlite");
 }
 
 pub use sqlite::SqliteStore;
@@ -582,7 +604,7 @@ pub use sqlite::SqliteStore;
 mod postgres {
     use super::*;
 
-    /// A [`StateStore`] on PostgreSQL, for several host replicas sharing one database; leases
+    /// A [`Store`] on PostgreSQL, for several host replicas sharing one database; leases
     /// make one replica act on a job at a time. Migrated on connect (under an advisory lock).
     #[derive(Clone)]
     pub struct PostgresStore {
@@ -602,7 +624,7 @@ mod postgres {
         /// Connects to `url` (`postgres://user:password@host:port/db`) and migrates the schema.
         /// The password never appears in errors or `Debug`.
         pub async fn connect(url: &str) -> Result<Self> {
-            let (pool, shown) = crate::store::pool::connect_postgres("state store", url).await?;
+            let (pool, shown) = crate::store::pool::connect_postgres("store", url).await?;
             let s = PostgresStore { pool, shown };
             s.migrate().await?;
             Ok(s)
@@ -617,6 +639,7 @@ mod postgres {
         "BIGSERIAL PRIMARY KEY",
         Some("SELECT pg_advisory_xact_lock(7317001)")
     );
+    crate::store::sql_docs::sql_docs!(PostgresStore, "postgres");
 }
 
 #[cfg(feature = "postgres")]
@@ -657,5 +680,22 @@ mod tests {
             AttemptStatus::Starting
         );
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_build_is_refused_and_names_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one.db");
+        let s = SqliteStore::open(&path).await.unwrap();
+        sqlx::query("INSERT INTO sp_schema (version) VALUES (99)")
+            .execute(&s.pool)
+            .await
+            .unwrap();
+        drop(s);
+        let err = SqliteStore::open(&path).await.unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("store schema version 99"), "{text}");
+        assert!(text.contains(&format!("up to {SCHEMA_VERSION}")), "{text}");
     }
 }

@@ -5,7 +5,7 @@
 //! job's [`RestartPolicy`](crate::RestartPolicy) and raises alerts.
 //!
 //! # At most one live attempt per job
-//! - Every attempt is recorded in the [`StateStore`] with a compare-and-swap on the job's last
+//! - Every attempt is recorded in the [`crate::StateStore`] with a compare-and-swap on the job's last
 //!   attempt *before* it is deployed; two supervisors racing for one restart cannot both win.
 //! - Before deploying, the deployer's own list is consulted for a live deployment tagged with
 //!   the job: a live one is adopted, never doubled.
@@ -38,7 +38,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, broadcast};
 
-use crate::store::{DesiredState, StateStore};
+use crate::store::{DesiredState, Store};
 use crate::{
     AlertSink, Deployer, DeploymentId, Error, FlinkVersion, JobId, JobSpec, JobState, Result,
     SavepointOptions, SavepointRef, Severity,
@@ -186,7 +186,7 @@ pub(crate) struct Config {
     pub(crate) id: String,
     pub(crate) clusters: Vec<(String, Arc<dyn Deployer>)>,
     pub(crate) versions: Vec<Option<FlinkVersion>>,
-    pub(crate) store: Arc<dyn StateStore>,
+    pub(crate) store: Arc<dyn Store>,
     pub(crate) alerts: Vec<Arc<dyn AlertSink>>,
     pub(crate) mapping: AlertMapping,
     pub(crate) now: NowFn,
@@ -206,7 +206,7 @@ pub struct SupervisorBuilder {
     id: Option<String>,
     clusters: Vec<(String, Arc<dyn Deployer>)>,
     versions: Vec<Option<FlinkVersion>>,
-    store: Arc<dyn StateStore>,
+    store: Arc<dyn Store>,
     alerts: Vec<Arc<dyn AlertSink>>,
     mapping: Option<AlertMapping>,
     now: Option<NowFn>,
@@ -472,7 +472,7 @@ pub struct JobView {
 
 impl Supervisor {
     /// A builder over a store; add at least one cluster.
-    pub fn builder(store: Arc<dyn StateStore>) -> SupervisorBuilder {
+    pub fn builder(store: Arc<dyn Store>) -> SupervisorBuilder {
         SupervisorBuilder {
             id: None,
             clusters: Vec::new(),
@@ -680,7 +680,7 @@ impl Supervisor {
     }
 
     /// The durable store this supervisor records into.
-    pub fn store(&self) -> &Arc<dyn StateStore> {
+    pub fn store(&self) -> &Arc<dyn Store> {
         &self.cfg.store
     }
 

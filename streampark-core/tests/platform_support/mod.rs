@@ -5,9 +5,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use streampark_core::platform::{
-    Member, Permission, Platform, PlatformStore, Principal, Role, Team, User,
-};
+use streampark_core::platform::{Member, Permission, Platform, Principal, Role, Team, User};
+use streampark_core::store::Store;
 use streampark_core::testkit::SimDeployer;
 use streampark_core::{
     Capabilities, DeployRequest, Deployer, Deployment, DeploymentId, JobDetails, JobSnapshot,
@@ -117,7 +116,7 @@ impl Deployer for Recording {
 
 pub struct Fixture {
     pub platform: Platform,
-    pub store: Arc<dyn PlatformStore>,
+    pub store: Arc<dyn Store>,
     pub deployer: Recording,
     pub root: Principal,
 }
@@ -134,20 +133,11 @@ pub fn spec(id: &str, team: &str) -> JobSpec {
 /// roles `deployer` (view, deploy, stop) and `auditor` (audit read, config read) held by
 /// `a-deployer` and `a-auditor`; in `b`: `b-developer`. `root` is a platform administrator and
 /// `nobody` is a known user without memberships.
-pub async fn fixture(store: Arc<dyn PlatformStore>) -> Fixture {
-    fixture_with(store, Arc::new(streampark_core::store::MemoryStore::new())).await
-}
-
-/// [`fixture`] with the engine's records in `state`.
-pub async fn fixture_with(
-    store: Arc<dyn PlatformStore>,
-    state: Arc<dyn streampark_core::store::StateStore>,
-) -> Fixture {
+pub async fn fixture(store: Arc<dyn Store>) -> Fixture {
     let deployer = Recording::new();
     let platform = Platform::builder()
         .with_deployer(Arc::new(deployer.clone()))
         .with_store(store.clone())
-        .with_state_store(state)
         .with_admin("root")
         .build()
         .await
@@ -210,7 +200,7 @@ pub async fn fixture_with(
 }
 
 /// Number of audit records in the store.
-pub async fn audit_count(store: &dyn PlatformStore) -> usize {
+pub async fn audit_count(store: &dyn Store) -> usize {
     let mut n = 0;
     let mut after = 0;
     loop {
@@ -230,13 +220,13 @@ pub async fn audit_count(store: &dyn PlatformStore) -> usize {
 #[path = "../pg_support/mod.rs"]
 pub mod pg_support;
 
-/// A PostgreSQL platform store in a fresh schema `pf_<name>_<pid>` of
+/// A PostgreSQL store in a fresh schema `pf_<name>_<pid>` of
 /// `STREAMPARK_IT_POSTGRES_URL`; `None` (the test skips) when that is not set.
 #[cfg(feature = "postgres")]
-pub async fn postgres(name: &str) -> Option<streampark_core::platform::PostgresPlatformStore> {
+pub async fn postgres(name: &str) -> Option<streampark_core::store::PostgresStore> {
     let url = pg_support::fresh_schema_url(&format!("pf_{name}")).await?;
     Some(
-        streampark_core::platform::PostgresPlatformStore::connect(&url)
+        streampark_core::store::PostgresStore::connect(&url)
             .await
             .expect("store"),
     )

@@ -1,28 +1,16 @@
-//! Persistence of the platform: [`PlatformStore`] and its memory, SQLite and PostgreSQL
-//! implementations.
-//!
-//! The store is deliberately small: typed records (users, teams, members, roles, variables,
-//! jobs, versions, deploy records) are JSON documents under a [`DocKind`] and two keys; the
-//! only special operations are the insert-only write that keeps versions immutable, the
-//! persisted attempt counter that only grows (so deployments stay fenced across restarts) and
-//! the append-only audit log with its query.
-
-mod memory;
-mod sql;
+//! The governance half of a [`Store`]: typed records of the platform (users, teams, members,
+//! roles, variables, jobs, versions, deploy records, claims) as JSON documents under a
+//! [`DocKind`] and two keys, plus the append-only audit log. The only special operations are
+//! the insert-only write that keeps versions immutable and the all-or-nothing batch.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::audit::{AuditQuery, AuditRecord};
+use super::StateStore;
+use crate::platform::{AuditQuery, AuditRecord};
 use crate::{Error, Result};
 
-pub use memory::MemoryPlatformStore;
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use sql::PostgresPlatformStore;
-pub use sql::SqlitePlatformStore;
-
-/// The kinds of documents a [`PlatformStore`] keeps, with their keys.
+/// The kinds of documents a [`Store`] keeps, with their keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocKind {
@@ -45,6 +33,9 @@ pub enum DocKind {
     /// The claim of the cluster-changing operation running on a job: key job id (inserted
     /// insert-only, removed when the operation ends).
     Claim,
+    /// The last attempt number a job got from a store written before the engine handed out
+    /// attempts (key job id, document the number): the engine continues above it.
+    AttemptFloor,
 }
 
 impl DocKind {
@@ -60,6 +51,7 @@ impl DocKind {
             DocKind::Version => "version",
             DocKind::Deploy => "deploy",
             DocKind::Claim => "claim",
+            DocKind::AttemptFloor => "attempt_floor",
         }
     }
 }
@@ -83,13 +75,13 @@ pub enum WriteMode {
     /// Insert or replace.
     Put,
     /// Insert only: an existing document under these keys makes the whole batch write
-    /// nothing ([`PlatformStore::put_all`] answers `false`).
+    /// nothing ([`Store::write_docs`] answers `false`).
     Insert,
     /// Remove the document (absent is fine).
     Delete,
 }
 
-/// One write of a [`PlatformStore::put_all`] batch.
+/// One write of a [`Store::write_docs`] batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DocWrite {
@@ -151,32 +143,35 @@ impl DocWrite {
     }
 }
 
-/// Durable platform state. Hosts hold it as `Arc<dyn PlatformStore>`.
+/// The one store of an engine and its platform: the engine's records ([`StateStore`]: jobs,
+/// attempts with compare-and-swap, restore points, leases, events) and the governance records
+/// (documents and the audit log) in one database. Hosts hold it as `Arc<dyn Store>`;
+/// [`super::MemoryStore`], [`super::SqliteStore`] and `PostgresStore` (feature `postgres`)
+/// implement it.
 ///
-/// # Contract (checked by `platform::store::conformance`)
-/// - `put` inserts or replaces; `insert` never replaces and answers whether it inserted.
-/// - `list` returns the documents of a kind (of one first key when given) ordered by keys.
-/// - `put_all` applies a batch all-or-nothing (one transaction on SQL stores): after an
+/// # Contract (checked by `store::conformance`)
+/// - `put_doc` inserts or replaces; `insert_doc` never replaces and answers whether it
+///   inserted.
+/// - `docs` returns the documents of a kind (of one first key when given) ordered by keys.
+/// - `write_docs` applies a batch all-or-nothing (one transaction on SQL stores): after an
 ///   error or a `false` answer (an [`WriteMode::Insert`] found its document) nothing of the
 ///   batch is visible.
 /// - `append_audit` assigns increasing sequence numbers; records are never changed.
 #[async_trait::async_trait]
-pub trait PlatformStore: std::fmt::Debug + Send + Sync + 'static {
-    /// `"memory"`, `"sqlite"`, `"postgres"`.
-    fn backend(&self) -> &'static str;
+pub trait Store: StateStore {
     /// Inserts or replaces a document.
-    async fn put(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()>;
+    async fn put_doc(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<()>;
     /// Inserts a document unless one exists under these keys; `true` when inserted.
-    async fn insert(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool>;
+    async fn insert_doc(&self, kind: DocKind, key: &str, sub: &str, json: &str) -> Result<bool>;
     /// Applies every write of `batch` in order, all or nothing; `false` (and nothing written)
     /// when a [`WriteMode::Insert`] found an existing document.
-    async fn put_all(&self, batch: &[DocWrite]) -> Result<bool>;
+    async fn write_docs(&self, batch: &[DocWrite]) -> Result<bool>;
     /// One document.
-    async fn get(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>>;
+    async fn doc(&self, kind: DocKind, key: &str, sub: &str) -> Result<Option<String>>;
     /// The documents of a kind, of one first key when `key` is given, ordered by keys.
-    async fn list(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>>;
+    async fn docs(&self, kind: DocKind, key: Option<&str>) -> Result<Vec<Doc>>;
     /// Removes a document; `true` when it existed.
-    async fn delete(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool>;
+    async fn delete_doc(&self, kind: DocKind, key: &str, sub: &str) -> Result<bool>;
     /// Appends an audit record (its `seq` is ignored); returns the assigned sequence number.
     async fn append_audit(&self, record: &AuditRecord) -> Result<u64>;
     /// Audit records matching `query`, oldest first.
@@ -191,7 +186,7 @@ pub(crate) fn num_key(n: u64) -> String {
 fn corrupt(backend: &'static str, kind: DocKind, e: serde_json::Error) -> Error {
     Error::Protocol {
         backend,
-        endpoint: format!("platform store document `{}`", kind.as_str()),
+        endpoint: format!("store document `{}`", kind.as_str()),
         reason: "stored document does not parse".into(),
         source: Some(Box::new(e)),
     }
@@ -207,12 +202,12 @@ pub(crate) fn to_json<T: Serialize>(kind: DocKind, v: &T) -> Result<String> {
 
 /// Loads and parses one document.
 pub(crate) async fn load<T: DeserializeOwned>(
-    store: &dyn PlatformStore,
+    store: &dyn Store,
     kind: DocKind,
     key: &str,
     sub: &str,
 ) -> Result<Option<T>> {
-    match store.get(kind, key, sub).await? {
+    match store.doc(kind, key, sub).await? {
         None => Ok(None),
         Some(s) => serde_json::from_str(&s)
             .map(Some)
@@ -222,12 +217,12 @@ pub(crate) async fn load<T: DeserializeOwned>(
 
 /// Loads and parses a list of documents.
 pub(crate) async fn load_all<T: DeserializeOwned>(
-    store: &dyn PlatformStore,
+    store: &dyn Store,
     kind: DocKind,
     key: Option<&str>,
 ) -> Result<Vec<T>> {
     store
-        .list(kind, key)
+        .docs(kind, key)
         .await?
         .iter()
         .map(|d| serde_json::from_str(&d.json).map_err(|e| corrupt(store.backend(), kind, e)))
@@ -236,15 +231,11 @@ pub(crate) async fn load_all<T: DeserializeOwned>(
 
 /// Serializes and stores one document.
 pub(crate) async fn save<T: Serialize>(
-    store: &dyn PlatformStore,
+    store: &dyn Store,
     kind: DocKind,
     key: &str,
     sub: &str,
     v: &T,
 ) -> Result<()> {
-    store.put(kind, key, sub, &to_json(kind, v)?).await
+    store.put_doc(kind, key, sub, &to_json(kind, v)?).await
 }
-
-#[cfg(any(test, feature = "testkit"))]
-#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
-pub mod conformance;
