@@ -9,8 +9,9 @@
 //! and a user, a SQL job created and deployed (it sets its own checkpoint interval, so a stock
 //! cluster whose configuration enables no checkpointing works), its first checkpoint, on the
 //! simulator an injected TaskManager loss that the engine restarts by itself from the latest
-//! checkpoint with the alert routed to the on-call receiver, a configuration change rolled out
-//! with a savepoint, a stop with a savepoint, and the engine's event log. Every savepoint is
+//! checkpoint with the alert routed to the on-call receiver, a change of the job's configuration
+//! file that the engine rolls out by itself with a savepoint (the job's roll-out policy is
+//! automatic), a stop with a savepoint, and the engine's event log. Every savepoint is
 //! printed as `savepoint: <path>`; the process exits non-zero if any step failed.
 
 use std::error::Error as _;
@@ -19,7 +20,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use streampark::alerts::{MemorySink, Router, RouterConfig};
-use streampark::platform::{Member, Platform, Principal, StopHow, Team, User};
+use streampark::config::{ConfigKey, ConfigWatcher, FileSource};
+use streampark::platform::{
+    AuditQuery, CONFIG_ROLLOUT_LABEL, Member, Platform, Principal, StopHow, Team, User,
+};
 use streampark::store::MemoryStore;
 use streampark::supervisor::Supervisor;
 use streampark::testkit::{FaultPlan, SimDeployer};
@@ -104,6 +108,23 @@ struct Target {
     tl: Timeline,
 }
 
+/// A private directory for the job's configuration file, removed on drop.
+struct ConfDir(std::path::PathBuf);
+
+impl ConfDir {
+    fn new() -> streampark::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("sp-quickstart-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| failed("config dir", e))?;
+        Ok(ConfDir(dir))
+    }
+}
+
+impl Drop for ConfDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Polls `f` every half second until it yields a value, at most `limit`.
 async fn until<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> streampark::Result<T>
 where
@@ -149,7 +170,20 @@ async fn lifecycle(t: Target) -> streampark::Result<()> {
         .with_cluster("local", cluster.clone())
         .with_alert_sink(Arc::new(router.clone()))
         .with_tick(Duration::from_secs(1));
-    let mut pf = Platform::builder();
+    // The job's configuration file, watched by the platform (polled, so that the simulator's
+    // virtual time drives it too).
+    let conf_dir = ConfDir::new()?;
+    let conf_file = conf_dir.0.join("orders.yaml");
+    std::fs::write(&conf_file, "execution.checkpointing.interval: 5s\n")
+        .map_err(|e| failed("config file", e))?;
+    let source = FileSource::builder()
+        .with_path(&conf_dir.0)
+        .with_notify(false)
+        .with_poll_interval(Duration::from_secs(1))
+        .build()?;
+    let mut watcher = ConfigWatcher::new(Arc::new(source));
+    watcher.bind(job.clone(), ConfigKey::new("orders.yaml"));
+    let mut pf = Platform::builder().with_config_watcher(watcher);
     if let Some(sim) = &sim {
         let (c1, c2) = (sim.clock().clone(), sim.clock().clone());
         engine = engine.with_clock(move || c1.now_ms());
@@ -173,6 +207,7 @@ async fn lifecycle(t: Target) -> streampark::Result<()> {
         .with_name("Orders totals")
         .with_owner(Owner::team("ads"))
         .with_config("execution.checkpointing.interval", "5s")
+        .with_label(CONFIG_ROLLOUT_LABEL, "automatic")
         .with_restore(Restore::Latest)
         .with_restart(RestartPolicy::FixedDelay {
             delay: Duration::from_secs(5),
@@ -274,27 +309,34 @@ async fn lifecycle(t: Target) -> streampark::Result<()> {
         }
     }
 
-    // A configuration change, rolled out with a savepoint.
-    let v2 = pf
-        .update_job(
-            &ann,
-            spec.clone()
-                .with_config("execution.checkpointing.interval", "10s"),
-            "checkpoint every 10 s",
-        )
-        .await?;
-    tl.line(format!(
-        "ann changed execution.checkpointing.interval to 10s: version {}",
-        v2.version
-    ));
-    let d = pf.restart(&ann, &job).await?;
+    // A change of the job's configuration file: the engine saves a version and, the job's
+    // policy being automatic, rolls it out with a savepoint by itself.
+    std::fs::write(&conf_file, "execution.checkpointing.interval: 10s\n")
+        .map_err(|e| failed("config file", e))?;
+    tl.line("orders.yaml: execution.checkpointing.interval 5s -> 10s");
+    let d = until(
+        "the configuration roll-out",
+        Duration::from_secs(180),
+        || async {
+            let deploys = pf.deploys(&ann, &job).await?;
+            Ok(deploys.last().filter(|d| d.attempt > attempt).cloned())
+        },
+    )
+    .await?;
     let sp = d
         .restored_from
         .clone()
         .ok_or_else(|| failed("roll-out", "no savepoint"))?;
+    let why = pf
+        .audit(&root, AuditQuery::new().with_job(job.as_str()))
+        .await?
+        .into_iter()
+        .rev()
+        .find(|r| r.action == "config.apply")
+        .ok_or_else(|| failed("roll-out", "no config.apply audit record"))?;
     tl.line(format!(
-        "rolled out: attempt {} -> {} with version {}",
-        attempt, d.attempt, d.version
+        "the engine rolled out version {}: attempt {} -> {} (audit: {} by {})",
+        d.version, attempt, d.attempt, why.note, why.user
     ));
     println!("savepoint: {}", local_path(&sp));
     let v = running(d.attempt).await?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use streampark::registry::DeployerOptions;
-use streampark::{Deployer, Error, FlinkVersion, RemoteDeployer};
+use streampark::{Deployer, Error, FlinkVersion};
 
 /// One cluster given on the command line.
 #[derive(Debug, Clone)]
@@ -62,8 +62,9 @@ pub fn split_option_arg(arg: &str) -> Result<(String, String), Error> {
     }
 }
 
-/// Builds every cluster through the facade's registry with `options`; asks REST clusters for
-/// their Flink version (a cluster that does not answer in 10 s is kept, version unknown).
+/// Builds every cluster through the facade's registry with `options`; asks each for its Flink
+/// version (`Deployer::cluster_flink_version`: a REST cluster's report, a CLI backend's Flink
+/// home; a cluster that does not answer in 10 s is kept, version unknown).
 ///
 /// # Errors
 /// The registry's errors (unknown scheme, unknown option, bad value); duplicate names.
@@ -90,10 +91,7 @@ pub async fn build(args: &[String], options: &[(String, String)]) -> Result<Vec<
             ));
         }
         let deployer = reg.deployer_from_url(&url, &opts).await?;
-        let version = match url.strip_prefix("flink+") {
-            Some(rest) => rest_version(rest).await,
-            None => None,
-        };
+        let version = cluster_version(&url, &*deployer).await;
         out.push(Cluster {
             name,
             url,
@@ -104,17 +102,17 @@ pub async fn build(args: &[String], options: &[(String, String)]) -> Result<Vec<
     Ok(out)
 }
 
-async fn rest_version(url: &str) -> Option<FlinkVersion> {
-    let base = url.split('?').next().unwrap_or(url);
-    let d = RemoteDeployer::builder()
-        .with_url(base)
-        .with_request_timeout(Duration::from_secs(10))
-        .build()
-        .ok()?;
-    match d.flink_version().await {
-        Ok(v) => Some(v),
-        Err(e) => {
-            tracing::warn!(url = base, error = %e, "cannot read the cluster's Flink version");
+/// The Flink version the cluster reports (a REST cluster asked with a 10 s timeout, a CLI
+/// backend its Flink home's); unknown when it cannot say.
+async fn cluster_version(url: &str, d: &dyn streampark::Deployer) -> Option<FlinkVersion> {
+    match tokio::time::timeout(Duration::from_secs(10), d.cluster_flink_version()).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            tracing::warn!(url, error = %e, "cannot read the cluster's Flink version");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(url, "the cluster did not say its Flink version within 10 s");
             None
         }
     }
@@ -158,6 +156,47 @@ mod tests {
         assert_eq!(
             (ok[0].name.as_str(), ok[0].version.is_none()),
             ("local", true)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_yarn_cluster_carries_the_version_of_the_flink_home_selected() {
+        let dir = std::env::temp_dir().join(format!("sp-clusters-{}", std::process::id()));
+        let home = |name: &str, dist: &str| {
+            streampark::testkit::FakeFlinkHome::new(dir.join(name))
+                .with_dist(dist)
+                .with_conf_file("flink-conf.yaml", "jobmanager.memory.process.size: 1600m\n")
+                .with_bin_script("flink", "#!/bin/sh\nexit 1\n")
+                .write()
+                .unwrap()
+                .display()
+                .to_string()
+        };
+        let homes = format!(
+            "{},{}",
+            home("cdp", "flink-dist_2.12-1.14.0-csa1.6.0.0.jar"),
+            home("f23", "flink-dist-2.3.0.jar")
+        );
+        let opts = |v: &str| {
+            vec![
+                ("flink-home".to_string(), homes.clone()),
+                ("flink-version".to_string(), v.to_string()),
+                (
+                    "resource-managers".to_string(),
+                    "http://127.0.0.1:1".to_string(),
+                ),
+            ]
+        };
+        let old = build(&["cdp=yarn://".into()], &opts("1.x")).await.unwrap();
+        let new = build(&["k=yarn://".into()], &opts(">=2.0")).await.unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(
+            old[0].version.as_ref().map(ToString::to_string).as_deref(),
+            Some("1.14.0-csa1.6.0.0")
+        );
+        assert_eq!(
+            new[0].version.as_ref().map(ToString::to_string).as_deref(),
+            Some("2.3.0")
         );
     }
 }

@@ -637,6 +637,19 @@ impl Deployer for YarnDeployer {
         BACKEND
     }
 
+    /// The version given to the builder (by the registry: the Flink home's).
+    async fn cluster_flink_version(&self) -> Result<Option<streampark_core::FlinkVersion>> {
+        self.inner
+            .flink_version
+            .as_deref()
+            .map(|v| {
+                v.parse().map_err(|e: Error| {
+                    Error::invalid_config(BACKEND, "with_flink_version", e.to_string())
+                })
+            })
+            .transpose()
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities::all()
     }

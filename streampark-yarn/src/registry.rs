@@ -7,7 +7,10 @@
 //! | `yarn+https://rm1:8090` | `https://rm1:8090` (port 8090 when omitted) |
 //! | `yarn://` (no host) | from the Hadoop configuration (`hadoop-conf`, else discovered) |
 //!
-//! Options: `flink-home` (required: the CLI that submits), `hadoop-conf` (a directory; also
+//! Options: `flink-home` (required: the CLI that submits; several homes separated by `,` are
+//! read as one [`FlinkEnvs`], and `flink-version`, a requirement such as `1.14` or `>=2.0`,
+//! selects among them with [`FlinkEnvs::select`]: the highest version satisfying it, the first
+//! home when it is not given), `hadoop-conf` (a directory; also
 //! given to the CLI as `HADOOP_CONF_DIR`), `resource-managers` (comma-separated URLs, e.g. the
 //! HA pair), `user`, `queue`, `workspace`, `webhdfs` (comma-separated NameNode web URLs),
 //! `default-fs`, `target`
@@ -36,7 +39,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use streampark_core::{
-    Deployer, DeployerFactory, DeployerOptions, Error, FlinkCli, FlinkHome, Registry, Result,
+    Deployer, DeployerFactory, DeployerOptions, Error, FlinkCli, FlinkEnvs, FlinkHome,
+    FlinkVersionReq, Registry, Result,
 };
 use url::Url;
 
@@ -50,6 +54,34 @@ pub fn register(registry: &mut Registry) {
 
 #[derive(Debug)]
 struct YarnFactory;
+
+/// The Flink home to submit with: the only one given, or among several (`,`-separated) the one
+/// [`FlinkEnvs::select`] picks for `version` (the first home without a requirement).
+fn select_home(homes: &str, version: Option<&str>) -> Result<FlinkHome> {
+    let mut envs = FlinkEnvs::new();
+    let mut first = None;
+    for dir in homes.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let home = FlinkHome::detect(dir)
+            .map_err(|e| Error::invalid_config(BACKEND, "flink-home", format!("`{dir}`: {e}")))?;
+        first.get_or_insert_with(|| home.home().to_path_buf());
+        envs.insert(home);
+    }
+    let Some(first) = first else {
+        return Err(Error::invalid_config(
+            BACKEND,
+            "flink-home",
+            "no Flink home given",
+        ));
+    };
+    envs.set_default(&first)?;
+    let req = match version {
+        None => FlinkVersionReq::any(),
+        Some(v) => v
+            .parse::<FlinkVersionReq>()
+            .map_err(|e| Error::invalid_config(BACKEND, "flink-version", format!("`{v}`: {e}")))?,
+    };
+    Ok(envs.select(&req)?.clone())
+}
 
 fn url_opt(key: &str, raw: &str) -> Result<Url> {
     Url::parse(raw.trim()).map_err(|e| {
@@ -85,6 +117,7 @@ impl DeployerFactory for YarnFactory {
     fn option_keys(&self) -> Vec<&'static str> {
         vec![
             "flink-home",
+            "flink-version",
             "hadoop-conf",
             "resource-managers",
             "user",
@@ -171,7 +204,7 @@ impl DeployerFactory for YarnFactory {
                 "required: the Flink home whose CLI submits to YARN",
             ));
         };
-        let home = FlinkHome::detect(dir)?;
+        let home = select_home(dir, o.non_empty(BACKEND, "flink-version")?)?;
         let mut cli = FlinkCli::new(home.clone()).with_timeout(
             o.duration(BACKEND, "cli-timeout")?
                 .unwrap_or(Duration::from_secs(300)),

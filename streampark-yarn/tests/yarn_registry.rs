@@ -21,8 +21,13 @@ fn registry() -> Registry {
 }
 
 fn flink_home(dir: &std::path::Path) -> String {
-    FakeFlinkHome::new(dir.join("flink"))
-        .with_dist("flink-dist-1.18.1.jar")
+    fake_home(dir, "flink", "flink-dist-1.18.1.jar")
+}
+
+/// A Flink home named `name` under `dir` whose `lib/` holds `dist`.
+fn fake_home(dir: &std::path::Path, name: &str, dist: &str) -> String {
+    FakeFlinkHome::new(dir.join(name))
+        .with_dist(dist)
         .with_conf_file("flink-conf.yaml", "jobmanager.memory.process.size: 1600m\n")
         .with_bin_script("flink", "#!/bin/sh\nexit 1\n")
         .write()
@@ -199,4 +204,59 @@ async fn bad_yarn_options_name_their_key() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::UnknownConfigKey { .. }), "{e:?}");
+}
+
+/// Several Flink homes in `flink-home`: `flink-version` selects one by requirement (through
+/// `FlinkEnvs::select`), the deployer then reports that home's version (which placement uses);
+/// a requirement no home satisfies fails when the cluster is built, naming what is there.
+#[tokio::test]
+async fn several_flink_homes_are_selected_by_version_requirement() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = |name: &str, dist: &str| fake_home(dir.path(), name, dist);
+    let cdp = home("cdp", "flink-dist_2.12-1.14.0-csa1.6.0.0.jar");
+    let f120 = home("f120", "flink-dist-1.20.1.jar");
+    let f23 = home("f23", "flink-dist-2.3.0.jar");
+    let homes = format!("{cdp},{f120}, {f23}");
+    let build = |version: Option<&str>| {
+        let mut o = DeployerOptions::new()
+            .with("flink-home", homes.clone())
+            .with("resource-managers", "http://127.0.0.1:1");
+        if let Some(v) = version {
+            o = o.with("flink-version", v);
+        }
+        async move { registry().deployer_from_url("yarn://", &o).await }
+    };
+    let version = |d: Arc<dyn Deployer>| async move {
+        d.cluster_flink_version()
+            .await
+            .unwrap()
+            .map(|v| v.to_string())
+    };
+    // No requirement: the first home.
+    assert_eq!(
+        version(build(None).await.unwrap()).await.as_deref(),
+        Some("1.14.0-csa1.6.0.0")
+    );
+    assert_eq!(
+        version(build(Some("1.14")).await.unwrap()).await.as_deref(),
+        Some("1.14.0-csa1.6.0.0")
+    );
+    // The highest satisfying one.
+    assert_eq!(
+        version(build(Some(">=1.15")).await.unwrap())
+            .await
+            .as_deref(),
+        Some("2.3.0")
+    );
+    assert_eq!(
+        version(build(Some("1.x")).await.unwrap()).await.as_deref(),
+        Some("1.20.1")
+    );
+    let e = build(Some(">=3.0")).await.unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains(">=3.0") && text.contains("2.3.0"), "{text}");
+    let e = build(Some("not a version")).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidConfig { .. }), "{e:?}");
+    assert!(e.to_string().contains("flink-version"), "{e}");
 }

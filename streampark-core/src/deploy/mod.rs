@@ -603,6 +603,14 @@ pub trait Deployer: fmt::Debug + Send + Sync + 'static {
 
     /// Log files of a deployment.
     async fn logs(&self, id: &DeploymentId, opts: LogOptions) -> Result<Logs>;
+
+    /// The Flink version this backend runs jobs on, when it knows it: what a REST cluster
+    /// reports, the version of a CLI backend's Flink home. Hosts use it to register clusters
+    /// with their version ([`crate::supervisor::SupervisorBuilder::with_cluster_version`]) so
+    /// that jobs are placed by their requirement. The default answers `None` (unknown).
+    async fn cluster_flink_version(&self) -> Result<Option<crate::FlinkVersion>> {
+        Ok(None)
+    }
 }
 
 macro_rules! forward_deployer {
@@ -637,6 +645,9 @@ macro_rules! forward_deployer {
             }
             async fn logs(&self, id: &DeploymentId, opts: LogOptions) -> Result<Logs> {
                 (**self).logs(id, opts).await
+            }
+            async fn cluster_flink_version(&self) -> Result<Option<crate::FlinkVersion>> {
+                (**self).cluster_flink_version().await
             }
         }
     };

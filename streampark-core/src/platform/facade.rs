@@ -8,6 +8,7 @@ use super::audit::{AuditOutcome, AuditRecord, Change};
 use super::auth::{Authorizer, Permission, Principal, Resource, TeamPolicy, User};
 use super::version::ManagedJob;
 use crate::artifact::ArtifactStore;
+use crate::config::ConfigWatcher;
 use crate::store::MemoryStore;
 use crate::store::{DocKind, Store, load, save};
 use crate::supervisor::Supervisor;
@@ -62,6 +63,7 @@ pub struct Platform {
     pub(super) clock: Clock,
     pub(super) artifacts: Option<ArtifactStore>,
     pub(super) claim_ttl: std::time::Duration,
+    pub(super) config: Option<Arc<ConfigWatcher>>,
 }
 
 impl fmt::Debug for Platform {
@@ -70,6 +72,7 @@ impl fmt::Debug for Platform {
             .field("engine", &self.engine)
             .field("store", &self.store.backend())
             .field("authorizer", &self.authorizer)
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -91,6 +94,7 @@ pub struct PlatformBuilder {
     admins: Vec<String>,
     artifacts: Option<ArtifactStore>,
     claim_ttl: Option<std::time::Duration>,
+    config: Option<Arc<ConfigWatcher>>,
 }
 
 impl fmt::Debug for PlatformBuilder {
@@ -163,6 +167,12 @@ impl PlatformBuilder {
     /// [`build`](Self::build) (see [`crate::store`]).
     pub fn with_store(mut self, s: Arc<dyn Store>) -> Self {
         self.store = Some(s);
+        self
+    }
+    /// Configuration documents bound to jobs ([`ConfigWatcher::bind`]): [`Platform::run`]
+    /// applies every update by the jobs' policies ([`Platform::apply_config`]).
+    pub fn with_config_watcher(mut self, watcher: ConfigWatcher) -> Self {
+        self.config = Some(Arc::new(watcher));
         self
     }
     /// Who may do what (default: [`TeamPolicy`] over the store).
@@ -281,6 +291,7 @@ impl PlatformBuilder {
             claim_ttl: self
                 .claim_ttl
                 .unwrap_or(std::time::Duration::from_secs(15 * 60)),
+            config: self.config,
         };
         platform.adopt_upgraded().await?;
         Ok(platform)
@@ -403,12 +414,24 @@ impl Platform {
 
     /// Drives the engine until `shutdown` resolves: a tick every
     /// [`with_tick`](crate::supervisor::SupervisorBuilder::with_tick) (restarts, adoption,
-    /// checkpoint health, alerts to the supervisor's sinks). Stops the loop, not the jobs.
+    /// checkpoint health, alerts to the supervisor's sinks), and, with
+    /// [`with_config_watcher`](PlatformBuilder::with_config_watcher), every configuration
+    /// update applied by [`Platform::apply_config`]. Stops the loops, not the jobs.
     ///
     /// # Errors
-    /// None today; a failed tick is logged and the next one runs.
+    /// When the configuration source refuses to watch a document (before anything runs); a
+    /// failed tick is logged and the next one runs.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        self.engine.run(shutdown).await
+        let Some(watcher) = &self.config else {
+            return self.engine.run(shutdown).await;
+        };
+        let updates = watcher.start().await?;
+        let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
+        let (a, b) = tokio::join!(
+            self.engine.run(shutdown.clone()),
+            self.watch_config(updates, shutdown)
+        );
+        a.and(b)
     }
 
     /// Runs one facade call and appends its audit record.

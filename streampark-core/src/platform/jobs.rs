@@ -23,7 +23,7 @@ use crate::{
 /// A version ready to start (see `Platform::prepare`).
 pub(super) struct Prepared {
     /// What the cluster gets.
-    real: JobSpec,
+    pub(super) real: JobSpec,
     /// What records show (secrets masked).
     masked: JobSpec,
     /// The cluster it is placed on.
@@ -118,11 +118,11 @@ impl Platform {
     }
 
     /// The Flink version of the cluster the spec is placed on.
-    fn placed_version(&self, spec: &JobSpec) -> Result<Option<FlinkVersion>> {
+    pub(super) fn placed_version(&self, spec: &JobSpec) -> Result<Option<FlinkVersion>> {
         Ok(self.engine.place(spec)?.flink_version)
     }
 
-    fn check_sql(&self, spec: &JobSpec, version: Option<&FlinkVersion>) -> Result<()> {
+    pub(super) fn check_sql(&self, spec: &JobSpec, version: Option<&FlinkVersion>) -> Result<()> {
         let Some(script) = script_of(spec) else {
             return Ok(());
         };
@@ -141,7 +141,7 @@ impl Platform {
         }
     }
 
-    async fn add_version(
+    pub(super) async fn add_version(
         &self,
         p: &Principal,
         team: &str,
@@ -170,6 +170,7 @@ impl Platform {
                 current: v.clone(),
                 deployed: None,
                 last_savepoint: None,
+                needs_restart: None,
             },
         };
         // The immutable version and the job's pointer to it: one write, all or nothing.
@@ -461,7 +462,7 @@ impl Platform {
 
     /// The engine's view of a job the platform wants running (`None` when it is stopped, given
     /// up or not managed).
-    async fn wanted_running(&self, job: &JobId) -> Result<Option<JobView>> {
+    pub(super) async fn wanted_running(&self, job: &JobId) -> Result<Option<JobView>> {
         Ok(self
             .engine
             .reload_job(job)
@@ -482,7 +483,7 @@ impl Platform {
 
     /// Version `v` made ready to start: variables and artifacts resolved, placed by its
     /// cluster label and Flink version, its SQL checked by that version. Nothing starts.
-    async fn prepare(&self, team: &str, v: &JobVersion) -> Result<Prepared> {
+    pub(super) async fn prepare(&self, team: &str, v: &JobVersion) -> Result<Prepared> {
         let (real, masked) = self.resolved(team, v).await?;
         let place = self.engine.place(&real)?;
         self.check_sql(&real, place.flink_version.as_ref())?;
@@ -580,7 +581,11 @@ impl Platform {
         let rec2 = rec.clone();
         let batch = [
             DocWrite::put_value(DocKind::Deploy, id.as_str(), &num_key(rec.attempt), &rec)?,
-            self.job_write(m, move |j| j.deployed = Some(rec2)).await?,
+            self.job_write(m, move |j| {
+                j.deployed = Some(rec2);
+                j.needs_restart = None;
+            })
+            .await?,
         ];
         if let Err(e) = self.store.write_docs(&batch).await {
             return Err(Error::Other {
@@ -652,7 +657,7 @@ impl Platform {
     /// The write changing one field of the stored job, re-read just before so that a
     /// concurrent edit's new version is kept (`m` is the fallback when the job vanished
     /// meanwhile).
-    async fn job_write(
+    pub(super) async fn job_write(
         &self,
         m: ManagedJob,
         change: impl FnOnce(&mut ManagedJob),

@@ -36,6 +36,7 @@ mod auth;
 mod claim;
 mod facade;
 mod jobs;
+mod live_config;
 mod upgrade;
 mod version;
 
@@ -45,4 +46,7 @@ pub use auth::{
 };
 pub use facade::{Platform, PlatformBuilder};
 pub use jobs::StopHow;
+pub use live_config::{
+    CONFIG_PRINCIPAL, CONFIG_ROLLOUT_LABEL, ConfigAction, ConfigOutcome, NeedsRestart,
+};
 pub use version::{DeployRecord, JobVersion, MASK, ManagedJob, TeamVariable, VersionDiff};

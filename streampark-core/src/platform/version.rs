@@ -45,6 +45,10 @@ pub struct ManagedJob {
     /// The latest savepoint taken through the platform (used by [`crate::Restore::Latest`]).
     #[serde(default)]
     pub last_savepoint: Option<String>,
+    /// A version saved from a configuration change that the running deployment has not taken
+    /// yet (the job's roll-out policy is manual); cleared by the next deploy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs_restart: Option<super::NeedsRestart>,
 }
 
 /// One deployment of one version of a job.

@@ -372,6 +372,11 @@ impl Deployer for RemoteDeployer {
         BACKEND
     }
 
+    #[instrument(name = "deployer.cluster_flink_version", skip_all, err(level = Level::WARN), fields(backend = BACKEND))]
+    async fn cluster_flink_version(&self) -> Result<Option<crate::FlinkVersion>> {
+        RemoteDeployer::flink_version(self).await.map(Some)
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities::all()
     }
