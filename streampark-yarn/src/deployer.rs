@@ -579,18 +579,82 @@ impl YarnDeployer {
         }
     }
 
+    /// In application mode the program runs inside the cluster: a script or main class the
+    /// cluster refuses ends the application moments after YARN says RUNNING. Waits (at most the
+    /// deploy timeout) until Flink reports the job past initialization, and answers
+    /// [`Error::Rejected`] with the JobManager's reason when the application ends first. A job
+    /// still initializing at the timeout is left running (it was accepted).
+    async fn wait_job_accepted(&self, id: &DeploymentId) -> Result<()> {
+        let start = tokio::time::Instant::now();
+        while start.elapsed() < self.inner.deploy_timeout {
+            let app = match self.app(id).await {
+                Ok(a) => a,
+                Err(e) if e.is_retryable() => {
+                    tokio::time::sleep(self.inner.poll).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if app.state.is_terminal() {
+                let d = self.inspect(id).await?;
+                if d.snapshot.state == JobState::Finished {
+                    return Ok(());
+                }
+                return Err(Error::Rejected {
+                    backend: BACKEND,
+                    operation: format!("start of application {id}"),
+                    message: format!(
+                        "the application ended {} while starting: {}",
+                        d.snapshot.state,
+                        d.failure.as_deref().unwrap_or("no reason given")
+                    ),
+                    source: None,
+                });
+            }
+            // The program has submitted its job once the JobManager lists one past
+            // initialization (before that the list is empty while `main` runs).
+            if let Ok(flink) = self.proxy_client(id).await
+                && let Ok(jobs) = flink.jobs_overview().await
+                && jobs.iter().any(|j| {
+                    !matches!(
+                        j.job_state(),
+                        JobState::Initializing | JobState::Created | JobState::Unknown
+                    )
+                })
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(self.inner.poll).await;
+        }
+        Ok(())
+    }
+
+    /// The root cause in the AM container's `jobmanager.log` (its last `Caused by:` line, else
+    /// its last line naming an exception), for an application that failed.
+    async fn log_cause(&self, id: &DeploymentId) -> Option<String> {
+        let logs = self
+            .logs(
+                id,
+                LogOptions::file("jobmanager.log").with_max_bytes(512 * 1024),
+            )
+            .await
+            .ok()?;
+        root_cause(&logs.content)
+    }
+
     async fn fetch_text(&self, url: &str) -> Result<String> {
         let u = url::Url::parse(url).map_err(|e| {
             Error::invalid_input(BACKEND, "log URL", redact_url(url), e.to_string())
         })?;
         let client = http::no_redirect_client(BACKEND, self.inner.request_timeout)?;
-        let a = http::send(
+        let a = http::send_accepting(
             BACKEND,
             &client,
             self.inner.request_timeout,
             Method::GET,
             &u,
             Body::None,
+            "text/plain",
         )
         .await?;
         if !a.status.is_success() {
@@ -692,13 +756,34 @@ impl Deployer for YarnDeployer {
                 None => return Err(e),
             },
             Err(e) => {
-                // Nothing was started: the files uploaded for this attempt serve no one.
+                // Nothing runs: the files uploaded for this attempt serve no one. An
+                // application that failed while starting (a missing main class in application
+                // mode) left its reason in the JobManager log only.
+                let e = match (&e, self.find_attempt(&job, req.attempt).await) {
+                    (
+                        Error::Rejected {
+                            operation, message, ..
+                        },
+                        Ok(Some(app)),
+                    ) => match self.log_cause(&DeploymentId::new(app.id.clone())).await {
+                        Some(cause) => Error::Rejected {
+                            backend: BACKEND,
+                            operation: operation.clone(),
+                            message: format!("{message}\n{cause}"),
+                            source: None,
+                        },
+                        None => e,
+                    },
+                    _ => e,
+                };
                 self.drop_uploads(&job, req.attempt).await;
                 return Err(e);
             }
         };
         tracing::Span::current().record("app_id", id.as_str());
         let app = self.wait_started(&id).await?;
+        self.wait_job_accepted(&DeploymentId::new(id.clone()))
+            .await?;
         let mut d = Deployment::new(DeploymentId::new(id), job, req.attempt);
         if let Some(u) = app.tracking_url {
             d = d.with_web_url(u);
@@ -731,8 +816,17 @@ impl Deployer for YarnDeployer {
             .ok_or_else(|| Error::not_found(BACKEND, format!("streampark application {id}")))?;
         let mut d = JobDetails::new(snap);
         if app.state.is_terminal() {
-            if d.snapshot.state == JobState::Failed && !app.diagnostics.trim().is_empty() {
-                d.failure = Some(app.diagnostics.trim().to_string());
+            if d.snapshot.state == JobState::Failed {
+                // YARN's diagnostics say that the AM exited, rarely why (a failed Flink job in
+                // application mode leaves them empty): the JobManager log names the cause.
+                let diag = app.diagnostics.trim();
+                let cause = self.log_cause(id).await;
+                d.failure = match (diag.is_empty(), cause) {
+                    (true, Some(c)) => Some(c),
+                    (false, Some(c)) => Some(format!("{c} (YARN: {diag})")),
+                    (false, None) => Some(diag.to_string()),
+                    (true, None) => None,
+                };
             }
             return Ok(d);
         }
@@ -746,7 +840,21 @@ impl Deployer for YarnDeployer {
         if app.state == AppState::Running && flink_state != JobState::Unknown {
             d.snapshot.state = flink_state;
         }
-        let cps = flink.checkpoints(&job.jid).await?;
+        // A JobMaster still initializing has no checkpoint statistics yet: Flink answers 500
+        // `UnavailableDispatcherOperationException` (seen on a real YARN application).
+        if matches!(flink_state, JobState::Initializing | JobState::Created) {
+            return Ok(d);
+        }
+        let cps = match flink.checkpoints(&job.jid).await {
+            Ok(c) => c,
+            Err(e)
+                if e.to_string()
+                    .contains("UnavailableDispatcherOperationException") =>
+            {
+                return Ok(d);
+            }
+            Err(e) => return Err(e),
+        };
         d.checkpoints_completed = cps.counts.completed;
         d.checkpoints_failed = cps.counts.failed;
         if let Some(c) = &cps.latest.completed
@@ -903,9 +1011,87 @@ impl Deployer for YarnDeployer {
     }
 }
 
+/// The outermost and innermost of the last distinct `Caused by:` lines of a log that are not
+/// Flink's wrappers, else its last line naming an exception or error, trimmed to 1 000
+/// characters.
+pub(crate) fn root_cause(log: &str) -> Option<String> {
+    // Flink wraps a job's failure on the way out (`UnsuccessfulExecutionException: Job Status:
+    // FAILED`, `JobExecutionException`, `CompletionException`, …): the cause worth naming is
+    // the last one that is not such a wrapper.
+    const WRAPPERS: &[&str] = &[
+        "UnsuccessfulExecutionException",
+        "JobExecutionException",
+        "CompletionException",
+        "ExecutionException",
+        "ApplicationExecutionException",
+        "JobInitializationException",
+        "FlinkRuntimeException: Could not",
+    ];
+    let lines: Vec<&str> = log.lines().map(str::trim).collect();
+    let causes: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("Caused by:"))
+        .map(|l| l.trim_start_matches("Caused by:").trim())
+        .collect();
+    let mut named: Vec<&str> = Vec::new();
+    for c in causes
+        .iter()
+        .filter(|c| !WRAPPERS.iter().any(|w| c.contains(w)))
+    {
+        named.retain(|n| n != c);
+        named.push(c);
+    }
+    // Of the last few distinct causes, the outermost (the program's own words: a SQL
+    // statement and its line) and the innermost (the parser's or the job's cause).
+    let window = &named[named.len().saturating_sub(6)..];
+    let joined = match window {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [first, .., last] => format!("{first}; caused by: {last}"),
+    };
+    let pick = (!joined.is_empty())
+        .then_some(joined.as_str())
+        .or_else(|| causes.last().copied())
+        .or_else(|| {
+            lines
+                .iter()
+                .rev()
+                .find(|l| {
+                    !l.starts_with("at ") && (l.contains("Exception") || l.contains("Error:"))
+                })
+                .copied()
+        })?;
+    Some(pick.chars().take(1000).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines as a real YARN application's `jobmanager.log` had them (Flink 2.3, Hadoop 3.4).
+    #[test]
+    fn the_root_cause_skips_flinks_wrappers_and_keeps_the_programs_words() {
+        let failed_job = "2026-12-02 INFO Job switched to FAILED.\n\
+            java.lang.ArithmeticException: / by zero\n\
+            \tat Foo.bar(Foo.java:1)\n\
+            Caused by: java.lang.ArithmeticException: / by zero\n\
+            Caused by: org.apache.flink.client.deployment.application.UnsuccessfulExecutionException: Job Status: FAILED\n";
+        assert_eq!(
+            root_cause(failed_job).as_deref(),
+            Some("java.lang.ArithmeticException: / by zero")
+        );
+        let rejected_sql = "Caused by: org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: SQL statement 2 (line 2): SQL parse failed.\n\
+            Caused by: java.lang.IllegalArgumentException: SQL statement 2 (line 2): SQL parse failed.\n\
+            Caused by: org.apache.calcite.runtime.CalciteException: Non-query expression encountered in illegal context\n";
+        let c = root_cause(rejected_sql).unwrap();
+        assert!(c.contains("statement 2 (line 2)"), "{c}");
+        assert!(c.contains("Non-query expression"), "{c}");
+        assert_eq!(root_cause("all fine\nnothing here\n"), None);
+        assert_eq!(
+            root_cause("ERROR boom: java.io.IOException: disk\n").as_deref(),
+            Some("ERROR boom: java.io.IOException: disk")
+        );
+    }
 
     #[test]
     fn tags_are_lower_case_and_identify_the_attempt() {

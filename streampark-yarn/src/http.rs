@@ -80,8 +80,8 @@ pub(crate) enum Body {
     Bytes(Vec<u8>),
 }
 
-/// Sends one request; transport errors become `Timeout`/`Unavailable`, every other outcome
-/// (including 3xx and 4xx) is returned for the caller to judge.
+/// Sends one request asking for JSON; transport errors become `Timeout`/`Unavailable`, every
+/// other outcome (including 3xx and 4xx) is returned for the caller to judge.
 pub(crate) async fn send(
     backend: &'static str,
     http: &reqwest::Client,
@@ -90,6 +90,29 @@ pub(crate) async fn send(
     url: &url::Url,
     body: Body,
 ) -> Result<Answer> {
+    send_accepting(
+        backend,
+        http,
+        timeout,
+        method,
+        url,
+        body,
+        "application/json",
+    )
+    .await
+}
+
+/// [`send`] with another `Accept` header: a NodeManager's `containerlogs` endpoint answers only
+/// `text/plain` (asked for JSON, a real one fails with a `WebApplicationException`).
+pub(crate) async fn send_accepting(
+    backend: &'static str,
+    http: &reqwest::Client,
+    timeout: Duration,
+    method: Method,
+    url: &url::Url,
+    body: Body,
+    accept: &str,
+) -> Result<Answer> {
     let shown = redact_url(url.as_str());
     let endpoint = format!("{method} {shown}");
     let span = tracing::debug_span!("yarn.http", backend, method = %method, url = %shown, status = tracing::field::Empty);
@@ -97,7 +120,7 @@ pub(crate) async fn send(
         let mut req = http
             .request(method.clone(), url.clone())
             .timeout(timeout)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, accept);
         req = match body {
             Body::None => req,
             Body::Json(v) => req.json(&v),

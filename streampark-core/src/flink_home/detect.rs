@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use super::dist::{self, is_dist_name};
 use super::{FlinkHome, LocalFile, VersionSource};
-use crate::Error;
+use crate::{Error, FlinkVersion};
 
 /// Vendor configuration directories tried after `FLINK_CONF_DIR` and `<home>/conf`.
 pub const DEFAULT_VENDOR_CONF_DIRS: &[&str] = &["/etc/flink/conf"];
@@ -141,6 +141,10 @@ pub enum FlinkHomeError {
         home: PathBuf,
         /// Every candidate, in order.
         tried: Vec<ConfCandidate>,
+        /// The version read from the dist jar (all that is known without a configuration).
+        version: FlinkVersion,
+        /// The Scala version, when the jar names tell it.
+        scala: Option<String>,
     },
     /// A directory could not be listed.
     #[error("cannot list `{}`", path.display())]
@@ -267,6 +271,8 @@ pub(super) fn detect(home: &Path, opts: &DetectOptions) -> Result<FlinkHome, Fli
         return Err(FlinkHomeError::NoConfDir {
             home: home.to_path_buf(),
             tried,
+            version,
+            scala,
         });
     };
     let config_file = ["config.yaml", "flink-conf.yaml"]

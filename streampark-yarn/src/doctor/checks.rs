@@ -36,6 +36,7 @@ pub(super) fn flink_home(
     env: &HadoopConfOptions,
     several: bool,
     problems: &mut Vec<Problem>,
+    found: &mut Option<(streampark_core::FlinkVersion, Option<String>)>,
 ) -> Option<FlinkHome> {
     let at = if several {
         format!(" (Flink home {})", path.display())
@@ -45,6 +46,11 @@ pub(super) fn flink_home(
     let home = match FlinkHome::detect_with(path, options) {
         Ok(h) => h,
         Err(e) => {
+            // What was read before the error still counts (a Cloudera parcel's lib/flink has
+            // a readable dist jar but no conf/ beside it).
+            if let FlinkHomeError::NoConfDir { version, scala, .. } = &e {
+                *found = Some((version.clone(), scala.clone()));
+            }
             problems.push(Problem::new(
                 e.code(),
                 Severity::Error,

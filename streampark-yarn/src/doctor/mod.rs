@@ -91,6 +91,8 @@ pub struct Report {
 struct HomeEntry {
     path: PathBuf,
     home: Option<FlinkHome>,
+    /// Version and Scala version of a home that did not detect completely.
+    found: Option<(streampark_core::FlinkVersion, Option<String>)>,
 }
 
 impl Report {
@@ -126,7 +128,9 @@ impl Report {
     ///   "problems": [{"code", "message", "fix"}]}`.
     ///
     /// `flink` is the first Flink home given (the default); `flink_homes` lists every home
-    /// given, in order (`version` etc. `null` for a home that did not detect). `version` is the
+    /// given, in order (`version`, `vendor` and `scala` as far as they were read for a home that
+    /// did not detect completely, e.g. without a configuration directory; `null` when unknown;
+    /// `conf_dir` `null` when none was found). `version` is the
     /// base version (`1.14.0`), `vendor` the rest (`csa1.6.0.0`) or `null`.
     pub fn to_json(&self) -> Value {
         let home_json = |e: &HomeEntry| match &e.home {
@@ -137,10 +141,19 @@ impl Report {
                 "scala": h.scala_version(),
                 "conf_dir": h.conf_dir().display().to_string(),
             }),
-            None => json!({
-                "home": e.path.display().to_string(),
-                "version": null, "vendor": null, "scala": null, "conf_dir": null,
-            }),
+            None => match &e.found {
+                Some((v, scala)) => json!({
+                    "home": e.path.display().to_string(),
+                    "version": v.base().to_string(),
+                    "vendor": v.vendor(),
+                    "scala": scala,
+                    "conf_dir": null,
+                }),
+                None => json!({
+                    "home": e.path.display().to_string(),
+                    "version": null, "vendor": null, "scala": null, "conf_dir": null,
+                }),
+            },
         };
         let flink = self.homes.first().map_or(Value::Null, home_json);
         let hadoop = self.hadoop.as_ref().map_or(Value::Null, |c| {
@@ -269,14 +282,16 @@ impl Doctor {
         let several = paths.len() > 1;
         let mut homes = Vec::new();
         for path in paths {
+            let mut found = None;
             let home = checks::flink_home(
                 &path,
                 &self.flink_options,
                 &self.hadoop_options,
                 several,
                 &mut problems,
+                &mut found,
             );
-            homes.push(HomeEntry { path, home });
+            homes.push(HomeEntry { path, home, found });
         }
         let hadoop = checks::hadoop(
             self.hadoop_dir.as_deref(),

@@ -155,6 +155,32 @@ fn cloudera_manifest_only_version_and_missing_conf() {
     assert_eq!(r.to_json()["flink"]["scala"], serde_json::Value::Null);
 }
 
+/// The first CDP problem: a parcel's `lib/flink` without `conf/` and no `/etc/flink/conf`. The
+/// doctor names the missing configuration with its fix and still reports what the dist jar
+/// told: version, vendor and Scala version.
+#[test]
+fn a_cloudera_home_without_conf_keeps_the_facts_read_from_its_jar() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let home = cloudera_parcel(root, "flink-dist_2.12-1.14.0-csa1.6.0.0.jar", None);
+    ha_hadoop(&root.join("etc/hadoop/conf"), &[]);
+    let r = doctor(root).with_flink_home(&home).diagnose_static();
+    assert_eq!(codes(&r), ["FLINK_CONF_DIR_MISSING"]);
+    assert!(r.problems()[0].fix.contains("FLINK_CONF_DIR"));
+    let j = r.to_json();
+    assert_eq!(j["flink"]["home"], home.display().to_string());
+    assert_eq!(j["flink"]["version"], "1.14.0");
+    assert_eq!(j["flink"]["vendor"], "csa1.6.0.0");
+    assert_eq!(j["flink"]["scala"], "2.12");
+    assert_eq!(j["flink"]["conf_dir"], serde_json::Value::Null);
+    assert_eq!(j["flink_homes"][0]["version"], "1.14.0");
+    // The Hadoop side is reported all the same.
+    assert_eq!(
+        j["hadoop"]["conf_dir"],
+        root.join("etc/hadoop/conf").display().to_string()
+    );
+}
+
 #[test]
 fn apache_1x_layout_and_wrong_config_file_name() {
     let d = tempfile::tempdir().unwrap();

@@ -322,7 +322,22 @@ pub(crate) fn nodemanager(sim: SimYarn) -> Router {
 async fn container_log(
     State(sim): State<SimYarn>,
     Path((cid, file)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
+    // As a real NodeManager (Hadoop 3.4) answers a client that accepts only JSON: 503 with a
+    // `WebApplicationException` and no log.
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("*/*");
+    if !accept.contains("text/plain") && !accept.contains("*/*") && !accept.contains("text/*") {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            r#"{"RemoteException":{"exception":"WebApplicationException","javaClassName":"javax.ws.rs.WebApplicationException"}}"#,
+        )
+            .into_response();
+    }
     let g = sim.lock();
     match g.container_logs.get(&cid) {
         Some(text) if file == "jobmanager.log" => text.clone().into_response(),
