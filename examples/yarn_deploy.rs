@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! yarn_deploy (--sql FILE | --jar FILE --class C)
-//!             (--rm URL... | --hadoop-conf DIR) --flink-home PATH
+//!             (--rm URL... | --hadoop-conf DIR) --flink-home PATH [--flink-conf DIR]
 //!             [--queue Q] [--workspace /streampark] [--webhdfs URL] [--default-fs hdfs://nn:8020]
 //!             [--user NAME] [--job ID]
 //! yarn_deploy --sim [--sql FILE | --jar FILE --class C]     # embedded simulated YARN, no Java
@@ -15,6 +15,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use streampark::flink_home::DetectOptions;
 use streampark::yarn::conf::HadoopConf;
 use streampark::yarn::testkit::{SimSubmitter, SimYarn};
 use streampark::yarn::{CliSubmitter, YarnDeployer};
@@ -32,6 +33,7 @@ struct Args {
     rms: Vec<String>,
     hadoop_conf: Option<String>,
     flink_home: Option<String>,
+    flink_conf: Option<String>,
     queue: Option<String>,
     workspace: Option<String>,
     webhdfs: Option<String>,
@@ -53,6 +55,7 @@ fn parse() -> Result<Args, String> {
             "--rm" => a.rms.push(val("--rm")?),
             "--hadoop-conf" => a.hadoop_conf = Some(val("--hadoop-conf")?),
             "--flink-home" => a.flink_home = Some(val("--flink-home")?),
+            "--flink-conf" => a.flink_conf = Some(val("--flink-conf")?),
             "--queue" => a.queue = Some(val("--queue")?),
             "--workspace" => a.workspace = Some(val("--workspace")?),
             "--webhdfs" => a.webhdfs = Some(val("--webhdfs")?),
@@ -162,7 +165,11 @@ async fn real(a: Args, spec: JobSpec) -> Result<(), Box<dyn std::error::Error>> 
         .flink_home
         .as_deref()
         .ok_or("--flink-home PATH is required (or --sim)")?;
-    let home = FlinkHome::detect(home)?;
+    // A Cloudera parcel has no conf/ beside lib/: --flink-conf names the directory to use.
+    let home = match &a.flink_conf {
+        Some(dir) => FlinkHome::detect_with(home, &DetectOptions::from_env().with_conf_dir(dir))?,
+        None => FlinkHome::detect(home)?,
+    };
     let mut builder = match &a.hadoop_conf {
         Some(dir) => YarnDeployer::from_hadoop_conf(&HadoopConf::load(dir)?)?,
         None if !a.rms.is_empty() => YarnDeployer::builder(),
@@ -203,9 +210,10 @@ async fn real(a: Args, spec: JobSpec) -> Result<(), Box<dyn std::error::Error>> 
     if yarn.webhdfs().is_some() {
         let report = yarn.sync_workspace(&home, false).await?;
         println!(
-            "workspace {}: uploaded {}, differ {:?}, extra {}, unchanged {}",
+            "workspace {}: uploaded {} {:?}, differ {:?}, extra {}, unchanged {}",
             report.root,
             report.uploaded.len(),
+            report.uploaded.iter().take(20).collect::<Vec<_>>(),
             report.differ,
             report.extra.len(),
             report.unchanged

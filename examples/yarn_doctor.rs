@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! cargo run --example yarn_doctor -- [--flink-home PATH]… [--hadoop-conf DIR] \
-//!     [--workspace /streampark] [--user NAME] [--static] [--json]
+//!     [--flink-conf DIR] [--workspace /streampark] [--queue Q] [--user NAME] [--static] [--json]
 //! ```
 //!
 //! - `--flink-home` may repeat; the first is the default home (`"flink"` in the JSON), all of
 //!   them are in `"flink_homes"`. Without it, `FLINK_HOME` is used.
 //! - `--hadoop-conf` skips discovery (`HADOOP_CONF_DIR`, `YARN_CONF_DIR`,
 //!   `$HADOOP_HOME/etc/hadoop`, `/etc/hadoop/conf`, `/etc/hadoop/conf.cloudera.yarn`).
+//! - `--flink-conf` is the Flink configuration directory to use instead of each home's own
+//!   (a Cloudera parcel has none beside `lib/`).
+//! - `--queue` checks in the active RM's scheduler that the queue exists, is a leaf and runs.
 //! - `--workspace` also compares `<workspace>/flink/<version>/{lib,plugins}` in HDFS.
 //! - `--static` skips the network probes (ResourceManagers, WebHDFS).
 //! - `--json` prints `{"flink": {"home", "version", "vendor", "scala", "conf_dir"},
@@ -20,9 +23,10 @@
 
 use std::process::ExitCode;
 
+use streampark::flink_home::DetectOptions;
 use streampark::yarn::doctor::{Doctor, Severity};
 
-const USAGE: &str = "usage: yarn_doctor [--flink-home PATH]... [--hadoop-conf DIR] [--workspace PATH] [--user NAME] [--static] [--json]";
+const USAGE: &str = "usage: yarn_doctor [--flink-home PATH]... [--hadoop-conf DIR] [--flink-conf DIR] [--workspace PATH] [--queue Q] [--user NAME] [--static] [--json]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -40,6 +44,12 @@ async fn main() -> ExitCode {
                 value("--hadoop-conf").map(|v| doctor.clone().with_hadoop_conf_dir(v))
             }
             "--workspace" => value("--workspace").map(|v| doctor.clone().with_workspace(v)),
+            "--queue" => value("--queue").map(|v| doctor.clone().with_queue(v)),
+            "--flink-conf" => value("--flink-conf").map(|v| {
+                doctor
+                    .clone()
+                    .with_flink_detect_options(DetectOptions::from_env().with_conf_dir(v))
+            }),
             "--user" => value("--user").map(|v| doctor.clone().with_user(v)),
             "--json" => {
                 json = true;

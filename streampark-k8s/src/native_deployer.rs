@@ -602,10 +602,9 @@ impl Deployer for NativeDeployer {
         let (c, _) = self.live_state(id).await?;
         let rest = self.rest(&c.name)?;
         let jid = tag::flink_job_id(&c.job, c.attempt);
-        let trigger = rest
-            .trigger_savepoint(&jid, opts.target_dir.as_deref(), false)
+        let path = rest
+            .savepoint_and_wait(&jid, opts.target_dir.as_deref(), opts.timeout)
             .await?;
-        let path = rest.wait_savepoint(&jid, &trigger, opts.timeout).await?;
         Ok(SavepointRef::savepoint(path))
     }
 
@@ -636,14 +635,15 @@ impl Deployer for NativeDeployer {
                 }
                 None
             }
-            StopMode::Savepoint { target_dir, drain } => {
-                let t = rest
-                    .stop_with_savepoint(&jid, target_dir.as_deref(), *drain)
-                    .await?;
-                Some(SavepointRef::savepoint(
-                    rest.wait_savepoint(&jid, &t, opts.timeout).await?,
-                ))
-            }
+            StopMode::Savepoint { target_dir, drain } => Some(SavepointRef::savepoint(
+                rest.stop_with_savepoint_and_wait(
+                    &jid,
+                    target_dir.as_deref(),
+                    *drain,
+                    opts.timeout,
+                )
+                .await?,
+            )),
             _ => {
                 return Err(Error::Unsupported {
                     backend: NATIVE_BACKEND,

@@ -175,7 +175,8 @@ impl YarnDeployerBuilder {
     /// Validates and builds.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] naming the setter: no RM URL, no submitter, a relative
+    /// [`Error::InvalidConfig`] naming the setter: no RM URL, no submitter, the per-job target
+    /// with a Flink 2 version (per-job mode is gone there), a relative
     /// workspace, a `default_fs` without scheme; errors of the RM / WebHDFS client builders.
     pub fn build(self) -> Result<YarnDeployer> {
         let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(10));
@@ -188,6 +189,21 @@ impl YarnDeployerBuilder {
                 "with_target",
                 "a YARN session cluster holds many jobs in one application: use streampark_yarn::session::YarnSession (start_or_adopt, deployer, stop)",
             ));
+        }
+        if let (Some(YarnTarget::PerJob), Some(v)) = (&self.target, &self.flink_version) {
+            let major = v
+                .split('.')
+                .next()
+                .and_then(|m| m.trim().parse::<u32>().ok());
+            if major.is_some_and(|m| m >= 2) {
+                return Err(Error::invalid_config(
+                    BACKEND,
+                    "with_target",
+                    format!(
+                        "Flink {v} has no yarn-per-job mode (removed in 2.0): use the application target"
+                    ),
+                ));
+            }
         }
         let workspace = self.workspace.unwrap_or_else(|| "/streampark".into());
         if !workspace.starts_with('/') || workspace.split('/').any(|s| s == "..") {
@@ -296,5 +312,28 @@ mod tests {
             key(YarnDeployerBuilder::default().build().unwrap_err()),
             "with_submitter"
         );
+    }
+
+    #[test]
+    fn per_job_is_refused_for_flink_2_and_kept_for_1_x() {
+        let per_job = |v: &str| {
+            base()
+                .with_target(YarnTarget::PerJob)
+                .with_flink_version(v)
+                .build()
+        };
+        for v in ["2.0.0", "2.3.0"] {
+            match per_job(v) {
+                Err(Error::InvalidConfig { key, reason, .. }) => {
+                    assert_eq!(key, "with_target");
+                    assert!(reason.contains(v) && reason.contains("per-job"), "{reason}");
+                }
+                other => panic!("{v}: {other:?}"),
+            }
+        }
+        assert!(per_job("1.20.5").is_ok());
+        assert!(per_job("1.14.0-csa1.6.0.0").is_ok());
+        // Without a version the CLI submitter refuses it at deploy time (by its home's version).
+        assert!(base().with_target(YarnTarget::PerJob).build().is_ok());
     }
 }

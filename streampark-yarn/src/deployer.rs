@@ -393,6 +393,9 @@ impl YarnDeployer {
     }
 
     /// Uploads bytes to `<workspace>/jobs/<job>/<attempt>/<name>`; returns the URI to pass on.
+    /// Only application mode runs the program from a remote URI: in per-job mode the client
+    /// runs `main()` itself and needs a local file (Flink 1.20's CLI answers "JAR file does not
+    /// exist: hdfs:/…"), so nothing is uploaded there.
     async fn upload(
         &self,
         req: &DeployRequest,
@@ -402,6 +405,9 @@ impl YarnDeployer {
         let Some(hdfs) = &self.inner.hdfs else {
             return Ok(None);
         };
+        if self.inner.target != YarnTarget::Application {
+            return Ok(None);
+        }
         let dir = format!(
             "{}/{}",
             crate::workspace::job_upload_dir(&self.inner.workspace, &req.spec.id),
@@ -447,6 +453,14 @@ impl YarnDeployer {
                 Self::check_local(artifact, "jar artifact").await?;
                 let local = artifact.strip_prefix("file://").unwrap_or(artifact);
                 let jar = if local.contains("://") {
+                    if self.inner.target != YarnTarget::Application {
+                        return Err(Error::invalid_input(
+                            BACKEND,
+                            "jar artifact",
+                            artifact,
+                            "per-job mode runs the program in the client: give a local jar (only application mode reads it from a remote file system)",
+                        ));
+                    }
                     artifact.clone()
                 } else {
                     let bytes = tokio::fs::read(local).await.map_err(|e| {
@@ -897,10 +911,9 @@ impl Deployer for YarnDeployer {
                 source: None,
             });
         };
-        let trigger = flink
-            .trigger_savepoint(&jid, opts.target_dir.as_deref(), false)
+        let path = flink
+            .savepoint_and_wait(&jid, opts.target_dir.as_deref(), opts.timeout)
             .await?;
-        let path = flink.wait_savepoint(&jid, &trigger, opts.timeout).await?;
         Ok(SavepointRef::savepoint(path))
     }
 
@@ -935,14 +948,11 @@ impl Deployer for YarnDeployer {
                 flink.cancel(&jid).await?;
                 None
             }
-            StopMode::Savepoint { target_dir, drain } => {
-                let t = flink
-                    .stop_with_savepoint(&jid, target_dir.as_deref(), *drain)
-                    .await?;
-                Some(SavepointRef::savepoint(
-                    flink.wait_savepoint(&jid, &t, opts.timeout).await?,
-                ))
-            }
+            StopMode::Savepoint { target_dir, drain } => Some(SavepointRef::savepoint(
+                flink
+                    .stop_with_savepoint_and_wait(&jid, target_dir.as_deref(), *drain, opts.timeout)
+                    .await?,
+            )),
             _ => {
                 return Err(Error::Unsupported {
                     backend: BACKEND,

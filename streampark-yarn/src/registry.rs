@@ -10,7 +10,9 @@
 //! Options: `flink-home` (required: the CLI that submits; several homes separated by `,` are
 //! read as one [`FlinkEnvs`], and `flink-version`, a requirement such as `1.14` or `>=2.0`,
 //! selects among them with [`FlinkEnvs::select`]: the highest version satisfying it, the first
-//! home when it is not given), `hadoop-conf` (a directory; also
+//! home when it is not given), `flink-conf` (the Flink configuration directory to use instead
+//! of the home's own, e.g. `/etc/flink/conf` beside a Cloudera parcel that has no `conf/`),
+//! `hadoop-conf` (a directory; also
 //! given to the CLI as `HADOOP_CONF_DIR`), `resource-managers` (comma-separated URLs, e.g. the
 //! HA pair), `user`, `queue`, `workspace`, `webhdfs` (comma-separated NameNode web URLs),
 //! `default-fs`, `target`
@@ -38,6 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use streampark_core::flink_home::DetectOptions;
 use streampark_core::{
     Deployer, DeployerFactory, DeployerOptions, Error, FlinkCli, FlinkEnvs, FlinkHome,
     FlinkVersionReq, Registry, Result,
@@ -57,11 +60,15 @@ struct YarnFactory;
 
 /// The Flink home to submit with: the only one given, or among several (`,`-separated) the one
 /// [`FlinkEnvs::select`] picks for `version` (the first home without a requirement).
-fn select_home(homes: &str, version: Option<&str>) -> Result<FlinkHome> {
+fn select_home(homes: &str, version: Option<&str>, conf: Option<&str>) -> Result<FlinkHome> {
     let mut envs = FlinkEnvs::new();
     let mut first = None;
+    let mut opts = DetectOptions::from_env();
+    if let Some(c) = conf {
+        opts = opts.with_conf_dir(c);
+    }
     for dir in homes.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-        let home = FlinkHome::detect(dir)
+        let home = FlinkHome::detect_with(dir, &opts)
             .map_err(|e| Error::invalid_config(BACKEND, "flink-home", format!("`{dir}`: {e}")))?;
         first.get_or_insert_with(|| home.home().to_path_buf());
         envs.insert(home);
@@ -118,6 +125,7 @@ impl DeployerFactory for YarnFactory {
         vec![
             "flink-home",
             "flink-version",
+            "flink-conf",
             "hadoop-conf",
             "resource-managers",
             "user",
@@ -204,7 +212,11 @@ impl DeployerFactory for YarnFactory {
                 "required: the Flink home whose CLI submits to YARN",
             ));
         };
-        let home = select_home(dir, o.non_empty(BACKEND, "flink-version")?)?;
+        let home = select_home(
+            dir,
+            o.non_empty(BACKEND, "flink-version")?,
+            o.non_empty(BACKEND, "flink-conf")?,
+        )?;
         let mut cli = FlinkCli::new(home.clone()).with_timeout(
             o.duration(BACKEND, "cli-timeout")?
                 .unwrap_or(Duration::from_secs(300)),

@@ -1,86 +1,470 @@
-//! `YarnDeployer` against a real ResourceManager pair (HA), NodeManager and HDFS: Hadoop's own
-//! daemons started by `scripts/yarn-local`, with the real Flink CLI submitting
-//! `yarn-application`s (`scripts/ci-yarn-real.sh` sets everything up). The whole Deployer
-//! conformance suite runs; without `STREAMPARK_IT_YARN_RM_URLS` every test is skipped.
+//! The YARN backends against a real ResourceManager pair (HA), NodeManager and HDFS: Hadoop's
+//! own daemons started by `scripts/yarn-local`, with the real Flink CLI
+//! (`scripts/ci-yarn-real.sh` sets everything up). Without `STREAMPARK_IT_YARN_RM_URLS` every
+//! test is skipped.
+//!
+//! - the root module: `YarnDeployer`'s whole conformance suite in application mode (Flink 2.3);
+//! - `session`: the same suite on a real `yarn-session` cluster (started by
+//!   `YarnSession::start_or_adopt` through `yarn-session.sh`, jobs through its `SessionDeployer`);
+//! - `per_job`: per-job mode on Flink 1.20 (`STREAMPARK_IT_FLINK_LEGACY_HOME`) and its refusal
+//!   on Flink 2;
+//! - `failover`: the active RM made standby while a job runs (list, inspect, savepoint, stop keep
+//!   working, nothing is submitted twice), then the ended application's AM container log.
 #![cfg(unix)]
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use streampark_core::testkit::conformance::{JarFixture, TestEnv};
 use streampark_core::{FlinkCli, FlinkHome};
-use streampark_yarn::{CliSubmitter, YarnDeployer};
+use streampark_yarn::rm::ResourceManagerClient;
+use streampark_yarn::{CliSubmitter, YarnDeployer, YarnTarget};
 
 fn var(k: &str) -> Option<String> {
     std::env::var(k).ok().filter(|v| !v.is_empty())
 }
 
-async fn env() -> Option<TestEnv> {
+/// Where the mini cluster is, from `scripts/yarn-local env`.
+#[derive(Clone)]
+struct Cluster {
+    rms: Vec<url::Url>,
+    hadoop_conf: String,
+    webhdfs: url::Url,
+    default_fs: String,
+    user: String,
+}
+
+fn cluster() -> Option<Cluster> {
     let Some(rms) = var("STREAMPARK_IT_YARN_RM_URLS") else {
         eprintln!("skipped: STREAMPARK_IT_YARN_RM_URLS is not set");
         return None;
     };
-    let conf = var("HADOOP_CONF_DIR").expect("HADOOP_CONF_DIR with the RM");
-    let home = FlinkHome::detect(var("STREAMPARK_IT_FLINK_HOME").expect("a Flink home")).unwrap();
-    let version = home.version().to_string();
-    // The cluster's Flink configuration, as an operator would keep it: the home's files plus
-    // state directories on HDFS and a checkpoint interval (the conformance suite's jobs set none).
-    let default_fs = var("DEFAULT_FS").expect("DEFAULT_FS");
-    let flink_conf = std::env::temp_dir().join(format!("yarn-real-conf-{}", std::process::id()));
-    std::fs::create_dir_all(&flink_conf).unwrap();
-    for entry in std::fs::read_dir(home.conf_dir()).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), flink_conf.join(entry.file_name())).unwrap();
-        }
+    Some(Cluster {
+        rms: rms.split(',').map(|u| u.parse().unwrap()).collect(),
+        hadoop_conf: var("HADOOP_CONF_DIR").expect("HADOOP_CONF_DIR with the RM"),
+        webhdfs: var("WEBHDFS_URL").expect("WEBHDFS_URL").parse().unwrap(),
+        default_fs: var("DEFAULT_FS").expect("DEFAULT_FS"),
+        user: var("USER").unwrap_or_else(|| "root".into()),
+    })
+}
+
+impl Cluster {
+    fn rm(&self) -> ResourceManagerClient {
+        ResourceManagerClient::builder()
+            .with_urls(self.rms.clone())
+            .with_user(Some(self.user.clone()))
+            .with_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap()
     }
-    let extra = format!(
-        "\nstate.savepoints.dir: {default_fs}/streampark/savepoints\n\
-         state.checkpoints.dir: {default_fs}/streampark/checkpoints\n\
-         execution.checkpointing.interval: 2s\n"
-    );
-    let cfg = flink_conf.join("config.yaml");
-    let mut text = std::fs::read_to_string(&cfg).unwrap_or_default();
-    text.push_str(&extra);
-    std::fs::write(&cfg, text).unwrap();
-    let cli = FlinkCli::new(home.clone())
-        .with_conf_dir(flink_conf)
-        .with_env("HADOOP_CONF_DIR", conf)
-        .with_timeout(Duration::from_secs(300));
-    let submitter = Arc::new(CliSubmitter::new(cli));
-    let urls: Vec<url::Url> = rms.split(',').map(|u| u.parse().unwrap()).collect();
-    let webhdfs = var("WEBHDFS_URL").expect("WEBHDFS_URL");
-    let make = || {
+
+    /// The cluster's Flink configuration for `home`, as an operator would keep it: the home's
+    /// files plus state directories on HDFS and a checkpoint interval (the conformance suite's
+    /// jobs set none). Flink 2 reads `config.yaml`, 1.x `flink-conf.yaml` (flat keys in both).
+    fn flink_conf(&self, home: &FlinkHome) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "yarn-real-conf-{}-{}",
+            home.version(),
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(home.conf_dir()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+            }
+        }
+        let fs = &self.default_fs;
+        let extra = format!(
+            "\nstate.savepoints.dir: {fs}/streampark/savepoints\n\
+             state.checkpoints.dir: {fs}/streampark/checkpoints\n\
+             execution.checkpointing.interval: 2s\n\
+             jobmanager.memory.process.size: 1024m\n\
+             taskmanager.memory.process.size: 1024m\n"
+        );
+        let file = ["config.yaml", "flink-conf.yaml"]
+            .into_iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| dir.join("config.yaml"));
+        let mut text = std::fs::read_to_string(&file).unwrap_or_default();
+        text.push_str(&extra);
+        std::fs::write(&file, text).unwrap();
+        dir
+    }
+
+    fn submitter(&self, home: &FlinkHome) -> Arc<CliSubmitter> {
+        let cli = FlinkCli::new(home.clone())
+            .with_conf_dir(self.flink_conf(home))
+            .with_env("HADOOP_CONF_DIR", &self.hadoop_conf)
+            .with_timeout(Duration::from_secs(300));
+        Arc::new(CliSubmitter::new(cli))
+    }
+
+    fn deployer(
+        &self,
+        home: &FlinkHome,
+        submitter: Arc<CliSubmitter>,
+        target: YarnTarget,
+    ) -> YarnDeployer {
         YarnDeployer::builder()
-            .with_rm_urls(urls.clone())
-            .with_user(var("USER").unwrap_or_else(|| "root".into()))
+            .with_rm_urls(self.rms.clone())
+            .with_user(self.user.clone())
             .with_queue("streaming")
-            .with_webhdfs_url(webhdfs.parse::<url::Url>().unwrap())
-            .with_default_fs(default_fs.clone())
+            .with_webhdfs_url(self.webhdfs.clone())
+            .with_default_fs(self.default_fs.clone())
             .with_workspace("/streampark")
-            .with_flink_version(version.clone())
-            .with_submitter(submitter.clone())
+            .with_flink_version(home.version().to_string())
+            .with_submitter(submitter)
+            .with_target(target)
             .with_poll_interval(Duration::from_millis(500))
             .build()
             .expect("valid builder")
-    };
-    // The HDFS workspace holds the Flink home's lib/ and plugins/ (yarn.provided.lib.dirs):
-    // uploaded through WebHDFS the first time, compared by name and size afterwards.
-    let first = make();
-    let report = first
-        .sync_workspace(&home, false)
-        .await
-        .expect("workspace sync");
-    assert!(report.in_step(false), "{report:?}");
-    let mut env = TestEnv::new(first, make()).with_wait(Duration::from_secs(180));
-    if let Some(jar) = var("STREAMPARK_IT_TEST_JAR") {
-        env = env.with_jar(JarFixture {
-            artifact: jar,
-            entry_class: "io.streampark.it.TickJob".into(),
-            args: vec![],
-        });
+    }
+
+    /// The HDFS workspace holds the Flink home's lib/ and plugins/ (yarn.provided.lib.dirs):
+    /// uploaded through WebHDFS the first time, compared by name and size afterwards.
+    async fn sync(&self, home: &FlinkHome) {
+        let d = self.deployer(home, self.submitter(home), YarnTarget::Application);
+        let report = d.sync_workspace(home, false).await.expect("workspace sync");
+        assert!(report.in_step(false), "{report:?}");
+    }
+}
+
+fn flink_home() -> FlinkHome {
+    FlinkHome::detect(var("STREAMPARK_IT_FLINK_HOME").expect("a Flink home")).unwrap()
+}
+
+fn tick_job(jar: Option<String>) -> Option<JarFixture> {
+    jar.map(|artifact| JarFixture {
+        artifact,
+        entry_class: "io.streampark.it.TickJob".into(),
+        args: vec![],
+    })
+}
+
+async fn env() -> Option<TestEnv> {
+    let c = cluster()?;
+    let home = flink_home();
+    c.sync(&home).await;
+    let submitter = c.submitter(&home);
+    let make = || c.deployer(&home, submitter.clone(), YarnTarget::Application);
+    let mut env = TestEnv::new(make(), make()).with_wait(Duration::from_secs(180));
+    if let Some(jar) = tick_job(var("STREAMPARK_IT_TEST_JAR")) {
+        env = env.with_jar(jar);
     }
     Some(env)
 }
 
 streampark_core::conformance_tests!(env());
+
+/// The whole suite on a real YARN session cluster.
+mod session {
+    use super::*;
+    use streampark_yarn::session::{YarnSession, YarnSessionSpec};
+
+    async fn session_env() -> Option<TestEnv> {
+        let c = cluster()?;
+        let home = flink_home();
+        c.sync(&home).await;
+        let base = format!("{}/streampark/flink/{}", c.default_fs, home.version());
+        let spec = YarnSessionSpec::new("sp-conformance-session")
+            .with_queue("streaming")
+            .with_tag("streampark.session=conformance")
+            .with_provided_lib_dir(format!("{base}/lib"))
+            .with_provided_lib_dir(format!("{base}/plugins"))
+            .with_config("taskmanager.numberOfTaskSlots", "2");
+        // Started by the first test, adopted (found by its tags) by every later one.
+        let session = YarnSession::start_or_adopt(c.rm(), c.submitter(&home), &spec)
+            .await
+            .expect("a YARN session cluster")
+            .with_request_timeout(Duration::from_secs(30));
+        let deadline = std::time::Instant::now() + Duration::from_secs(180);
+        while let Err(e) = session.jobs().await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the session's JobManager never answered: {e}"
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let savepoints = format!("{}/streampark/savepoints", c.default_fs);
+        let make = || {
+            session
+                .deployer()
+                .with_savepoint_dir(savepoints.clone())
+                .with_poll_interval(Duration::from_millis(500))
+        };
+        let mut env = TestEnv::new(make(), make()).with_wait(Duration::from_secs(180));
+        if let Some(jar) = tick_job(var("STREAMPARK_IT_TEST_JAR")) {
+            env = env.with_jar(jar);
+        }
+        Some(env)
+    }
+
+    streampark_core::conformance_tests!(session_env());
+}
+
+/// Per-job mode: runs on Flink 1.x, refused on Flink 2 before anything reaches YARN.
+mod per_job {
+    use super::*;
+    use streampark_core::{
+        DeployRequest, Deployer, DeployerExt, Error, JobSpec, JobState, SavepointOptions, Selector,
+        StopOptions, StopOutcome,
+    };
+    use streampark_yarn::rm::AppQuery;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn per_job_runs_on_flink_1_x_and_stops_with_a_savepoint() {
+        let Some(c) = cluster() else { return };
+        let Some(legacy) = var("STREAMPARK_IT_FLINK_LEGACY_HOME") else {
+            eprintln!("skipped: STREAMPARK_IT_FLINK_LEGACY_HOME is not set");
+            return;
+        };
+        let home = FlinkHome::detect(legacy).unwrap();
+        assert_eq!(home.version().major(), 1, "a Flink 1.x home");
+        let jar = var("STREAMPARK_IT_LEGACY_TEST_JAR").expect("a test jar built for that home");
+        c.sync(&home).await;
+        let d = c.deployer(&home, c.submitter(&home), YarnTarget::PerJob);
+        let spec = JobSpec::jar(
+            &format!("per-job-tick-{}", std::process::id()),
+            &jar,
+            Some("io.streampark.it.TickJob"),
+            vec![],
+        )
+        .unwrap();
+        let job = spec.id.clone();
+        let dep = d
+            .deploy(DeployRequest::new(spec, 1))
+            .await
+            .expect("per-job deploy");
+        let snap = d
+            .wait_for(&dep.id, &[JobState::Running], Duration::from_secs(240))
+            .await
+            .expect("the per-job application runs");
+        assert_eq!(snap.job, job);
+        // Per-job mode: the application's YARN tags carry the job and attempt, and the RM
+        // lists exactly one application for the job.
+        let apps = c
+            .rm()
+            .apps(&AppQuery::new().with_tag(format!("streampark.job={job}")))
+            .await
+            .unwrap();
+        assert_eq!(apps.len(), 1, "{apps:?}");
+        assert!(
+            apps[0].tags().contains(&"streampark.attempt=1"),
+            "{:?}",
+            apps[0]
+        );
+        let listed = d.list(&Selector::Job(job.clone())).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        let sp = d
+            .savepoint(&dep.id, SavepointOptions::default())
+            .await
+            .expect("a savepoint of a per-job application");
+        assert!(sp.path.contains("/streampark/savepoints"), "{sp:?}");
+        let out = d
+            .stop(&dep.id, StopOptions::savepoint_default_dir())
+            .await
+            .expect("stop with a savepoint");
+        assert!(
+            matches!(&out, StopOutcome::Stopped { savepoint: Some(_) }),
+            "{out:?}"
+        );
+        let end = d
+            .wait_for(
+                &dep.id,
+                &[JobState::Finished, JobState::Canceled],
+                Duration::from_secs(120),
+            )
+            .await
+            .unwrap();
+        assert!(end.state.is_terminal(), "{end:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn per_job_on_flink_2_is_refused_before_anything_is_submitted() {
+        let Some(c) = cluster() else { return };
+        let home = flink_home();
+        assert!(home.version().major() >= 2);
+        // With the version known, the builder refuses it…
+        let err = YarnDeployer::builder()
+            .with_rm_urls(c.rms.clone())
+            .with_flink_version(home.version().to_string())
+            .with_submitter(c.submitter(&home))
+            .with_target(YarnTarget::PerJob)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidConfig { key, .. } if key == "with_target"),
+            "{err:?}"
+        );
+        // …and without it the CLI submitter does, by its home's version.
+        let d = YarnDeployer::builder()
+            .with_rm_urls(c.rms.clone())
+            .with_user(c.user.clone())
+            .with_submitter(c.submitter(&home))
+            .with_target(YarnTarget::PerJob)
+            .build()
+            .unwrap();
+        let jar = std::env::temp_dir().join("per-job-refused.jar");
+        std::fs::write(&jar, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
+        let spec = JobSpec::jar(
+            "per-job-refused",
+            jar.to_str().unwrap(),
+            Some("io.streampark.it.TickJob"),
+            vec![],
+        )
+        .unwrap();
+        let job = spec.id.clone();
+        let err = d.deploy(DeployRequest::new(spec, 1)).await.unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+        let apps = c
+            .rm()
+            .apps(&AppQuery::new().with_tag(format!("streampark.job={job}")))
+            .await
+            .unwrap();
+        assert!(apps.is_empty(), "nothing reaches YARN: {apps:?}");
+    }
+}
+
+/// The active ResourceManager made standby mid-run.
+mod failover {
+    use super::*;
+    use streampark_core::{
+        DeployRequest, Deployer, DeployerExt, JobSpec, JobState, LogOptions, SavepointOptions,
+        Selector, StopOptions, StopOutcome,
+    };
+    use streampark_yarn::rm::{AppQuery, HaState};
+
+    fn yarn_local(cmd: &str) {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/yarn-local");
+        let out = std::process::Command::new(script)
+            .arg(cmd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "yarn-local {cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    async fn active(rm: &ResourceManagerClient) -> url::Url {
+        let infos = rm.cluster_infos().await;
+        let act: Vec<url::Url> = infos
+            .iter()
+            .filter(|(_, i)| {
+                i.as_ref()
+                    .is_ok_and(|i| i.ha_state == Some(HaState::Active))
+            })
+            .map(|(u, _)| u.clone())
+            .collect();
+        assert_eq!(act.len(), 1, "exactly one active RM: {infos:?}");
+        act[0].clone()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn list_inspect_savepoint_and_stop_work_across_a_failover() {
+        let Some(c) = cluster() else { return };
+        let Some(jar) = var("STREAMPARK_IT_TEST_JAR") else {
+            eprintln!("skipped: STREAMPARK_IT_TEST_JAR is not set");
+            return;
+        };
+        let home = flink_home();
+        c.sync(&home).await;
+        let d = c.deployer(&home, c.submitter(&home), YarnTarget::Application);
+        let rm = c.rm();
+        // Start from rm0 active, whatever an interrupted earlier run left.
+        if active(&rm).await != c.rms[0] {
+            yarn_local("failover");
+        }
+        let spec = JobSpec::jar(
+            &format!("failover-tick-{}", std::process::id()),
+            &jar,
+            Some("io.streampark.it.TickJob"),
+            vec![],
+        )
+        .unwrap();
+        let job = spec.id.clone();
+        let dep = d.deploy(DeployRequest::new(spec, 1)).await.expect("deploy");
+        d.wait_for(&dep.id, &[JobState::Running], Duration::from_secs(180))
+            .await
+            .expect("running");
+        // Its tasks run (a checkpoint completed) before the RM changes.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while d
+            .inspect(&dep.id)
+            .await
+            .expect("inspect")
+            .checkpoints_completed
+            == 0
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint completed"
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let before = active(&rm).await;
+        yarn_local("failover");
+        let after = active(&rm).await;
+        assert_ne!(before, after, "the other RM is active now");
+
+        let by_tag = AppQuery::new().with_tag(format!("streampark.job={job}"));
+        let listed = d.list(&Selector::Job(job.clone())).await.expect("list");
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].deployment, dep.id);
+        // The application master re-registers with the new RM; until then the proxy may refuse.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        let details = loop {
+            match d.inspect(&dep.id).await {
+                Ok(x) if x.snapshot.state == JobState::Running => break x,
+                other => {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "inspect after the failover: {other:?}"
+                    );
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        assert_eq!(details.snapshot.job, job);
+        let sp = d
+            .savepoint(&dep.id, SavepointOptions::default())
+            .await
+            .expect("savepoint after the failover");
+        assert!(!sp.path.is_empty());
+        let out = d
+            .stop(&dep.id, StopOptions::savepoint_default_dir())
+            .await
+            .expect("stop after the failover");
+        assert!(
+            matches!(&out, StopOutcome::Stopped { savepoint: Some(_) }),
+            "{out:?}"
+        );
+        d.wait_for(
+            &dep.id,
+            &[JobState::Finished, JobState::Canceled],
+            Duration::from_secs(120),
+        )
+        .await
+        .unwrap();
+        let apps = rm.apps(&by_tag).await.unwrap();
+        assert_eq!(apps.len(), 1, "submitted once: {apps:?}");
+
+        // The ended application's AM container log, from the NodeManager.
+        let logs = d
+            .logs(&dep.id, LogOptions::default().with_max_bytes(8 << 20))
+            .await
+            .expect("the AM container log of an ended application");
+        assert_eq!(logs.name, "jobmanager.log");
+        assert!(
+            logs.content.contains("YarnApplicationClusterEntryPoint"),
+            "{}",
+            &logs.content[logs.content.len().saturating_sub(2000)..]
+        );
+        yarn_local("failover");
+        assert_eq!(active(&rm).await, before);
+    }
+}

@@ -260,3 +260,64 @@ async fn several_flink_homes_are_selected_by_version_requirement() {
     assert!(matches!(e, Error::InvalidConfig { .. }), "{e:?}");
     assert!(e.to_string().contains("flink-version"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloudera_parcel_without_conf_takes_its_flink_conf_from_the_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcel = dir
+        .path()
+        .join("opt/cloudera/parcels/FLINK-1.14.0-csa1.6.0.0-cdh7.1.7.0-551-29340707/lib/flink");
+    let home = FakeFlinkHome::new(&parcel)
+        .with_dist("flink-dist_2.12-1.14.0-csa1.6.0.0.jar")
+        .with_bin_script("flink", "#!/bin/sh\nexit 1\n")
+        .write()
+        .unwrap();
+    assert!(!home.join("conf").exists());
+    let elsewhere = dir.path().join("etc/flink/conf");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(
+        elsewhere.join("flink-conf.yaml"),
+        "jobmanager.memory.process.size: 1600m\n",
+    )
+    .unwrap();
+    let opts = |conf: Option<&std::path::Path>| {
+        let mut o = DeployerOptions::new()
+            .with("flink-home", home.display().to_string())
+            .with("resource-managers", "http://127.0.0.1:1");
+        if let Some(c) = conf {
+            o = o.with("flink-conf", c.display().to_string());
+        }
+        o
+    };
+    let e = registry()
+        .deployer_from_url("yarn://", &opts(None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidConfig { key, .. } if key == "flink-home"),
+        "{e:?}"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("configuration directory") && text.contains("conf.dist"),
+        "names every place it looked: {text}"
+    );
+    let d = registry()
+        .deployer_from_url("yarn://", &opts(Some(&elsewhere)))
+        .await
+        .expect("the conf dir given elsewhere");
+    assert_eq!(
+        d.cluster_flink_version()
+            .await
+            .unwrap()
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("1.14.0-csa1.6.0.0")
+    );
+    // A conf dir that does not exist is named, not ignored.
+    let e = registry()
+        .deployer_from_url("yarn://", &opts(Some(&dir.path().join("nowhere"))))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("nowhere"), "{e}");
+}

@@ -400,6 +400,77 @@ impl FlinkClient {
         }
     }
 
+    /// Takes a savepoint of a running job and waits for its path: [`FlinkClient::trigger_savepoint`]
+    /// then [`FlinkClient::wait_savepoint`]. A job whose tasks are not all running yet (just
+    /// deployed, restarting, or rescheduled after a TaskManager or ResourceManager failover)
+    /// makes Flink abort the savepoint with "Not all required tasks are currently running";
+    /// that is transient, so the savepoint is triggered again (every second) until `timeout`.
+    ///
+    /// # Errors
+    /// As [`FlinkClient::wait_savepoint`]; [`Error::Timeout`] naming the last refusal.
+    pub async fn savepoint_and_wait(
+        &self,
+        job_id: &str,
+        target_dir: Option<&str>,
+        timeout: Duration,
+    ) -> Result<String> {
+        self.savepoint_retrying(job_id, target_dir, None, timeout)
+            .await
+    }
+
+    /// Stops a job with a savepoint (`POST /jobs/:jobid/stop`) and waits for the savepoint's
+    /// path, triggering again while Flink answers that not all tasks are running (see
+    /// [`FlinkClient::savepoint_and_wait`]).
+    ///
+    /// # Errors
+    /// As [`FlinkClient::savepoint_and_wait`].
+    pub async fn stop_with_savepoint_and_wait(
+        &self,
+        job_id: &str,
+        target_dir: Option<&str>,
+        drain: bool,
+        timeout: Duration,
+    ) -> Result<String> {
+        self.savepoint_retrying(job_id, target_dir, Some(drain), timeout)
+            .await
+    }
+
+    async fn savepoint_retrying(
+        &self,
+        job_id: &str,
+        target_dir: Option<&str>,
+        stop_drain: Option<bool>,
+        timeout: Duration,
+    ) -> Result<String> {
+        let start = tokio::time::Instant::now();
+        loop {
+            let trigger = match stop_drain {
+                None => self.trigger_savepoint(job_id, target_dir, false).await?,
+                Some(drain) => self.stop_with_savepoint(job_id, target_dir, drain).await?,
+            };
+            let left = timeout.saturating_sub(start.elapsed());
+            match self.wait_savepoint(job_id, &trigger, left).await {
+                Err(Error::Rejected { message, .. }) if not_all_tasks_running(&message) => {
+                    if start.elapsed() + Duration::from_secs(1) >= timeout {
+                        return Err(Error::Timeout {
+                            backend: BACKEND,
+                            operation: format!(
+                                "savepoint of job {job_id} (its tasks never all ran: {message})"
+                            ),
+                            after: timeout,
+                        });
+                    }
+                    tracing::debug!(
+                        job = job_id,
+                        "savepoint refused while tasks start; triggering again"
+                    );
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// `PATCH /jobs/:jobid?mode=cancel`.
     pub async fn cancel(&self, job_id: &str) -> Result<()> {
         let id = check_hex_id("job id", job_id)?;
@@ -495,6 +566,13 @@ impl FlinkClient {
             .await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// Flink's `CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING` (and the task-level
+/// "is not being executed at the moment"): a savepoint asked for before every task runs.
+fn not_all_tasks_running(message: &str) -> bool {
+    message.contains("Not all required tasks are currently running")
+        || message.contains("is not being executed at the moment")
 }
 
 fn check_hex_id<'a>(what: &str, id: &'a str) -> Result<&'a str> {

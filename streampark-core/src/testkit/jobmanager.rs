@@ -79,6 +79,8 @@ struct Job {
     taken: Vec<(i64, String)>,
     /// Trigger id -> savepoint path or failure cause.
     triggers: HashMap<String, Result<String, Value>>,
+    /// Savepoints still to be refused because the job's tasks are "not all running".
+    tasks_starting: u32,
 }
 
 #[derive(Default)]
@@ -259,6 +261,7 @@ impl SimJobManager {
             },
             taken: Vec::new(),
             triggers: HashMap::new(),
+            tasks_starting: 0,
         };
         let mut st = self.lock();
         st.jobs.retain(|j| j.view.jid != jid);
@@ -293,6 +296,21 @@ impl SimJobManager {
             j.view.failure = failure;
         }
         true
+    }
+
+    /// The job's tasks are still being scheduled (as just after a deploy, a restart or a
+    /// TaskManager loss, while the job itself is `RUNNING`): its next `savepoints` savepoint
+    /// or stop triggers fail the way Flink fails them ("Not all required tasks are currently
+    /// running"). False when the job is unknown.
+    pub fn set_tasks_starting(&self, jid: &str, savepoints: u32) -> bool {
+        let mut st = self.lock();
+        match st.jobs.iter_mut().find(|j| j.view.jid == jid) {
+            Some(j) => {
+                j.tasks_starting = savepoints;
+                true
+            }
+            None => false,
+        }
     }
 
     /// A running job starts restarting (`RESTARTING`, as while Flink's restart strategy waits)
@@ -441,6 +459,56 @@ mod tests {
         assert!(d["end-time"].as_i64().unwrap() > 0);
         assert_eq!(*seen.lock().unwrap(), vec![(JID.to_string(), "FINISHED")]);
         assert_eq!(jm.job(JID).unwrap().savepoints, vec![loc.to_string()]);
+    }
+
+    #[tokio::test]
+    async fn savepoints_refused_while_tasks_start_are_triggered_again() {
+        use crate::flink::FlinkClient;
+        let jm = SimJobManager::builder()
+            .with_default_savepoint_dir("hdfs:///sp")
+            .build();
+        jm.add_job(JID, "etl", None);
+        let srv = jm.serve().await.unwrap();
+        let client = FlinkClient::builder()
+            .with_url(srv.url())
+            .with_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        // Two refusals, then the savepoint is taken; the job keeps running.
+        assert!(jm.set_tasks_starting(JID, 2));
+        let path = client
+            .savepoint_and_wait(JID, None, Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert!(path.starts_with("hdfs:///sp/savepoint-"), "{path}");
+        assert_eq!(jm.job(JID).unwrap().state, "RUNNING");
+        assert_eq!(jm.job(JID).unwrap().savepoints, vec![path]);
+        // The same for stop-with-savepoint, which then ends the job.
+        assert!(jm.set_tasks_starting(JID, 1));
+        client
+            .stop_with_savepoint_and_wait(JID, None, false, Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(jm.job(JID).unwrap().state, "FINISHED");
+        // Tasks that never all run: a timeout naming Flink's reason, not an endless retry.
+        jm.add_job(JID, "etl", None);
+        assert!(jm.set_tasks_starting(JID, u32::MAX));
+        let e = client
+            .savepoint_and_wait(JID, None, Duration::from_millis(2500))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, crate::Error::Timeout { .. }), "{e:?}");
+        assert!(e.to_string().contains("Not all required tasks"), "{e}");
+        // Any other failure is not retried.
+        let jm2 = SimJobManager::builder().build();
+        jm2.add_job(JID, "etl", None);
+        let srv2 = jm2.serve().await.unwrap();
+        let c2 = FlinkClient::builder().with_url(srv2.url()).build().unwrap();
+        let e = c2
+            .savepoint_and_wait(JID, None, Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, crate::Error::Rejected { .. }), "{e:?}");
     }
 
     #[tokio::test]

@@ -75,6 +75,9 @@ async fn resource_managers(doctor: &Doctor, conf: &HadoopConf, problems: &mut Ve
         r.as_ref()
             .is_ok_and(|i| i.ha_state.is_none() || i.ha_state == Some(HaState::Active))
     });
+    if active && let Some(q) = &doctor.queue {
+        queue(&client, q, problems).await;
+    }
     if !active {
         let states: Vec<String> = infos
             .iter()
@@ -85,6 +88,61 @@ async fn resource_managers(doctor: &Doctor, conf: &HadoopConf, problems: &mut Ve
             Severity::Error,
             format!("no ResourceManager is ACTIVE: {}", states.join(", ")),
             "check `yarn rmadmin -getAllServiceState` and the RMs' ZooKeeper leader election",
+        ));
+    }
+}
+
+async fn queue(client: &ResourceManagerClient, name: &str, problems: &mut Vec<Problem>) {
+    let queues = match client.queues().await {
+        Ok(q) => q,
+        Err(e) => {
+            problems.push(Problem::new(
+                "YARN_QUEUE_UNCHECKED",
+                Severity::Warning,
+                format!("could not read the scheduler's queues to check `{name}`: {e}"),
+                "check that /ws/v1/cluster/scheduler answers on the active ResourceManager",
+            ));
+            return;
+        }
+    };
+    let leaves: Vec<&str> = queues
+        .iter()
+        .filter(|q| q.leaf)
+        .map(|q| q.path.as_str())
+        .collect();
+    let Some(q) = queues
+        .iter()
+        .find(|q| q.leaf && q.is_named(name))
+        .or_else(|| queues.iter().find(|q| q.is_named(name)))
+    else {
+        problems.push(Problem::new(
+            "YARN_QUEUE_UNKNOWN",
+            Severity::Error,
+            format!(
+                "queue `{name}` does not exist; the scheduler's leaf queues are {}",
+                leaves.join(", ")
+            ),
+            "name one of those queues (yarn.application.queue), or have it added to the scheduler configuration",
+        ));
+        return;
+    };
+    if !q.leaf {
+        problems.push(Problem::new(
+            "YARN_QUEUE_NOT_LEAF",
+            Severity::Error,
+            format!(
+                "queue `{name}` ({}) is a parent queue; applications go to leaf queues: {}",
+                q.path,
+                leaves.join(", ")
+            ),
+            "name a leaf queue under it",
+        ));
+    } else if q.state.as_deref() == Some("STOPPED") {
+        problems.push(Problem::new(
+            "YARN_QUEUE_STOPPED",
+            Severity::Error,
+            format!("queue `{name}` ({}) is STOPPED: it accepts no application", q.path),
+            "have the queue started (`yarn rmadmin -refreshQueues` after setting its state to RUNNING)",
         ));
     }
 }

@@ -181,6 +181,7 @@ pub struct Doctor {
     hadoop_dir: Option<PathBuf>,
     hadoop_options: HadoopConfOptions,
     workspace: Option<String>,
+    queue: Option<String>,
     user: Option<String>,
     timeout: Duration,
     klist: Option<PathBuf>,
@@ -202,6 +203,7 @@ impl Doctor {
             hadoop_dir: None,
             hadoop_options: HadoopConfOptions::from_env(),
             workspace: None,
+            queue: None,
             user: None,
             timeout: Duration::from_secs(5),
             klist: Some(PathBuf::from("klist")),
@@ -238,6 +240,13 @@ impl Doctor {
     /// `flink/<version>/{lib,plugins}` must match the local home.
     pub fn with_workspace(mut self, path: impl Into<String>) -> Self {
         self.workspace = Some(path.into());
+        self
+    }
+
+    /// The YARN queue jobs go to: the live checks look it up in the active RM's scheduler
+    /// (`YARN_QUEUE_UNKNOWN`, `YARN_QUEUE_NOT_LEAF`, `YARN_QUEUE_STOPPED`).
+    pub fn with_queue(mut self, queue: impl Into<String>) -> Self {
+        self.queue = Some(queue.into());
         self
     }
 

@@ -22,7 +22,7 @@ use url::Url;
 use crate::http::{self, Answer, Body};
 use types::*;
 pub use types::{
-    App, AppAttempt, AppQuery, AppState, ClusterInfo, Container, FinalStatus, HaState,
+    App, AppAttempt, AppQuery, AppState, ClusterInfo, Container, FinalStatus, HaState, Queue,
 };
 
 const BACKEND: &str = crate::BACKEND;
@@ -338,8 +338,8 @@ impl ResourceManagerClient {
         http::decode(BACKEND, &endpoint, &a.body)
     }
 
-    /// Applications matching every filter of `query`, in one request. `{"apps": null}` (no
-    /// match) is an empty list.
+    /// Applications matching every filter of `query`, in one request. No match (`{"apps": {}}`
+    /// from Hadoop 3.4, `{"apps": null}` in its docs) is an empty list.
     pub async fn apps(&self, query: &AppQuery) -> Result<Vec<App>> {
         let w: AppsWrapper = self
             .get("ws/v1/cluster/apps", &query.params(), "applications")
@@ -442,6 +442,25 @@ impl ResourceManagerClient {
             .unwrap_or_default())
     }
 
+    /// Every queue of the scheduler (`GET /ws/v1/cluster/scheduler`), parents before their
+    /// children: the Capacity Scheduler's `queues.queue` tree, the Fair Scheduler's
+    /// `rootQueue.childQueues`, and the FIFO scheduler's single `default` queue.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] for an answer that is not a scheduler description; the RM's errors.
+    pub async fn queues(&self) -> Result<Vec<Queue>> {
+        let endpoint = "GET /ws/v1/cluster/scheduler";
+        let v: serde_json::Value = self
+            .get("ws/v1/cluster/scheduler", &[], "scheduler")
+            .await?;
+        parse_queues(&v).map_err(|reason| Error::Protocol {
+            backend: BACKEND,
+            endpoint: endpoint.into(),
+            reason,
+            source: None,
+        })
+    }
+
     /// The RM proxy base for an application's web UI / REST (`<active rm>/proxy/<id>/`). The
     /// proxy forwards only GET and PUT.
     pub async fn proxy_url(&self, id: &str) -> Result<Url> {
@@ -458,6 +477,96 @@ impl ResourceManagerClient {
         }
         Ok(u)
     }
+}
+
+/// The queues of a `/ws/v1/cluster/scheduler` answer (see [`ResourceManagerClient::queues`]).
+fn parse_queues(v: &serde_json::Value) -> std::result::Result<Vec<Queue>, String> {
+    let info = v
+        .get("scheduler")
+        .and_then(|s| s.get("schedulerInfo"))
+        .filter(|i| i.is_object())
+        .ok_or_else(|| "no scheduler.schedulerInfo object".to_string())?;
+    let kind = info.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let root = match kind {
+        "fifoScheduler" => {
+            return Ok(vec![Queue {
+                name: "default".into(),
+                path: "root.default".into(),
+                leaf: true,
+                state: info
+                    .get("qstate")
+                    .and_then(|s| s.as_str())
+                    .map(str::to_string),
+            }]);
+        }
+        "fairScheduler" => info
+            .get("rootQueue")
+            .ok_or_else(|| "a fairScheduler without rootQueue".to_string())?,
+        _ => info,
+    };
+    let mut out = Vec::new();
+    walk_queues(root, "", 0, &mut out)?;
+    Ok(out)
+}
+
+/// The children of a scheduler queue node: `queues.queue` (Capacity) or `childQueues.queue`
+/// (Fair), an array or, from Jersey's single-element rendering, one object.
+fn child_queues(node: &serde_json::Value) -> Vec<&serde_json::Value> {
+    let list = node
+        .get("queues")
+        .or_else(|| node.get("childQueues"))
+        .and_then(|q| q.get("queue"));
+    match list {
+        Some(serde_json::Value::Array(a)) => a.iter().collect(),
+        Some(o @ serde_json::Value::Object(_)) => vec![o],
+        _ => Vec::new(),
+    }
+}
+
+fn walk_queues(
+    node: &serde_json::Value,
+    parent: &str,
+    depth: usize,
+    out: &mut Vec<Queue>,
+) -> std::result::Result<(), String> {
+    if depth > 32 {
+        return Err(format!("queue tree deeper than 32 levels under `{parent}`"));
+    }
+    let raw = node
+        .get("queueName")
+        .and_then(|n| n.as_str())
+        .ok_or_else(|| {
+            format!(
+                "a queue without queueName under `{}`",
+                if parent.is_empty() {
+                    "the root"
+                } else {
+                    parent
+                }
+            )
+        })?;
+    // The Fair Scheduler reports full paths (`root.a.b`), the Capacity Scheduler own names.
+    let name = raw.rsplit('.').next().unwrap_or(raw).to_string();
+    let path = if raw.contains('.') || parent.is_empty() {
+        raw.to_string()
+    } else {
+        format!("{parent}.{raw}")
+    };
+    let children = child_queues(node);
+    let state = node
+        .get("state")
+        .and_then(|s| s.as_str())
+        .map(str::to_string);
+    out.push(Queue {
+        name,
+        path: path.clone(),
+        leaf: children.is_empty(),
+        state,
+    });
+    for c in children {
+        walk_queues(c, &path, depth + 1, out)?;
+    }
+    Ok(())
 }
 
 /// Application, attempt and container ids are `[A-Za-z0-9_]+`.
@@ -477,6 +586,70 @@ fn check_id(id: &str) -> Result<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queues_of_the_three_schedulers() {
+        // Shapes from ResourceManagerRest.md (Capacity and Fair Scheduler samples, trimmed).
+        let capacity = serde_json::json!({"scheduler": {"schedulerInfo": {
+        "type": "capacityScheduler", "queueName": "root", "capacity": 100.0,
+        "queues": {"queue": [
+            {"type": "capacitySchedulerLeafQueueInfo", "queueName": "default", "state": "RUNNING"},
+            {"queueName": "team", "state": "RUNNING", "queues": {"queue":
+                {"type": "capacitySchedulerLeafQueueInfo", "queueName": "etl", "state": "STOPPED"}}}
+        ]}}}});
+        let q = parse_queues(&capacity).unwrap();
+        let paths: Vec<&str> = q.iter().map(|q| q.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["root", "root.default", "root.team", "root.team.etl"]
+        );
+        assert!(!q[0].leaf && q[1].leaf && !q[2].leaf && q[3].leaf);
+        assert_eq!(q[3].state.as_deref(), Some("STOPPED"));
+        assert!(
+            q[3].is_named("etl") && q[3].is_named("root.team.etl") && q[3].is_named("team.etl")
+        );
+        assert!(!q[3].is_named("team"));
+
+        let fair = serde_json::json!({"scheduler": {"schedulerInfo": {"type": "fairScheduler",
+            "rootQueue": {"queueName": "root", "childQueues": {"queue": [
+                {"queueName": "root.default", "childQueues": {}},
+                {"queueName": "root.sample_queue", "childQueues": {"queue": [
+                    {"queueName": "root.sample_queue.sample_sub_queue"}]}}]}}}}});
+        let q = parse_queues(&fair).unwrap();
+        let leaves: Vec<(&str, &str)> = q
+            .iter()
+            .filter(|q| q.leaf)
+            .map(|q| (q.name.as_str(), q.path.as_str()))
+            .collect();
+        assert_eq!(
+            leaves,
+            [
+                ("default", "root.default"),
+                ("sample_sub_queue", "root.sample_queue.sample_sub_queue")
+            ]
+        );
+
+        let fifo = serde_json::json!({"scheduler": {"schedulerInfo": {"type": "fifoScheduler", "qstate": "RUNNING"}}});
+        let q = parse_queues(&fifo).unwrap();
+        assert_eq!((q[0].name.as_str(), q[0].leaf), ("default", true));
+
+        for bad in [
+            serde_json::json!({"apps": {}}),
+            serde_json::json!({"scheduler": {"schedulerInfo": "x"}}),
+            serde_json::json!({"scheduler": {"schedulerInfo": {"type": "capacityScheduler",
+                "queueName": "root", "queues": {"queue": [{"capacity": 1}]}}}}),
+        ] {
+            assert!(parse_queues(&bad).is_err(), "{bad}");
+        }
+        // A hostile, deeply nested answer is refused, not a stack overflow.
+        let mut deep = serde_json::json!({"queueName": "leaf"});
+        for i in 0..100 {
+            deep = serde_json::json!({"queueName": format!("q{i}"), "queues": {"queue": [deep]}});
+        }
+        let err =
+            parse_queues(&serde_json::json!({"scheduler": {"schedulerInfo": deep}})).unwrap_err();
+        assert!(err.contains("deeper than 32"), "{err}");
+    }
 
     #[test]
     fn kerberos_is_unsupported_and_urls_are_checked() {

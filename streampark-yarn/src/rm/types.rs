@@ -195,7 +195,7 @@ pub(crate) struct AppWrapper {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct AppsWrapper {
-    /// `{"apps": null}` when nothing matches.
+    /// `{"apps": {}}` when nothing matches (Hadoop 3.4; its docs show `{"apps": null}`).
     pub(crate) apps: Option<AppList>,
 }
 
@@ -277,11 +277,11 @@ pub(crate) struct AttemptList {
 pub struct Container {
     /// `container_…`.
     pub container_id: String,
-    /// Memory, MB.
-    #[serde(default)]
+    /// Memory, MB (Hadoop 3.4 sends `allocatedMB` as a string, `"1024"`).
+    #[serde(default, rename = "allocatedMB", deserialize_with = "number_or_string")]
     pub allocated_mb: i64,
-    /// Virtual cores.
-    #[serde(default)]
+    /// Virtual cores (a string on Hadoop 3.4, as `allocatedMB`).
+    #[serde(default, deserialize_with = "number_or_string")]
     pub allocated_v_cores: i64,
     /// NodeManager id.
     #[serde(default)]
@@ -297,19 +297,69 @@ pub struct Container {
     pub log_url: String,
 }
 
-/// Hadoop 3 answers `{"containers": {"container": [...]}}`; some releases drop the root.
+/// Hadoop 3 answers `{"containers": {"container": [...]}}`; 3.4 drops the root
+/// (`{"container": [...]}`) and renders a one-element list as the element itself
+/// (`{"container": {...}}`).
 #[derive(Debug, Deserialize)]
 pub(crate) struct ContainersWrapper {
     #[serde(default)]
     pub(crate) containers: Option<ContainerList>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "some_one_or_many")]
     pub(crate) container: Option<Vec<Container>>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ContainerList {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub(crate) container: Vec<Container>,
+}
+
+/// A JSON list, or its only element in Jersey's single-element rendering; `null` is empty.
+fn one_or_many<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(T),
+        Null(()),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(t) => vec![t],
+        OneOrMany::Null(()) => Vec::new(),
+    })
+}
+
+fn some_one_or_many<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    one_or_many(d).map(Some)
+}
+
+/// One queue of the scheduler (`/ws/v1/cluster/scheduler`), as
+/// [`super::ResourceManagerClient::queues`] lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Queue {
+    /// The queue's own name (`streaming`); applications name leaf queues by it.
+    pub name: String,
+    /// Its full path from the root (`root.streaming`).
+    pub path: String,
+    /// Whether it is a leaf (only leaves accept applications).
+    pub leaf: bool,
+    /// `RUNNING` or `STOPPED` when the scheduler reports it.
+    pub state: Option<String>,
+}
+
+impl Queue {
+    /// Whether `name` designates this queue (its own name or its full path, the two ways
+    /// `yarn.application.queue` can name it).
+    pub fn is_named(&self, name: &str) -> bool {
+        let n = name.trim();
+        self.name == n || self.path == n || self.path.strip_prefix("root.") == Some(n)
+    }
 }
 
 /// Filters for [`super::ResourceManagerClient::apps`]; all of them go into one request.

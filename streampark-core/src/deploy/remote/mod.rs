@@ -543,13 +543,9 @@ impl Deployer for RemoteDeployer {
     #[instrument(name = "deployer.savepoint", skip_all, err(level = Level::WARN), fields(backend = BACKEND, deployment = %id))]
     async fn savepoint(&self, id: &DeploymentId, opts: SavepointOptions) -> Result<SavepointRef> {
         let dir = opts.target_dir.or_else(|| self.inner.savepoint_dir.clone());
-        let trigger = self
-            .client
-            .trigger_savepoint(id.as_str(), dir.as_deref(), false)
-            .await?;
         let path = self
             .client
-            .wait_savepoint(id.as_str(), &trigger, opts.timeout)
+            .savepoint_and_wait(id.as_str(), dir.as_deref(), opts.timeout)
             .await?;
         Ok(SavepointRef::savepoint(path))
     }
@@ -575,18 +571,14 @@ impl Deployer for RemoteDeployer {
                 let dir = target_dir
                     .clone()
                     .or_else(|| self.inner.savepoint_dir.clone());
-                let trigger = match self
+                let path = match self
                     .client
-                    .stop_with_savepoint(id.as_str(), dir.as_deref(), *drain)
+                    .stop_with_savepoint_and_wait(id.as_str(), dir.as_deref(), *drain, opts.timeout)
                     .await
                 {
                     Err(e) if e.is_not_found() => return Ok(StopOutcome::AlreadyGone),
                     r => r?,
                 };
-                let path = self
-                    .client
-                    .wait_savepoint(id.as_str(), &trigger, opts.timeout)
-                    .await?;
                 Some(SavepointRef::savepoint(path))
             }
         };

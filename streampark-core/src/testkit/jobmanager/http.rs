@@ -140,7 +140,16 @@ impl SimJobManager {
         let dir = dir
             .map(str::to_string)
             .or_else(|| self.inner.cfg.default_savepoint_dir.clone());
+        let starting = running && job.tasks_starting > 0;
+        if starting {
+            job.tasks_starting -= 1;
+        }
         let outcome = match (running, dir) {
+            // Flink 2.3's answer (CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING).
+            (true, _) if starting => {
+                Err(json!({"class": "java.util.concurrent.CompletionException",
+                "stack-trace": format!("java.util.concurrent.CompletionException: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint triggering task Source: Sequence Source (1/1) of job {} is not being executed at the moment. Aborting checkpoint. Failure reason: Not all required tasks are currently running.", job.view.jid)}))
+            }
             (false, _) => Err(json!({"class": "java.util.concurrent.CompletionException",
                 "stack-trace": "java.lang.IllegalStateException: job is not running"})),
             (true, None) => Err(json!({"class": "java.lang.IllegalStateException",

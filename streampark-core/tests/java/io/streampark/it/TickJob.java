@@ -5,6 +5,7 @@
  */
 package io.streampark.it;
 
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.ValueState;
@@ -15,8 +16,21 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 public final class TickJob {
     private TickJob() {}
 
-    /** Counts per key, sleeping between elements so the job idles instead of spinning. */
-    static final class SlowCount extends RichMapFunction<Long, Long> {
+    /**
+     * Sleeps before passing each element on. Chained to the source, it throttles the source
+     * itself, so no backlog of buffered elements builds up in front of the keyed operator and
+     * checkpoint barriers (savepoints are always aligned) pass within milliseconds.
+     */
+    static final class Throttle implements MapFunction<Long, Long> {
+        @Override
+        public Long map(Long value) throws Exception {
+            Thread.sleep(50);
+            return value;
+        }
+    }
+
+    /** Counts per key (keyed state, so savepoints carry something). */
+    static final class Count extends RichMapFunction<Long, Long> {
         private transient ValueState<Long> count;
 
         @Override
@@ -26,7 +40,6 @@ public final class TickJob {
 
         @Override
         public Long map(Long value) throws Exception {
-            Thread.sleep(50);
             Long c = count.value();
             long next = (c == null ? 0L : c) + 1;
             count.update(next);
@@ -37,8 +50,10 @@ public final class TickJob {
     public static void main(String[] args) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.fromSequence(0, Long.MAX_VALUE)
+                .map(new Throttle())
+                .uid("throttle")
                 .keyBy(v -> v % 8)
-                .map(new SlowCount())
+                .map(new Count())
                 .uid("slow-count")
                 .sinkTo(new DiscardingSink<>());
         env.execute();
