@@ -8,7 +8,8 @@
 #    session deployer's on a real yarn-session, one application at a time (the workspace is
 #    synced through WebHDFS first); per-job mode on Flink 1.20; an RM failover mid-run;
 # 3. the CDP problems: a Cloudera-style parcel without conf/, HADOOP_CONF_DIR unset, a jar
-#    missing from the HDFS workspace.
+#    missing from the HDFS workspace, and the supervisor (examples/supervise.rs) on YARN with
+#    its TaskManager killed and its own process restarted.
 # Everything started here is stopped on exit, by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -115,7 +116,7 @@ out="$(cargo run -q --example yarn_doctor -- --flink-home "$PARCEL" --flink-conf
   --hadoop-conf "$HADOOP_CONF_DIR" --workspace /streampark --user "$USER" --queue streaming --json || true)"
 json_check "$out" '
 assert "FLINK_CONF_DIR_MISSING" not in codes and "YARN_QUEUE_UNKNOWN" not in codes, codes'
-deploy --flink-home "$PARCEL" --flink-conf "$CONF_ELSEWHERE" --job cdp-parcel >"$WORK/parcel.out" \
+deploy --flink-home "$PARCEL" --flink-conf "$CONF_ELSEWHERE" --job "cdp-parcel-$$" >"$WORK/parcel.out" \
   || { cat "$WORK/parcel.out"; echo "ci-yarn-real: the deploy from the parcel failed" >&2; exit 1; }
 grep -q "RUNNING\|Running" "$WORK/parcel.out" || { cat "$WORK/parcel.out"; exit 1; }
 say "CDP (1): deployed from the parcel with the conf dir given elsewhere: ran, savepoint, stopped"
@@ -142,10 +143,17 @@ out="$(doctor || true)"
 json_check "$out" "
 p = [p for p in r['problems'] if p['code'] == 'HDFS_WORKSPACE_INCOMPLETE']
 assert p and '$missing' in p[0]['message'], r['problems']"
-deploy --flink-home "$FLINK_HOME" --job cdp-sync >"$WORK/sync.out" \
+deploy --flink-home "$FLINK_HOME" --flink-conf "$CONF_ELSEWHERE" --job "cdp-sync-$$" >"$WORK/sync.out" \
   || { cat "$WORK/sync.out"; echo "ci-yarn-real: the deploy after the sync failed" >&2; exit 1; }
 grep -q "$missing" "$WORK/sync.out" || { cat "$WORK/sync.out"; echo "ci-yarn-real: the sync did not upload $missing" >&2; exit 1; }
 out="$(doctor)" || { printf '%s\n' "$out"; exit 1; }
 json_check "$out" 'assert r["problems"] == [], r["problems"]'
 say "CDP (3): the doctor named $missing, the sync uploaded it, the deploy ran, no problem left"
+
+# (4) examples/supervise.rs --cluster yarn:// with a checkpointing SQL job, Flink's restart
+# strategy off: its TaskManager killed, then the supervisor process restarted; a watcher polls
+# the RM every second (scripts/lib/yarn_supervise_check.py).
+cargo build -q --example supervise
+FLINK_HOME="$FLINK_HOME" python3 scripts/lib/yarn_supervise_check.py "$CARGO_TARGET_DIR/debug/examples/supervise" "$WORK"
+say "CDP (4): TaskManager killed: one new application from the latest checkpoint; supervisor restarted: adopted, nothing submitted"
 say "ok"

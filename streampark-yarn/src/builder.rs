@@ -43,6 +43,7 @@ pub struct YarnDeployerBuilder {
     submitter: Option<Arc<dyn Submitter>>,
     target: Option<YarnTarget>,
     flink_version: Option<String>,
+    checkpoint_dir: Option<String>,
     request_timeout: Option<Duration>,
     deploy_timeout: Option<Duration>,
     poll: Option<Duration>,
@@ -155,6 +156,17 @@ impl YarnDeployerBuilder {
         self.flink_version = Some(v.into());
         self
     }
+    /// The cluster's checkpoint directory (`execution.checkpointing.dir`, formerly
+    /// `state.checkpoints.dir`, e.g. `hdfs://nn:8020/flink/checkpoints`). In application and
+    /// per-job mode the JobManager ends with the job, so the checkpoints of an ended
+    /// application can only be read from there: `inspect` then reports the newest retained
+    /// `chk-N` (with its `_metadata`) of the attempt's Flink job id, found through WebHDFS, which
+    /// is what a restart after a failure restores from. The registry sets it from the Flink
+    /// home's configuration.
+    pub fn with_checkpoint_dir(mut self, dir: impl Into<String>) -> Self {
+        self.checkpoint_dir = Some(dir.into());
+        self
+    }
     /// Timeout of each REST call (default 10 s).
     pub fn with_request_timeout(mut self, d: Duration) -> Self {
         self.request_timeout = Some(d);
@@ -252,6 +264,7 @@ impl YarnDeployerBuilder {
                 queue: self.queue,
                 target: self.target.unwrap_or(YarnTarget::Application),
                 flink_version: self.flink_version,
+                checkpoint_dir: self.checkpoint_dir.filter(|d| !d.trim().is_empty()),
                 request_timeout,
                 deploy_timeout: self.deploy_timeout.unwrap_or(Duration::from_secs(180)),
                 poll: self.poll.unwrap_or(Duration::from_millis(500)),

@@ -16,7 +16,7 @@ use streampark_core::{
 };
 use tracing::{Level, instrument};
 
-use crate::hdfs::WebHdfsClient;
+use crate::hdfs::{FileKind, WebHdfsClient};
 use crate::http::{self, Body};
 use crate::rm::{App, AppQuery, AppState, FinalStatus, ResourceManagerClient};
 use crate::submit::{Submitter, YarnSubmission, YarnTarget};
@@ -56,6 +56,7 @@ pub(crate) struct Inner {
     pub(crate) queue: Option<String>,
     pub(crate) target: YarnTarget,
     pub(crate) flink_version: Option<String>,
+    pub(crate) checkpoint_dir: Option<String>,
     pub(crate) request_timeout: Duration,
     pub(crate) deploy_timeout: Duration,
     pub(crate) poll: Duration,
@@ -390,6 +391,50 @@ impl YarnDeployer {
                 format!("cannot read: {e}"),
             )),
         }
+    }
+
+    /// The newest complete checkpoint (`chk-N/_metadata`) an attempt left in the checkpoint
+    /// directory (see `YarnDeployerBuilder::with_checkpoint_dir`); `None` without WebHDFS, a
+    /// checkpoint directory on HDFS, or such a checkpoint. Read failures are logged, not
+    /// raised: the inspect they serve already has the application's final state.
+    async fn retained_checkpoint(&self, job: &JobId, attempt: u64) -> Option<SavepointRef> {
+        let hdfs = self.inner.hdfs.as_ref()?;
+        let (prefix, root) = hdfs_location(
+            self.inner.checkpoint_dir.as_deref()?,
+            &self.inner.default_fs,
+        )?;
+        let base = format!(
+            "{}/{}",
+            root.trim_end_matches('/'),
+            tag::flink_job_id(job, attempt)
+        );
+        let entries = match hdfs.list_status(&base).await {
+            Ok(e) => e,
+            Err(e) if e.is_not_found() => return None,
+            Err(e) => {
+                tracing::warn!(job = %job, attempt, error = %e, "cannot list the checkpoints of an ended application");
+                return None;
+            }
+        };
+        let mut numbers: Vec<u64> = entries
+            .iter()
+            .filter(|e| e.kind == FileKind::Directory)
+            .filter_map(|e| e.path_suffix.strip_prefix("chk-")?.parse().ok())
+            .collect();
+        numbers.sort_unstable();
+        for n in numbers.into_iter().rev() {
+            match hdfs.file_status(&format!("{base}/chk-{n}/_metadata")).await {
+                Ok(Some(_)) => {
+                    return Some(SavepointRef::checkpoint(format!("{prefix}{base}/chk-{n}")));
+                }
+                Ok(None) => {} // an unfinished checkpoint: try the one before
+                Err(e) => {
+                    tracing::warn!(job = %job, attempt, error = %e, "cannot read a checkpoint's metadata");
+                    return None;
+                }
+            }
+        }
+        None
     }
 
     /// Uploads bytes to `<workspace>/jobs/<job>/<attempt>/<name>`; returns the URI to pass on.
@@ -842,6 +887,11 @@ impl Deployer for YarnDeployer {
                     (true, None) => None,
                 };
             }
+            if d.latest_checkpoint.is_none() {
+                d.latest_checkpoint = self
+                    .retained_checkpoint(&d.snapshot.job, d.snapshot.attempt)
+                    .await;
+            }
             return Ok(d);
         }
         let flink = self.proxy_client(id).await?;
@@ -1074,9 +1124,61 @@ pub(crate) fn root_cause(log: &str) -> Option<String> {
     Some(pick.chars().take(1000).collect())
 }
 
+/// The URI prefix and HDFS path of a checkpoint directory: `hdfs://nn:8020/ckpt` gives
+/// (`hdfs://nn:8020`, `/ckpt`); a bare `/ckpt` is on `default_fs` when that is HDFS. Other
+/// file systems (S3, OSS, …) are not HDFS: `None`.
+fn hdfs_location(dir: &str, default_fs: &str) -> Option<(String, String)> {
+    let dir = dir.trim();
+    if dir.starts_with('/') {
+        return default_fs.starts_with("hdfs://").then(|| {
+            (
+                default_fs.trim_end_matches('/').to_string(),
+                dir.to_string(),
+            )
+        });
+    }
+    let u = url::Url::parse(dir).ok()?;
+    if u.scheme() != "hdfs" {
+        return None;
+    }
+    let prefix = match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("hdfs://{h}:{p}"),
+        (Some(h), None) => format!("hdfs://{h}"),
+        // hdfs:///ckpt: the default file system's NameNode.
+        _ if default_fs.starts_with("hdfs://") => default_fs.trim_end_matches('/').to_string(),
+        _ => return None,
+    };
+    let path = if u.path().is_empty() { "/" } else { u.path() };
+    Some((prefix, path.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checkpoint_directories_on_hdfs() {
+        let fs = "hdfs://nn:8020";
+        assert_eq!(
+            hdfs_location("hdfs://nn2:9000/flink/ckpt", fs),
+            Some(("hdfs://nn2:9000".into(), "/flink/ckpt".into()))
+        );
+        assert_eq!(
+            hdfs_location("hdfs://ns1/flink/ckpt", fs),
+            Some(("hdfs://ns1".into(), "/flink/ckpt".into()))
+        );
+        assert_eq!(
+            hdfs_location("hdfs:///flink/ckpt", fs),
+            Some(("hdfs://nn:8020".into(), "/flink/ckpt".into()))
+        );
+        assert_eq!(
+            hdfs_location("/flink/ckpt", "hdfs://nn:8020/"),
+            Some(("hdfs://nn:8020".into(), "/flink/ckpt".into()))
+        );
+        assert_eq!(hdfs_location("/flink/ckpt", "file:///"), None);
+        assert_eq!(hdfs_location("s3://bucket/ckpt", fs), None);
+        assert_eq!(hdfs_location("not a uri", fs), None);
+    }
 
     /// Lines as a real YARN application's `jobmanager.log` had them (Flink 2.3, Hadoop 3.4).
     #[test]

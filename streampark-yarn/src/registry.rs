@@ -224,6 +224,15 @@ impl DeployerFactory for YarnFactory {
         if let Some(c) = &conf {
             cli = cli.with_env("HADOOP_CONF_DIR", c.conf_dir().display().to_string());
         }
+        // Where the cluster's checkpoints go, so that those of an ended application can be
+        // found (see YarnDeployerBuilder::with_checkpoint_dir).
+        let flink_conf = home.read_config().unwrap_or_default();
+        if let Some(d) = ["execution.checkpointing.dir", "state.checkpoints.dir"]
+            .iter()
+            .find_map(|k| flink_conf.get(*k).filter(|v| !v.trim().is_empty()))
+        {
+            b = b.with_checkpoint_dir(d.clone());
+        }
         b = b
             .with_flink_version(home.version().to_string())
             .with_submitter(Arc::new(CliSubmitter::new(cli)));

@@ -535,3 +535,79 @@ async fn proxy_refuses_post_and_cancel_falls_back_to_an_rm_kill() {
     assert_eq!(f.sim.app_state(d.id.as_str()), Some(AppState::Killed));
     assert_eq!(f.sim.stats().kills, 1);
 }
+
+/// In application mode the JobManager ends with the job: the checkpoints of a failed
+/// application are found in the checkpoint directory on HDFS (the newest `chk-N` with its
+/// `_metadata`), which is what a restart restores from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_application_reports_its_newest_complete_checkpoint_from_hdfs() {
+    let sim = SimYarn::start().await.expect("simulator");
+    let submitter = Arc::new(SimSubmitter::new(sim.clone()));
+    let build = |ckpt: Option<&str>| {
+        let mut b = YarnDeployer::builder()
+            .with_rm_urls(sim.rm_urls())
+            .with_user("flink")
+            .with_webhdfs_url(sim.webhdfs_url())
+            .with_default_fs("hdfs://sim-nn:8020")
+            .with_workspace("/ws")
+            .with_submitter(submitter.clone())
+            .with_poll_interval(Duration::from_millis(50));
+        if let Some(d) = ckpt {
+            b = b.with_checkpoint_dir(d);
+        }
+        b.build().unwrap()
+    };
+    let yarn = build(Some("hdfs://sim-nn:8020/flink/ckpt"));
+    let spec = JobSpec::sql(
+        "orders",
+        "-- sim: fail-after 1s\nCREATE TABLE s (v INT) WITH ('connector'='datagen');\nINSERT INTO k SELECT v FROM s;\n",
+    )
+    .unwrap();
+    let jid = streampark_core::deploy::tag::flink_job_id(&spec.id, 1);
+    let dep = yarn.deploy(DeployRequest::new(spec, 1)).await.unwrap();
+    yarn.wait_for(&dep.id, &[JobState::Failed], Duration::from_secs(30))
+        .await
+        .unwrap();
+    let hdfs = WebHdfsClient::builder()
+        .with_url(sim.webhdfs_url())
+        .with_user(Some("flink".into()))
+        .build()
+        .unwrap();
+    let base = format!("/flink/ckpt/{jid}");
+    // chk-3 complete, chk-4 begun but never finished, a stray file and another job's chk-9.
+    hdfs.create(&format!("{base}/chk-3/_metadata"), b"m".to_vec(), true)
+        .await
+        .unwrap();
+    hdfs.create(&format!("{base}/chk-4/part"), b"p".to_vec(), true)
+        .await
+        .unwrap();
+    hdfs.create(&format!("{base}/shared/x"), b"x".to_vec(), true)
+        .await
+        .unwrap();
+    hdfs.create("/flink/ckpt/0000/chk-9/_metadata", b"m".to_vec(), true)
+        .await
+        .unwrap();
+    let d = yarn.inspect(&dep.id).await.unwrap();
+    assert_eq!(d.snapshot.state, JobState::Failed);
+    assert_eq!(
+        d.latest_checkpoint.map(|c| c.path).as_deref(),
+        Some(format!("hdfs://sim-nn:8020{base}/chk-3").as_str())
+    );
+    // Without a checkpoint directory, or with one off HDFS, nothing is guessed.
+    assert!(
+        build(None)
+            .inspect(&dep.id)
+            .await
+            .unwrap()
+            .latest_checkpoint
+            .is_none()
+    );
+    assert!(
+        build(Some("s3://bucket/ckpt"))
+            .inspect(&dep.id)
+            .await
+            .unwrap()
+            .latest_checkpoint
+            .is_none()
+    );
+}

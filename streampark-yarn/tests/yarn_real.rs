@@ -116,6 +116,7 @@ impl Cluster {
             .with_default_fs(self.default_fs.clone())
             .with_workspace("/streampark")
             .with_flink_version(home.version().to_string())
+            .with_checkpoint_dir(format!("{}/streampark/checkpoints", self.default_fs))
             .with_submitter(submitter)
             .with_target(target)
             .with_poll_interval(Duration::from_millis(500))
@@ -466,5 +467,176 @@ mod failover {
         );
         yarn_local("failover");
         assert_eq!(active(&rm).await, before);
+    }
+}
+
+/// Calls per tick, measured from outside: a counting HTTP proxy in front of the real RM.
+mod calls_per_tick {
+    use super::*;
+    use std::sync::Mutex;
+
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+    use streampark_core::store::MemoryStore;
+    use streampark_core::supervisor::Supervisor;
+    use streampark_core::{Deployer, JobSpec, JobState, Selector, StopOptions};
+
+    #[derive(Clone)]
+    struct Proxy {
+        upstream: url::Url,
+        http: reqwest::Client,
+        seen: Arc<Mutex<Vec<String>>>,
+    }
+
+    /// Forwards every request to the active RM as it is (no redirect followed), recording
+    /// `METHOD path`.
+    async fn forward(
+        State(p): State<Proxy>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Response {
+        p.seen
+            .lock()
+            .unwrap()
+            .push(format!("{method} {}", uri.path()));
+        let target = p
+            .upstream
+            .join(
+                uri.path_and_query()
+                    .map_or("/", |x| x.as_str())
+                    .trim_start_matches('/'),
+            )
+            .unwrap();
+        let mut req = p.http.request(method, target).body(body);
+        for (k, v) in &headers {
+            if k != "host" {
+                req = req.header(k, v);
+            }
+        }
+        match req.send().await {
+            Ok(r) => {
+                let status = r.status();
+                let mut h = HeaderMap::new();
+                for (k, v) in r.headers() {
+                    if k != "transfer-encoding" && k != "content-length" {
+                        h.insert(k.clone(), v.clone());
+                    }
+                }
+                let bytes = r.bytes().await.unwrap_or_default();
+                (status, h, bytes).into_response()
+            }
+            Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_rm_call_per_tick_with_five_jobs_running() {
+        let Some(c) = cluster() else { return };
+        let home = flink_home();
+        c.sync(&home).await;
+        let upstream = {
+            let rm = c.rm();
+            let infos = rm.cluster_infos().await;
+            infos
+                .into_iter()
+                .find(|(_, i)| {
+                    i.as_ref()
+                        .is_ok_and(|i| i.ha_state == Some(streampark_yarn::rm::HaState::Active))
+                })
+                .map(|(u, _)| u)
+                .expect("an active RM")
+        };
+        let proxy = Proxy {
+            upstream,
+            http: streampark_core::spi::http_client_builder()
+                .unwrap()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            seen: Arc::new(Mutex::new(Vec::new())),
+        };
+        let seen = proxy.seen.clone();
+        let app = axum::Router::new().fallback(forward).with_state(proxy);
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url: url::Url = format!("http://{}", l.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(l, app).await;
+        });
+
+        let through_proxy = Cluster {
+            rms: vec![proxy_url],
+            ..c.clone()
+        };
+        let yarn: Arc<dyn Deployer> =
+            Arc::new(through_proxy.deployer(&home, c.submitter(&home), YarnTarget::Application));
+        let sup = Supervisor::builder(Arc::new(MemoryStore::new()))
+            .with_cluster("yarn", yarn.clone())
+            .with_parallelism(5)
+            .with_deploy_timeout(Duration::from_secs(300))
+            .build()
+            .unwrap();
+        let pid = std::process::id();
+        let mut jobs = Vec::new();
+        for i in 0..5 {
+            let spec = JobSpec::sql(
+                &format!("tick-count-{pid}-{i}"),
+                "CREATE TABLE s (v INT) WITH ('connector' = 'datagen', 'rows-per-second' = '1');\n\
+                 CREATE TABLE k (v INT) WITH ('connector' = 'blackhole');\n\
+                 INSERT INTO k SELECT v FROM s;\n",
+            )
+            .unwrap();
+            jobs.push(spec.id.clone());
+            sup.manage(spec).await.unwrap();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(600);
+        loop {
+            sup.tick().await.expect("tick");
+            let views = sup.jobs().await;
+            let running = views
+                .iter()
+                .filter(|v| v.state == Some(JobState::Running))
+                .count();
+            if running == 5 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not all five jobs ran: {views:?}"
+            );
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        // Steady state: every tick asks the RM once, for the cluster's whole list.
+        sup.tick().await.unwrap();
+        seen.lock().unwrap().clear();
+        let ticks = 5;
+        for _ in 0..ticks {
+            sup.tick().await.unwrap();
+        }
+        let calls = seen.lock().unwrap().clone();
+        assert_eq!(calls.len(), ticks, "one RM call per tick: {calls:#?}");
+        assert!(
+            calls.iter().all(|c| c == "GET /ws/v1/cluster/apps"),
+            "only the list of applications: {calls:#?}"
+        );
+        let views = sup.jobs().await;
+        assert!(
+            views
+                .iter()
+                .all(|v| v.state == Some(JobState::Running) && v.attempt == 1),
+            "{views:?}"
+        );
+        drop(sup);
+        for snap in yarn.list(&Selector::All).await.unwrap() {
+            if jobs.contains(&snap.job) {
+                let _ = yarn.stop(&snap.deployment, StopOptions::cancel()).await;
+            }
+        }
     }
 }

@@ -475,6 +475,18 @@ mod fake {
             let st = s.ha_state.lock().unwrap().clone();
             return axum::Json(serde_json::json!({"clusterInfo": {"id": 1, "startedOn": 1, "state": "STARTED", "haState": st, "hadoopVersion": "3.3.6", "resourceManagerVersion": "3.3.6"}})).into_response();
         }
+        if path == "/ws/v1/cluster/scheduler" {
+            // The Capacity Scheduler's shape (ResourceManagerRest.md): a parent queue `team`
+            // holding a stopped leaf, and a single child rendered as an object.
+            return axum::Json(serde_json::json!({"scheduler": {"schedulerInfo": {
+                "type": "capacityScheduler", "queueName": "root", "capacity": 100.0,
+                "queues": {"queue": [
+                    {"type": "capacitySchedulerLeafQueueInfo", "queueName": "default", "state": "RUNNING"},
+                    {"type": "capacitySchedulerLeafQueueInfo", "queueName": "streaming", "state": "RUNNING"},
+                    {"queueName": "team", "state": "RUNNING", "queues": {"queue":
+                        {"type": "capacitySchedulerLeafQueueInfo", "queueName": "etl", "state": "STOPPED"}}}
+                ]}}}})).into_response();
+        }
         let Some(p) = path.strip_prefix("/webhdfs/v1") else {
             return StatusCode::NOT_FOUND.into_response();
         };
@@ -711,4 +723,66 @@ async fn live_checks_all_rms_down_is_an_error() {
         .unwrap();
     assert_eq!(p.severity, Severity::Error);
     assert!(!r.has("NO_ACTIVE_RM"), "unreachable is not reported twice");
+}
+
+#[tokio::test]
+async fn live_queue_check_names_unknown_parent_and_stopped_queues() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let server = fake::Server::default();
+    *server.ha_state.lock().unwrap() = "ACTIVE".into();
+    let port = fake::start(server).await;
+    let conf = root.join("etc/hadoop/conf");
+    write(
+        &conf,
+        "core-site.xml",
+        &site(&[("fs.defaultFS", "hdfs://nn:8020")]),
+    );
+    write(
+        &conf,
+        "yarn-site.xml",
+        &site(&[(
+            "yarn.resourcemanager.webapp.address",
+            &format!("127.0.0.1:{port}"),
+        )]),
+    );
+    let home = FakeFlinkHome::new(root.join("f"))
+        .with_conf_file("config.yaml", "")
+        .with_bin_script("flink", FLINK_SH)
+        .write()
+        .unwrap();
+    let run = |queue: &'static str| {
+        let doc = doctor(root)
+            .with_hadoop_conf_dir(&conf)
+            .with_flink_home(&home)
+            .with_queue(queue);
+        async move { doc.diagnose().await }
+    };
+    let queue_codes = |r: &Report| -> Vec<&'static str> {
+        codes(r)
+            .into_iter()
+            .filter(|c| c.starts_with("YARN_QUEUE"))
+            .collect()
+    };
+    for ok in ["streaming", "root.streaming", "default"] {
+        let r = run(ok).await;
+        assert!(queue_codes(&r).is_empty(), "{ok}: {:?}", r.problems());
+    }
+    let r = run("batch").await;
+    assert_eq!(queue_codes(&r), ["YARN_QUEUE_UNKNOWN"]);
+    let p = r
+        .problems()
+        .iter()
+        .find(|p| p.code == "YARN_QUEUE_UNKNOWN")
+        .unwrap();
+    assert_eq!(p.severity, Severity::Error);
+    assert!(
+        p.message.contains("`batch`")
+            && p.message.contains("root.streaming")
+            && p.message.contains("root.team.etl"),
+        "names the queue and the leaves there are: {}",
+        p.message
+    );
+    assert_eq!(queue_codes(&run("team").await), ["YARN_QUEUE_NOT_LEAF"]);
+    assert_eq!(queue_codes(&run("etl").await), ["YARN_QUEUE_STOPPED"]);
 }

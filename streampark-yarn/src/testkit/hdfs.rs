@@ -29,12 +29,17 @@ pub(crate) fn datanode(sim: SimYarn) -> Router {
         .with_state(sim)
 }
 
+/// A NameNode's error: `exception` is the class as `fs.FileAlreadyExistsException` (under
+/// `org.apache.hadoop.`) or a JDK class; the answer names it as WebHDFS does, the simple name
+/// in `exception` and the full one in `javaClassName`.
 fn remote(status: StatusCode, exception: &str, message: &str) -> Response {
     let class = match exception {
         "FileNotFoundException" => "java.io.FileNotFoundException".to_string(),
+        "IllegalArgumentException" => "java.lang.IllegalArgumentException".to_string(),
         e => format!("org.apache.hadoop.{e}"),
     };
-    (status, axum::Json(json!({"RemoteException": {"exception": exception, "javaClassName": class, "message": message}})))
+    let simple = exception.rsplit('.').next().unwrap_or(exception);
+    (status, axum::Json(json!({"RemoteException": {"exception": simple, "javaClassName": class, "message": message}})))
         .into_response()
 }
 
@@ -69,8 +74,24 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn status_json(suffix: &str, f: &SimFile) -> Value {
-    json!({"accessTime": f.mtime, "blockSize": if f.dir { 0 } else { 134217728 }, "childrenNum": 0,
+/// The number of entries directly under `path`.
+fn children(files: &std::collections::BTreeMap<String, SimFile>, path: &str) -> usize {
+    let prefix = if path == "/" {
+        "/".to_string()
+    } else {
+        format!("{path}/")
+    };
+    files
+        .range(prefix.clone()..)
+        .take_while(|(p, _)| p.starts_with(&prefix))
+        .filter(|(p, _)| !p[prefix.len()..].contains('/'))
+        .count()
+}
+
+/// One entry as the NameNode renders it (a directory has no access time and counts its
+/// children).
+fn status_json(suffix: &str, f: &SimFile, children: usize) -> Value {
+    json!({"accessTime": if f.dir { 0 } else { f.mtime }, "blockSize": if f.dir { 0 } else { 134217728 }, "childrenNum": children,
         "fileId": 16386, "group": "supergroup", "length": f.len, "modificationTime": f.mtime,
         "owner": "flink", "pathSuffix": suffix, "permission": if f.dir { "755" } else { "644" },
         "replication": if f.dir { 0 } else { 3 }, "storagePolicy": 0,
@@ -155,28 +176,36 @@ async fn nn(
                     &format!("{path} for client already exists"),
                 );
             }
-            let mut loc = format!(
-                "http://{}/webhdfs/v1{}?op=CREATE&namenoderpcaddress=sim-nn:8020&createflag=&createparent=true&overwrite=true",
-                sim.shared.dn_addr, path
+            // The parameters in the order a Hadoop 3.4 NameNode writes them.
+            let user = q
+                .get("user.name")
+                .map(|u| format!("&user.name={u}"))
+                .unwrap_or_default();
+            let overwrite = q.get("overwrite").map(String::as_str).unwrap_or("false");
+            let loc = format!(
+                "http://{}/webhdfs/v1{path}?op=CREATE{user}&namenoderpcaddress=sim-nn:8020&createflag=&createparent=true&overwrite={overwrite}",
+                sim.shared.dn_addr
             );
-            if let Some(u) = q.get("user.name") {
-                loc.push_str(&format!("&user.name={u}"));
-            }
             if q.get("noredirect").map(String::as_str) == Some("true") {
                 axum::Json(json!({"Location": loc})).into_response()
             } else {
                 (
                     StatusCode::TEMPORARY_REDIRECT,
-                    [(header::LOCATION, loc)],
-                    "",
+                    [
+                        (header::LOCATION, loc),
+                        (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                    ],
                 )
                     .into_response()
             }
         }
         (Method::GET, "GETFILESTATUS") => match g.files.get(&path) {
-            Some(f) => axum::Json(json!({"FileStatus": status_json("", f)})).into_response(),
+            Some(f) => axum::Json(
+                json!({"FileStatus": status_json("", f, children(&g.files, &path))}),
+            )
+            .into_response(),
             None if path == "/" => axum::Json(
-                json!({"FileStatus": status_json("", &SimFile { dir: true, len: 0, mtime: 0, data: Vec::new() })}),
+                json!({"FileStatus": status_json("", &SimFile { dir: true, len: 0, mtime: 0, data: Vec::new() }, children(&g.files, "/"))}),
             )
             .into_response(),
             None => remote(
@@ -189,7 +218,7 @@ async fn nn(
             match g.files.get(&path) {
                 Some(f) if !f.dir => {
                     return axum::Json(
-                        json!({"FileStatuses": {"FileStatus": [status_json("", f)]}}),
+                        json!({"FileStatuses": {"FileStatus": [status_json("", f, 0)]}}),
                     )
                     .into_response();
                 }
@@ -212,7 +241,8 @@ async fn nn(
                 .iter()
                 .filter_map(|(p, f)| {
                     let rest = p.strip_prefix(&prefix)?;
-                    (!rest.is_empty() && !rest.contains('/')).then(|| status_json(rest, f))
+                    (!rest.is_empty() && !rest.contains('/'))
+                        .then(|| status_json(rest, f, children(&g.files, p)))
                 })
                 .collect();
             axum::Json(json!({"FileStatuses": {"FileStatus": list}})).into_response()
@@ -281,10 +311,10 @@ async fn dn(
         },
     );
     g.stats.datanode_writes += 1;
+    // No body and no Content-Type, as a DataNode answers.
     (
         StatusCode::CREATED,
         [(header::LOCATION, format!("hdfs://sim-nn:8020{path}"))],
-        "",
     )
         .into_response()
 }

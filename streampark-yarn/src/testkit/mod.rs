@@ -4,13 +4,21 @@
 //! endpoint and a WebHDFS NameNode + DataNode. Everything listens on `127.0.0.1:0`.
 //!
 //! Written from Hadoop's ResourceManagerRest.md / WebHDFS.md and the behaviour notes of
-//! `RMWebAppFilter` (standby redirects) and `WebAppProxyServlet` (GET/PUT only):
+//! `RMWebAppFilter` (standby redirects) and `WebAppProxyServlet` (GET/PUT only), and checked
+//! against the answers of a real Hadoop 3.4.2 (`tests/fixtures/real-hadoop-3.4.2`, compared
+//! shape for shape by `tests/rm_recorded.rs`):
 //!
 //! - a standby RM answers `/ws/v1/cluster/info` with `haState: STANDBY` and redirects every other
 //!   `/ws/v1` path with `307` + `Location` on the active RM;
-//! - tags are lower-cased on submission, as YARN does; `{"apps": null}` when nothing matches;
-//! - `PUT …/state {"state":"KILLED"}` answers 202 first, 200 once the app is killed, and 400 for
-//!   any other target; a user name is required;
+//! - tags are lower-cased on submission, as YARN does; `{"apps": {}}` when nothing matches;
+//!   an ended application has no `amRPCAddress` and its tracking URL is the RM's page of it
+//!   (but the queue is the name given, where a real RM reports its path, `root.streaming`);
+//! - an attempt's containers come without the `containers` root, numbers as strings, and one
+//!   container as the object itself (Jersey's rendering of a one-element list);
+//! - the NodeManager frames a container log (`Container: … LogContents: … End of LogType:`);
+//! - `PUT …/state {"state":"KILLED"}` answers 202 (`{"state":"KILLING"}`) first, 200 once the
+//!   app is killed, 200 with the state for a target equal to it, and 400 for any other target;
+//!   a user name is required (as on a cluster that refuses anonymous simple auth);
 //! - the proxy forwards GET and PUT to the application's current JobManager, 405 otherwise;
 //! - the NameNode refuses (and counts) a CREATE that carries a body.
 //!
@@ -179,7 +187,9 @@ impl State {
                 if app.finish_on_kill {
                     app.end(now, AppState::Finished, FinalStatus::Succeeded);
                 } else {
-                    app.diagnostics = "Application killed by user.".into();
+                    if app.diagnostics.is_empty() {
+                        app.diagnostics = format!("Application {} was killed", app.id);
+                    }
                     app.end(now, AppState::Killed, FinalStatus::Killed);
                 }
                 continue;

@@ -11,7 +11,6 @@ use axum::routing::{any, get};
 use serde_json::{Value, json};
 
 use super::{SimApp, SimYarn};
-use crate::rm::AppState;
 
 type Params = Query<HashMap<String, String>>;
 
@@ -43,7 +42,12 @@ async fn info(State((sim, index)): State<(SimYarn, usize)>) -> Response {
         "id": started, "startedOn": started, "state": "STARTED",
         "haState": if active { "ACTIVE" } else { "STANDBY" },
         "rmStateStoreName": "org.apache.hadoop.yarn.server.resourcemanager.recovery.ZKRMStateStore",
-        "resourceManagerVersion": "3.3.6", "hadoopVersion": "3.3.6",
+        "resourceManagerVersion": "3.4.2",
+        "resourceManagerBuildVersion": "3.4.2 from yarn-sim by streampark source checksum 0",
+        "resourceManagerVersionBuiltOn": "2025-08-20T10:36Z",
+        "hadoopVersion": "3.4.2",
+        "hadoopBuildVersion": "3.4.2 from yarn-sim by streampark source checksum 0",
+        "hadoopVersionBuiltOn": "2025-08-20T10:30Z",
         "haZooKeeperConnectionState": "CONNECTED",
     }}))
     .into_response()
@@ -65,15 +69,20 @@ async fn ws(
         g.active
     };
     if active != index {
-        let target = format!(
-            "http://{}{}",
-            sim.shared.rm_addrs[active],
-            uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
-        );
+        // As `RMWebAppFilter` answers: the full URL in `Location`, the path (HTML-escaped) in
+        // a plain-text body.
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = format!("http://{}{path}", sim.shared.rm_addrs[active]);
         return (
             StatusCode::TEMPORARY_REDIRECT,
-            [(header::LOCATION, target.clone())],
-            format!("This is standby RM. The redirect url is: {target}"),
+            [
+                (header::LOCATION, target),
+                (header::CONTENT_TYPE, "text/plain;charset=utf-8".to_string()),
+            ],
+            format!(
+                "This is standby RM. The redirect url is: {}",
+                path.replace('&', "&amp;")
+            ),
         )
             .into_response();
     }
@@ -81,22 +90,45 @@ async fn ws(
     let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match (method.clone(), parts.as_slice()) {
         (Method::GET, ["apps"]) => apps(&sim, &q),
-        (Method::GET, ["apps", id]) => with_app(&sim, id, |a| json!({"app": app_json(&sim, a)})),
+        (Method::GET, ["nodes"]) => nodes(&sim),
+        (Method::GET, ["scheduler"]) => scheduler(&sim),
+        (_, ["apps", id, ..]) if !valid_app_id(id) => remote_exception(
+            StatusCode::BAD_REQUEST,
+            "BadRequestException",
+            &format!("java.lang.IllegalArgumentException: Invalid ApplicationId: {id}"),
+        ),
+        (Method::GET, ["apps", id]) => {
+            with_app(&sim, id, |a, rm| json!({"app": app_json(&sim, a, rm)}))
+        }
         (Method::GET, ["apps", id, "state"]) => {
-            with_app(&sim, id, |a| json!({"state": a.state.as_str()}))
+            with_app(&sim, id, |a, _| json!({"state": a.state.as_str()}))
         }
         (Method::PUT, ["apps", id, "state"]) => kill(&sim, id, &q, &body),
-        (Method::GET, ["apps", id, "appattempts"]) => with_app(&sim, id, |a| {
+        (Method::GET, ["apps", id, "appattempts"]) => with_app(&sim, id, |a, _| {
+            let nm = sim.shared.nm_addr;
             let list: Vec<Value> = a
                 .attempts
                 .iter()
-                .map(|t| {
+                .enumerate()
+                .map(|(i, t)| {
+                    // An attempt replaced by the next one failed; the current one follows the
+                    // application.
+                    let (state, finished) = match a.attempts.get(i + 1) {
+                        Some(next) => ("FAILED", next.start),
+                        None if a.state.is_terminal() => (a.state.as_str(), a.finished),
+                        None => ("RUNNING", 0),
+                    };
                     json!({
-                        "id": t.n, "startTime": t.start, "containerId": t.container,
+                        "id": t.n, "startTime": t.start, "finishedTime": finished,
+                        "containerId": t.container,
+                        "nodeHttpAddress": nm.to_string(),
                         "nodeId": format!("{}", t.jm_addr),
-                        "nodeHttpAddress": sim.shared.nm_addr.to_string(),
-                        "logsLink": format!("http://{}/node/containerlogs/{}/{}", sim.shared.nm_addr, t.container, a.user),
+                        "logsLink": format!("http://{nm}/node/containerlogs/{}/{}", t.container, a.user),
+                        "blacklistedNodes": "", "nodesBlacklistedBySystem": "",
                         "appAttemptId": format!("appattempt_{}_{:06}", a.id.trim_start_matches("application_"), t.n),
+                        // Hadoop 3.4 renders an unset value as the string "null".
+                        "exportPorts": "null",
+                        "appAttemptState": state,
                     })
                 })
                 .collect();
@@ -105,17 +137,33 @@ async fn ws(
         (Method::GET, ["apps", id, "appattempts", attempt, "containers"]) => {
             let attempt = attempt.to_string();
             let nm = sim.shared.nm_addr;
-            with_app(&sim, id, move |a| {
-                let list: Vec<Value> = a
+            let now = sim.now();
+            with_app(&sim, id, move |a, _| {
+                // Hadoop 3.4 answers without the `containers` root and renders every number
+                // as a string; an attempt that ended has none (`{}`).
+                let current = a.attempts.last().map(|t| t.n);
+                let mut list: Vec<Value> = a
                     .attempts
                     .iter()
                     .filter(|t| attempt.ends_with(&format!("_{:06}", t.n)))
-                    .map(|t| json!({"containerId": t.container, "allocatedMB": 1728, "allocatedVCores": 1,
-                        "assignedNodeId": t.jm_addr.to_string(), "containerState": "RUNNING",
-                        "nodeHttpAddress": nm.to_string(),
-                        "logUrl": format!("http://{nm}/node/containerlogs/{}/{}", t.container, a.user)}))
+                    .filter(|t| !a.state.is_terminal() && Some(t.n) == current)
+                    .map(|t| json!({"containerId": t.container, "allocatedMB": "1728",
+                        "allocatedVCores": "1", "assignedNodeId": t.jm_addr.to_string(),
+                        "priority": "0", "startedTime": t.start.to_string(), "finishedTime": "0",
+                        "elapsedTime": (now - t.start).max(0).to_string(),
+                        "logUrl": format!("http://{nm}/node/containerlogs/{}/{}", t.container, a.user),
+                        "containerExitStatus": "0", "containerState": "RUNNING",
+                        "nodeHttpAddress": format!("http://{nm}"),
+                        "nodeId": t.jm_addr.to_string(),
+                        "allocatedResources": {"entry": [
+                            {"key": "memory-mb", "value": "1728"}, {"key": "vcores", "value": "1"}]},
+                        "exposedPorts": ""}))
                     .collect();
-                json!({"containers": {"container": list}})
+                match list.len() {
+                    0 => json!({}),
+                    1 => json!({"container": list.remove(0)}),
+                    _ => json!({"container": list}),
+                }
             })
         }
         _ => remote_exception(
@@ -156,19 +204,130 @@ fn apps(sim: &SimYarn, q: &HashMap<String, String>) -> Response {
         .filter(|a| tags.is_empty() || a.tags.iter().any(|t| tags.contains(t)))
         .filter(|a| states.is_empty() || states.iter().any(|s| s == a.state.as_str()))
         .filter(|_| types.is_empty() || types.contains(&"apache flink".to_string()))
-        .map(|a| app_json(sim, a))
+        .map(|a| app_json(sim, a, sim.shared.rm_addrs[g.active]))
         .collect();
+    // Hadoop 3.4 answers `{"apps":{}}` when nothing matches (its docs show `{"apps":null}`).
     if list.is_empty() {
-        axum::Json(json!({"apps": null})).into_response()
+        axum::Json(json!({"apps": {}})).into_response()
     } else {
         axum::Json(json!({"apps": {"app": list}})).into_response()
     }
 }
 
-fn with_app(sim: &SimYarn, id: &str, f: impl FnOnce(&SimApp) -> Value) -> Response {
+/// `application_<cluster timestamp>_<sequence number>`, as `ApplicationId.fromString` parses.
+fn valid_app_id(id: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    matches!(
+        id.strip_prefix("application_").and_then(|r| r.split_once('_')),
+        Some((ts, n)) if digits(ts) && digits(n)
+    )
+}
+
+/// `{"nodes":{"node":[...]}}`: the one NodeManager of the simulation, RUNNING.
+fn nodes(sim: &SimYarn) -> Response {
     let g = sim.lock();
+    let live: Vec<&SimApp> = g.apps.values().filter(|a| !a.state.is_terminal()).collect();
+    let containers = live.len() as i64 * 2;
+    let used_mb = live.len() as i64 * 3456;
+    let resource = |mb: i64, vcores: i64| {
+        json!({"memory": mb, "vCores": vcores, "resourceInformations": {"resourceInformation": [
+            {"attributes": {}, "maximumAllocation": i64::MAX, "minimumAllocation": 0,
+             "name": "memory-mb", "resourceType": "COUNTABLE", "units": "Mi", "value": mb},
+            {"attributes": {}, "maximumAllocation": i64::MAX, "minimumAllocation": 0,
+             "name": "vcores", "resourceType": "COUNTABLE", "units": "", "value": vcores}]}})
+    };
+    let (total_mb, total_vcores) = (65536, 64);
+    let nm = sim.shared.nm_addr;
+    axum::Json(json!({"nodes": {"node": [{
+        "rack": "/default-rack", "state": "RUNNING", "id": nm.to_string(),
+        "nodeHostName": nm.ip().to_string(), "nodeHTTPAddress": nm.to_string(),
+        "lastHealthUpdate": sim.clock().at_ms(std::time::Duration::ZERO), "version": "3.4.2",
+        "healthReport": "", "numContainers": containers, "usedMemoryMB": used_mb,
+        "availMemoryMB": total_mb - used_mb, "usedVirtualCores": containers,
+        "availableVirtualCores": total_vcores - containers,
+        "memUtilization": 0.0, "cpuUtilization": 0.0,
+        "numRunningOpportContainers": 0, "usedMemoryOpportGB": 0, "usedVirtualCoresOpport": 0,
+        "numQueuedContainers": 0, "allocationTags": {},
+        "resourceUtilization": {"nodePhysicalMemoryMB": 0, "nodeVirtualMemoryMB": 0,
+            "nodeCPUUsage": 0.0, "aggregatedContainersPhysicalMemoryMB": 0,
+            "aggregatedContainersVirtualMemoryMB": 0, "containersCPUUsage": 0.0},
+        "usedResource": resource(used_mb, containers),
+        "availableResource": resource(total_mb - used_mb, total_vcores - containers),
+        "nodeAttributesInfo": {},
+        "totalResource": resource(total_mb, total_vcores),
+    }]}}))
+    .into_response()
+}
+
+/// A Capacity Scheduler with the leaf queues `default`, `streaming` and every queue an
+/// application was submitted to, under `root`; the queues' scalar facts only (no resource,
+/// ACL or template details).
+fn scheduler(sim: &SimYarn) -> Response {
+    let g = sim.lock();
+    let mut names: Vec<String> = vec!["default".into(), "streaming".into()];
+    for a in g.apps.values() {
+        let q = a
+            .queue
+            .strip_prefix("root.")
+            .unwrap_or(&a.queue)
+            .to_string();
+        if !names.contains(&q) {
+            names.push(q);
+        }
+    }
+    let share = 100.0 / names.len() as f64;
+    let leaves: Vec<Value> = names
+        .iter()
+        .map(|name| {
+            let apps = g
+                .apps
+                .values()
+                .filter(|a| a.queue.strip_prefix("root.").unwrap_or(&a.queue) == name)
+                .filter(|a| !a.state.is_terminal())
+                .count();
+            json!({
+                "type": "capacitySchedulerLeafQueueInfo", "queuePath": format!("root.{name}"),
+                "capacity": share, "usedCapacity": 0.0, "maxCapacity": 100.0,
+                "absoluteCapacity": share, "absoluteMaxCapacity": 100.0,
+                "absoluteUsedCapacity": 0.0, "weight": -1.0, "normalizedWeight": 0.0,
+                "numApplications": apps, "maxParallelApps": i32::MAX, "queueName": name,
+                "isAbsoluteResource": false, "state": "RUNNING",
+                "hideReservationQueues": false, "nodeLabels": ["*"],
+                "allocatedContainers": apps * 2, "reservedContainers": 0, "pendingContainers": 0,
+                "queuePriority": 0, "orderingPolicyInfo": "fifo",
+                "autoCreateChildQueueEnabled": false, "mode": "percentage", "queueType": "leaf",
+                "creationMethod": "static", "autoCreationEligibility": "off",
+                "numActiveApplications": apps, "numPendingApplications": 0,
+                "numContainers": apps * 2, "maxApplications": 5000,
+                "maxApplicationsPerUser": 5000, "userLimit": 100.0, "userLimitFactor": 1.0,
+                "configuredMaxAMResourceLimit": 1.0, "preemptionDisabled": true,
+                "intraQueuePreemptionDisabled": true, "defaultPriority": 0,
+                "isAutoCreatedLeafQueue": false, "maxApplicationLifetime": -1,
+                "defaultApplicationLifetime": -1,
+            })
+        })
+        .collect();
+    axum::Json(json!({"scheduler": {"schedulerInfo": {
+        "type": "capacityScheduler", "capacity": 100.0, "usedCapacity": 0.0,
+        "maxCapacity": 100.0, "weight": -1.0, "normalizedWeight": 0.0,
+        "queueName": "root", "queuePath": "root", "maxParallelApps": i32::MAX,
+        "isAbsoluteResource": false, "queues": {"queue": leaves}, "queuePriority": 0,
+        "orderingPolicyInfo": "utilization", "mode": "percentage", "queueType": "parent",
+        "creationMethod": "static", "autoCreationEligibility": "off",
+    }}}))
+    .into_response()
+}
+
+/// `f` gets the application and the active RM's address.
+fn with_app(
+    sim: &SimYarn,
+    id: &str,
+    f: impl FnOnce(&SimApp, std::net::SocketAddr) -> Value,
+) -> Response {
+    let g = sim.lock();
+    let rm = sim.shared.rm_addrs[g.active];
     match g.apps.get(id) {
-        Some(a) => axum::Json(f(a)).into_response(),
+        Some(a) => axum::Json(f(a, rm)).into_response(),
         None => remote_exception(
             StatusCode::NOT_FOUND,
             "NotFoundException",
@@ -177,74 +336,136 @@ fn with_app(sim: &SimYarn, id: &str, f: impl FnOnce(&SimApp) -> Value) -> Respon
     }
 }
 
-pub(crate) fn app_json(sim: &SimYarn, a: &SimApp) -> Value {
-    let rm = sim.shared.rm_addrs[0];
+/// One application as Hadoop 3.4 renders it (without `resourceInfo`); `rm` is the active RM,
+/// whose address the tracking URL names. An ended application has no `amRPCAddress` and its
+/// tracking URL is the RM's application page.
+pub(crate) fn app_json(sim: &SimYarn, a: &SimApp, rm: std::net::SocketAddr) -> Value {
     let cur = a.current();
     let live = !a.state.is_terminal();
-    json!({
+    let elapsed = if a.finished > 0 {
+        a.finished - a.started
+    } else {
+        sim.now() - a.started
+    };
+    // What the application holds while it runs (a JobManager and a TaskManager), -1 after.
+    let held = |n: i64| if live { n } else { -1 };
+    let memory_seconds = 3456 * elapsed.max(0) / 1000;
+    let vcore_seconds = 2 * elapsed.max(0) / 1000;
+    let final_status = match a.final_status {
+        crate::rm::FinalStatus::Succeeded => "SUCCEEDED",
+        crate::rm::FinalStatus::Failed => "FAILED",
+        crate::rm::FinalStatus::Killed => "KILLED",
+        _ => "UNDEFINED",
+    };
+    let tracking_url = if live {
+        format!("http://{rm}/proxy/{}/", a.id)
+    } else {
+        format!("http://{rm}/cluster/app/{}", a.id)
+    };
+    let logs = cur.map(|t| {
+        format!(
+            "http://{}/node/containerlogs/{}/{}",
+            sim.shared.nm_addr, t.container, a.user
+        )
+    });
+    let mut app = json!({
+        // A real RM reports the queue's full path (`root.streaming`); the simulator keeps the
+        // name it was given (tests/yarn_session.rs reads it back).
         "id": a.id, "user": a.user, "name": a.name, "queue": a.queue,
-        "state": a.state.as_str(),
-        "finalStatus": match a.final_status {
-            crate::rm::FinalStatus::Succeeded => "SUCCEEDED",
-            crate::rm::FinalStatus::Failed => "FAILED",
-            crate::rm::FinalStatus::Killed => "KILLED",
-            _ => "UNDEFINED",
-        },
-        "progress": 100.0,
+        "state": a.state.as_str(), "finalStatus": final_status,
+        // Flink's application master reports no progress while it runs.
+        "progress": if live { 0.0 } else { 100.0 },
         "trackingUI": if live { "ApplicationMaster" } else { "History" },
-        "trackingUrl": format!("http://{rm}/proxy/{}/", a.id),
+        "trackingUrl": tracking_url,
         "diagnostics": a.diagnostics,
+        "clusterId": sim.clock().at_ms(std::time::Duration::ZERO),
+        "rmClusterId": "yarn-sim",
         "applicationType": "Apache Flink",
         "applicationTags": a.tags.join(","),
-        "startedTime": a.started, "finishedTime": a.finished,
-        "elapsedTime": if a.finished > 0 { a.finished - a.started } else { sim.now() - a.started },
-        "amContainerLogs": cur.map(|t| format!("http://{}/node/containerlogs/{}/{}", sim.shared.nm_addr, t.container, a.user)),
+        "priority": 0,
+        "startedTime": a.started, "launchTime": a.started, "finishedTime": a.finished,
+        "elapsedTime": elapsed,
+        "amContainerLogs": logs,
         "amHostHttpAddress": sim.shared.nm_addr.to_string(),
-        "amRPCAddress": cur.map(|t| t.jm_addr.to_string()),
-        "allocatedMB": if live { 3456 } else { -1 },
-        "runningContainers": if live { 2 } else { -1 },
-    })
+        "masterNodeId": sim.shared.nm_addr.to_string(),
+    });
+    let usage = json!({
+        "allocatedMB": held(3456), "allocatedVCores": held(2),
+        "reservedMB": held(0), "reservedVCores": held(0),
+        "runningContainers": held(2),
+        "memorySeconds": memory_seconds, "vcoreSeconds": vcore_seconds,
+        "queueUsagePercentage": if live { 5.0 } else { 0.0 },
+        "clusterUsagePercentage": if live { 2.5 } else { 0.0 },
+        "resourceSecondsMap": {"entry": {"key": "memory-mb", "value": memory_seconds.to_string()}},
+        "preemptedResourceMB": 0, "preemptedResourceVCores": 0,
+        "numNonAMContainerPreempted": 0, "numAMContainerPreempted": 0,
+        "preemptedMemorySeconds": 0, "preemptedVcoreSeconds": 0,
+        "preemptedResourceSecondsMap": {},
+        "logAggregationStatus": "DISABLED",
+        "unmanagedApplication": false,
+        "amNodeLabelExpression": "",
+        "timeouts": {"timeout": [
+            {"type": "LIFETIME", "expiryTime": "UNLIMITED", "remainingTimeInSeconds": -1}]},
+    });
+    if let (Some(o), Value::Object(u)) = (app.as_object_mut(), usage) {
+        o.extend(u);
+    }
+    if live
+        && let Some(t) = cur
+        && let Some(o) = app.as_object_mut()
+    {
+        o.insert("amRPCAddress".into(), Value::String(t.jm_addr.to_string()));
+    }
+    app
 }
 
 fn kill(sim: &SimYarn, id: &str, q: &HashMap<String, String>, body: &[u8]) -> Response {
-    if q.get("user.name").is_none_or(|u| u.is_empty()) {
+    // The order of `RMWebServices.updateAppState`: the caller, the application, then the target.
+    let Some(user) = q.get("user.name").filter(|u| !u.is_empty()) else {
         return remote_exception(
             StatusCode::UNAUTHORIZED,
             "AuthorizationException",
             "Unable to obtain user name, user not authenticated",
         );
-    }
+    };
     let target = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| v.get("state").and_then(Value::as_str).map(str::to_string));
+    let mut g = sim.lock();
+    let active = g.active;
+    let Some(app) = g.apps.get_mut(id) else {
+        drop(g);
+        return with_app(sim, id, |_, _| Value::Null);
+    };
+    // A target equal to the current state is answered with that state.
+    if target.as_deref() == Some(app.state.as_str()) {
+        return axum::Json(json!({"state": app.state.as_str()})).into_response();
+    }
     if target.as_deref() != Some("KILLED") {
         return remote_exception(
             StatusCode::BAD_REQUEST,
             "BadRequestException",
-            "Only 'KILLED' is allowed as a target state.",
+            "java.lang.Exception: Only 'KILLED' is allowed as a target state.",
         );
     }
-    let mut g = sim.lock();
-    let Some(app) = g.apps.get_mut(id) else {
-        drop(g);
-        return with_app(sim, id, |_| Value::Null);
-    };
     if app.state.is_terminal() {
         return axum::Json(json!({"state": app.state.as_str()})).into_response();
     }
     let first = !app.kill_requested;
     app.kill_requested = true;
     if first {
+        app.diagnostics = format!("Application {id} was killed by user {user}");
         g.stats.kills += 1;
     }
     let loc = format!(
         "http://{}/ws/v1/cluster/apps/{id}/state",
-        sim.shared.rm_addrs[g.active]
+        sim.shared.rm_addrs[active]
     );
+    // The 202's body names the RM's internal state of the application.
     (
         StatusCode::ACCEPTED,
         [(header::LOCATION, loc)],
-        axum::Json(json!({"state": AppState::Running.as_str()})),
+        axum::Json(json!({"state": "KILLING"})),
     )
         .into_response()
 }
@@ -277,8 +498,25 @@ async fn proxy(
                     .into_response();
             }
             Some(a) if a.state.is_terminal() => {
-                let history = format!("http://{}/cluster/app/{app}", sim.shared.rm_addrs[g.active]);
-                return (StatusCode::FOUND, [(header::LOCATION, history)], "").into_response();
+                // `WebAppProxyServlet` sends an ended application to the RM's page of it
+                // (keeping the rest of the path and the query, as Hadoop 3.4 does).
+                let q = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+                let history = format!(
+                    "http://{}/cluster/app/{app}/{rest}{q}",
+                    sim.shared.rm_addrs[g.active]
+                );
+                let html = format!(
+                    "<html>\n  <head>\n    <title>\n      Moved\n    </title>\n  </head>\n  <body>\n    <h1>\n      Moved\n    </h1>\n    <div>\n      Content has moved \n      <a href=\"{history}\">here</a>\n    </div>\n  </body>\n</html>\n"
+                );
+                return (
+                    StatusCode::FOUND,
+                    [
+                        (header::LOCATION, history),
+                        (header::CONTENT_TYPE, "text/html;charset=utf-8".to_string()),
+                    ],
+                    html,
+                )
+                    .into_response();
             }
             Some(a) => a.current().map(|t| t.jm_addr),
         }
@@ -339,12 +577,75 @@ async fn container_log(
             .into_response();
     }
     let g = sim.lock();
-    match g.container_logs.get(&cid) {
-        Some(text) if file == "jobmanager.log" => text.clone().into_response(),
-        _ => remote_exception(
+    let not_found = |text: &str| {
+        (
             StatusCode::NOT_FOUND,
-            "NotFoundException",
-            &format!("{cid}/{file} not found"),
-        ),
+            [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
+            format!("java.lang.Exception: {text}"),
+        )
+            .into_response()
+    };
+    let Some(text) = g.container_logs.get(&cid) else {
+        return not_found(
+            "Unknown container. Container either has not started or has already completed or doesn't belong to this node at all.",
+        );
+    };
+    if file != "jobmanager.log" {
+        return not_found("Cannot find this log on the local disk.");
     }
+    // The NodeManager frames the file as it frames an aggregated log, and says so when the
+    // container still runs.
+    let running = g
+        .apps
+        .values()
+        .any(|a| !a.state.is_terminal() && a.current().is_some_and(|t| t.container == cid));
+    let note = if running {
+        format!("This log file belongs to a running container ({cid}) and so may not be complete.")
+    } else {
+        String::new()
+    };
+    let modified = chrono_like(sim.now());
+    let nl = if text.ends_with('\n') { "" } else { "\n" };
+    (
+        [(header::CONTENT_TYPE, "text/plain;charset=utf-8")],
+        format!(
+            "Container: {cid} on {nm}\nLogAggregationType: LOCAL\n{rule}\nLogType:{file}\n\
+             LogLastModifiedTime:{modified}\nLogLength:{len}\nLogContents:\n{text}{nl}\
+             End of LogType:{file}.{note}\n{stars}\n\n",
+            nm = sim.shared.nm_addr,
+            rule = "=".repeat(68),
+            len = text.len(),
+            stars = "*".repeat(79),
+        ),
+    )
+        .into_response()
+}
+
+/// `ms` since the epoch as Java's `Date.toString()` writes it in UTC
+/// (`Tue Nov 14 22:13:20 +0000 2023`).
+fn chrono_like(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{} {} {day:02} {:02}:{:02}:{:02} +0000 {year}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1).clamp(0, 11) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+    )
 }
