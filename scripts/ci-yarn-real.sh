@@ -111,11 +111,27 @@ assert (f["version"], f["vendor"], f["scala"]) == ("2.3.0", "csa1.6.0.0", "2.12"
 p = [p for p in r["problems"] if p["code"] == "FLINK_CONF_DIR_MISSING"]
 assert p, codes
 assert "conf.dist" in p[0]["message"] and p[0]["fix"], p[0]'
-say "CDP (1): the doctor reads version 2.3.0, vendor csa1.6.0.0, Scala 2.12 from the parcel and names the missing conf"
+# The same layout named as Cloudera ships Flink 1.14 (the doctor reads the facts from the jar's
+# name; nothing is run from it).
+PARCEL114="$WORK/opt/cloudera/parcels/FLINK-1.14.0-csa1.6.0.0-cdh7.1.7.0-551-29340707/lib/flink"
+mkdir -p "$PARCEL114/lib" "$PARCEL114/bin"
+ln -s "$(ls "$FLINK_HOME"/lib/flink-dist-*.jar | head -n1)" "$PARCEL114/lib/flink-dist_2.12-1.14.0-csa1.6.0.0.jar"
+cp "$FLINK_HOME/bin/flink" "$PARCEL114/bin/flink"
+out="$(cargo run -q --example yarn_doctor -- --flink-home "$PARCEL114" --hadoop-conf "$HADOOP_CONF_DIR" --static --json || true)"
+json_check "$out" '
+f = r["flink"]
+assert (f["version"], f["vendor"], f["scala"]) == ("1.14.0", "csa1.6.0.0", "2.12"), f
+assert "FLINK_CONF_DIR_MISSING" in codes, codes'
+say "CDP (1): the doctor reads version 2.3.0 (and 1.14.0 for a 1.14 parcel), vendor csa1.6.0.0, Scala 2.12 from the parcel and names the missing conf"
 out="$(cargo run -q --example yarn_doctor -- --flink-home "$PARCEL" --flink-conf "$CONF_ELSEWHERE" \
   --hadoop-conf "$HADOOP_CONF_DIR" --workspace /streampark --user "$USER" --queue streaming --json || true)"
 json_check "$out" '
 assert "FLINK_CONF_DIR_MISSING" not in codes and "YARN_QUEUE_UNKNOWN" not in codes, codes'
+out="$(cargo run -q --example yarn_doctor -- --flink-home "$FLINK_HOME" --hadoop-conf "$HADOOP_CONF_DIR" --queue nightly --json || true)"
+json_check "$out" '
+p = [p for p in r["problems"] if p["code"] == "YARN_QUEUE_UNKNOWN"]
+assert p and "root.streaming" in p[0]["message"] and "root.default" in p[0]["message"], r["problems"]'
+say "doctor (live): queue streaming found in the real scheduler, queue nightly named unknown with the queues there are"
 deploy --flink-home "$PARCEL" --flink-conf "$CONF_ELSEWHERE" --job "cdp-parcel-$$" >"$WORK/parcel.out" \
   || { cat "$WORK/parcel.out"; echo "ci-yarn-real: the deploy from the parcel failed" >&2; exit 1; }
 grep -q "RUNNING\|Running" "$WORK/parcel.out" || { cat "$WORK/parcel.out"; exit 1; }

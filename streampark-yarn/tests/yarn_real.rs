@@ -640,3 +640,90 @@ mod calls_per_tick {
         }
     }
 }
+
+/// Applications that end between two looks: the exact terminal state and YARN's reason, never
+/// Unknown or Lost.
+mod ended_between_ticks {
+    use super::*;
+    use streampark_core::{
+        DeployRequest, Deployer, DeployerExt, JobSnapshot, JobSpec, JobState, Selector,
+    };
+
+    /// Polls `list` (what a supervisor tick reads) every 5 s until the job's application is
+    /// terminal.
+    async fn terminal(d: &YarnDeployer, spec: &JobSpec) -> JobSnapshot {
+        let deadline = std::time::Instant::now() + Duration::from_secs(240);
+        loop {
+            let listed = d.list(&Selector::Job(spec.id.clone())).await.unwrap();
+            assert!(listed.len() <= 1, "{listed:?}");
+            if let Some(s) = listed.into_iter().next()
+                && s.state.is_terminal()
+            {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "never ended");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_bounded_job_finishes_and_a_killed_one_is_canceled_with_yarns_reason() {
+        let Some(c) = cluster() else { return };
+        let home = flink_home();
+        c.sync(&home).await;
+        let d = c.deployer(&home, c.submitter(&home), YarnTarget::Application);
+        let pid = std::process::id();
+
+        // A bounded job ends by itself between two looks.
+        let bounded = JobSpec::sql(
+            &format!("bounded-{pid}"),
+            "CREATE TABLE s (v INT) WITH ('connector' = 'datagen', 'number-of-rows' = '50');\n\
+             CREATE TABLE k (v INT) WITH ('connector' = 'blackhole');\n\
+             INSERT INTO k SELECT v FROM s;\n",
+        )
+        .unwrap();
+        d.deploy(DeployRequest::new(bounded.clone(), 1))
+            .await
+            .unwrap();
+        let s = terminal(&d, &bounded).await;
+        assert_eq!(s.state, JobState::Finished, "{s:?}");
+        assert!(s.end_time_ms.is_some(), "{s:?}");
+        let details = d.inspect(&s.deployment).await.unwrap();
+        assert_eq!(details.snapshot.state, JobState::Finished);
+
+        // A job killed from outside the SDK (`yarn application -kill`): Canceled, with YARN's words.
+        let killed = JobSpec::sql(
+            &format!("killed-{pid}"),
+            "CREATE TABLE s (v INT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');\n\
+             CREATE TABLE k (v INT) WITH ('connector' = 'blackhole');\n\
+             INSERT INTO k SELECT v FROM s;\n",
+        )
+        .unwrap();
+        let dep = d
+            .deploy(DeployRequest::new(killed.clone(), 1))
+            .await
+            .unwrap();
+        d.wait_for(&dep.id, &[JobState::Running], Duration::from_secs(180))
+            .await
+            .unwrap();
+        c.rm()
+            .kill(dep.id.as_str())
+            .await
+            .expect("killed through the RM");
+        let s = terminal(&d, &killed).await;
+        assert_eq!(s.state, JobState::Canceled, "{s:?}");
+        let reason = s.reason.clone().unwrap_or_default();
+        assert!(
+            reason.contains("killed by user"),
+            "YARN's diagnostics: {s:?}"
+        );
+        let details = d.inspect(&dep.id).await.unwrap();
+        assert_eq!(details.snapshot.state, JobState::Canceled);
+        assert!(
+            details
+                .snapshot
+                .reason
+                .is_some_and(|r| r.contains("killed by user"))
+        );
+    }
+}

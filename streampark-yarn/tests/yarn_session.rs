@@ -51,7 +51,7 @@ async fn session_runs_several_jobs_and_stopping_it_ends_them() {
     let app = session.app().await.expect("app");
     assert_eq!(app.state, AppState::Running);
     assert_eq!(app.name, "analytics");
-    assert_eq!(app.queue, "streaming");
+    assert_eq!(app.queue, "root.streaming");
     assert!(
         app.tags().contains(&"streampark.session=analytics"),
         "{:?}",

@@ -11,8 +11,8 @@
 //! - a standby RM answers `/ws/v1/cluster/info` with `haState: STANDBY` and redirects every other
 //!   `/ws/v1` path with `307` + `Location` on the active RM;
 //! - tags are lower-cased on submission, as YARN does; `{"apps": {}}` when nothing matches;
-//!   an ended application has no `amRPCAddress` and its tracking URL is the RM's page of it
-//!   (but the queue is the name given, where a real RM reports its path, `root.streaming`);
+//!   an ended application has no `amRPCAddress` and its tracking URL is the RM's page of it;
+//!   the queue is reported by its full path (`root.streaming`), as a real RM does;
 //! - an attempt's containers come without the `containers` root, numbers as strings, and one
 //!   container as the object itself (Jersey's rendering of a one-element list);
 //! - the NodeManager frames a container log (`Container: … LogContents: … End of LogType:`);

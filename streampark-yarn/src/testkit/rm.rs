@@ -369,9 +369,10 @@ pub(crate) fn app_json(sim: &SimYarn, a: &SimApp, rm: std::net::SocketAddr) -> V
         )
     });
     let mut app = json!({
-        // A real RM reports the queue's full path (`root.streaming`); the simulator keeps the
-        // name it was given (tests/yarn_session.rs reads it back).
-        "id": a.id, "user": a.user, "name": a.name, "queue": a.queue,
+        // A real RM reports the queue's full path (`root.streaming`) whatever name it was
+        // given (checked against Hadoop 3.4.2).
+        "id": a.id, "user": a.user, "name": a.name,
+        "queue": if a.queue.starts_with("root.") { a.queue.clone() } else { format!("root.{}", a.queue) },
         "state": a.state.as_str(), "finalStatus": final_status,
         // Flink's application master reports no progress while it runs.
         "progress": if live { 0.0 } else { 100.0 },
