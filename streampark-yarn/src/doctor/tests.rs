@@ -686,11 +686,9 @@ async fn live_rm_probes_and_hdfs_workspace() {
     assert!(!r.has_errors());
 }
 
-#[tokio::test]
-async fn live_checks_all_rms_down_is_an_error() {
-    let d = tempfile::tempdir().unwrap();
-    let root = d.path();
-    let dead = fake::closed_port().await;
+/// A Hadoop conf dir with one ResourceManager at `127.0.0.1:port` and a minimal Flink home,
+/// under `root`.
+fn one_rm_setup(root: &std::path::Path, port: u16) -> (std::path::PathBuf, std::path::PathBuf) {
     let conf = root.join("etc/hadoop/conf");
     write(
         &conf,
@@ -702,7 +700,7 @@ async fn live_checks_all_rms_down_is_an_error() {
         "yarn-site.xml",
         &site(&[(
             "yarn.resourcemanager.webapp.address",
-            &format!("127.0.0.1:{dead}"),
+            &format!("127.0.0.1:{port}"),
         )]),
     );
     let home = FakeFlinkHome::new(root.join("f"))
@@ -710,6 +708,15 @@ async fn live_checks_all_rms_down_is_an_error() {
         .with_bin_script("flink", FLINK_SH)
         .write()
         .unwrap();
+    (conf, home)
+}
+
+#[tokio::test]
+async fn live_checks_all_rms_down_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let dead = fake::closed_port().await;
+    let (conf, home) = one_rm_setup(root, dead);
     let r = doctor(root)
         .with_hadoop_conf_dir(&conf)
         .with_flink_home(&home)
@@ -732,25 +739,7 @@ async fn live_queue_check_names_unknown_parent_and_stopped_queues() {
     let server = fake::Server::default();
     *server.ha_state.lock().unwrap() = "ACTIVE".into();
     let port = fake::start(server).await;
-    let conf = root.join("etc/hadoop/conf");
-    write(
-        &conf,
-        "core-site.xml",
-        &site(&[("fs.defaultFS", "hdfs://nn:8020")]),
-    );
-    write(
-        &conf,
-        "yarn-site.xml",
-        &site(&[(
-            "yarn.resourcemanager.webapp.address",
-            &format!("127.0.0.1:{port}"),
-        )]),
-    );
-    let home = FakeFlinkHome::new(root.join("f"))
-        .with_conf_file("config.yaml", "")
-        .with_bin_script("flink", FLINK_SH)
-        .write()
-        .unwrap();
+    let (conf, home) = one_rm_setup(root, port);
     let run = |queue: &'static str| {
         let doc = doctor(root)
             .with_hadoop_conf_dir(&conf)
