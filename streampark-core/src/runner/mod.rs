@@ -31,6 +31,11 @@ pub const SQL_RUNNER_JAR_NAME: &str = "streampark-sql-runner.jar";
 /// The runner's main class.
 pub const SQL_RUNNER_MAIN_CLASS: &str = "io.streampark.runner.SqlRunner";
 
+/// The runner jar's jar launcher: runs a user's jar program with a job configuration on Flink
+/// releases whose `POST /jars/:id/run` cannot carry one (before 1.17). Arguments:
+/// `--conf-b64 <base64 "key=value" lines> --main <class> -- <program args>`.
+pub const JAR_LAUNCHER_MAIN_CLASS: &str = "io.streampark.runner.JarLauncher";
+
 /// Program arguments that make the runner execute `script` (base64-encoded, so no quoting
 /// layer on the way can damage it) and name the job `name`.
 pub fn program_args(script: &str, name: Option<&str>) -> Vec<String> {

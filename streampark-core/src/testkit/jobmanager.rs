@@ -97,6 +97,7 @@ struct Config {
     checkpoint_dir: String,
     checkpoints: SimCheckpoints,
     reject_when_not_running: bool,
+    flink_version: String,
     on_job_end: Option<OnJobEnd>,
     on_request: Option<OnRequest>,
 }
@@ -136,6 +137,15 @@ impl fmt::Debug for SimJobManagerBuilder {
 }
 
 impl SimJobManagerBuilder {
+    /// The Flink release the JobManager reports (`GET /config`, default `2.3.0`) and whose
+    /// REST shapes it follows: before 1.17, `POST /jars/:id/run` refuses a
+    /// `flinkConfiguration` field with Flink 1.14's answer, and a job takes its name from the
+    /// program's own arguments (the SQL runner's `--name`, the jar launcher's configuration).
+    pub fn with_flink_version(mut self, version: impl Into<String>) -> Self {
+        self.cfg.flink_version = version.into();
+        self
+    }
+
     /// Time from `clock` (default: the system clock).
     pub fn with_clock(mut self, clock: VirtualClock) -> Self {
         self.cfg.clock = Some(clock);
@@ -221,6 +231,7 @@ impl SimJobManager {
                 checkpoint_dir: "s3://sim/checkpoints".into(),
                 checkpoints: SimCheckpoints::Fixed(3),
                 reject_when_not_running: false,
+                flink_version: "2.3.0".into(),
                 on_job_end: None,
                 on_request: None,
             },

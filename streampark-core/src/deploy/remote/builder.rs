@@ -149,6 +149,7 @@ impl RemoteDeployerBuilder {
                 runner_jar: Mutex::new(None),
                 jars: Mutex::new(HashMap::new()),
                 extra: Mutex::new(HashMap::new()),
+                version: Mutex::new(None),
             }),
         })
     }

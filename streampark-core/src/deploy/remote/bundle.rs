@@ -8,6 +8,35 @@
 //! entries are appended (stored, uncompressed), then its central directory is written again
 //! followed by the new entries' records and a new end record.
 
+/// The main class a jar's manifest names: `program-class` (which Flink's `PackagedProgram`
+/// reads first), else `Main-Class`. `None` for a jar that cannot be read or names none.
+pub(super) fn manifest_main_class(jar: &[u8]) -> Option<String> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(jar)).ok()?;
+    let mut text = String::new();
+    zip.by_name("META-INF/MANIFEST.MF")
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .ok()?;
+    // Manifest lines longer than 72 bytes continue on lines that start with one space.
+    let mut joined: Vec<String> = Vec::new();
+    for line in text.lines() {
+        match (line.strip_prefix(' '), joined.last_mut()) {
+            (Some(rest), Some(prev)) => prev.push_str(rest),
+            _ => joined.push(line.to_string()),
+        }
+    }
+    let value = |key: &str| {
+        joined.iter().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim().eq_ignore_ascii_case(key) && !v.trim().is_empty())
+                .then(|| v.trim().to_string())
+        })
+    };
+    value("program-class").or_else(|| value("Main-Class"))
+}
+
 const LOCAL_HEADER: [u8; 4] = *b"PK\x03\x04";
 const CENTRAL_HEADER: [u8; 4] = *b"PK\x01\x02";
 const EOCD: [u8; 4] = *b"PK\x05\x06";

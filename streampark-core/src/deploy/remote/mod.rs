@@ -26,6 +26,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use sha2::Digest as _;
 use tokio::sync::Mutex;
 use tracing::{Level, instrument};
@@ -68,6 +69,9 @@ struct Inner {
     jars: Mutex<HashMap<String, String>>,
     /// Extra jars uploaded: content key -> path on the JobManager.
     extra: Mutex<HashMap<String, String>>,
+    /// The cluster's Flink version, read once from `GET /config` (again after a run request
+    /// the cluster did not understand).
+    version: Mutex<Option<crate::FlinkVersion>>,
 }
 
 impl fmt::Debug for RemoteDeployer {
@@ -142,6 +146,7 @@ impl RemoteDeployer {
         &self,
         program: &Program,
         extras: &[JarLocation],
+        launcher: bool,
     ) -> Result<(String, JarUpload)> {
         let jar = match program {
             Program::Sql { .. } => {
@@ -182,6 +187,13 @@ impl RemoteDeployer {
                             .to_string();
                         libs.push((name, b));
                     }
+                }
+                if launcher {
+                    // The runner jar carries the jar launcher (see `run_request`).
+                    libs.push((
+                        runner::SQL_RUNNER_JAR_NAME.to_string(),
+                        runner::SQL_RUNNER_JAR.to_vec(),
+                    ));
                 }
                 if !libs.is_empty() {
                     bytes = bundle::with_libs(&bytes, &libs).map_err(|reason| {
@@ -273,7 +285,20 @@ impl RemoteDeployer {
             .retain(|_, p| !paths.contains(p));
     }
 
-    fn run_request(&self, req: &DeployRequest, name: &str, extra: &[String]) -> JarRunRequest {
+    /// The run request for `req`. With `conf_in_body` (Flink 1.17 on) the job's configuration
+    /// travels as `flinkConfiguration`. Older releases refuse that field, so the configuration
+    /// travels with the program instead: a SQL script starts with `SET` statements (the runner
+    /// names the job itself), and a jar program runs behind the runner's jar launcher
+    /// (`main_class`: the program's main class), which configures the execution environment
+    /// before it calls the program's `main`.
+    fn run_request(
+        &self,
+        req: &DeployRequest,
+        name: &str,
+        extra: &[String],
+        conf_in_body: bool,
+        main_class: Option<&str>,
+    ) -> Result<JarRunRequest> {
         let spec = &req.spec;
         let mut run = JarRunRequest::default();
         let mut conf = spec.config.clone();
@@ -281,7 +306,21 @@ impl RemoteDeployer {
         match &spec.program {
             Program::Sql { script } => {
                 run.entry_class = Some(runner::SQL_RUNNER_MAIN_CLASS.to_string());
-                run.program_args_list = runner::program_args(script, Some(name));
+                let script = if conf_in_body {
+                    std::borrow::Cow::Borrowed(script.as_str())
+                } else {
+                    let mut prefixed = String::new();
+                    for (k, v) in conf.iter().filter(|(k, _)| k.as_str() != "pipeline.name") {
+                        prefixed.push_str(&format!(
+                            "SET '{}' = '{}';\n",
+                            k.replace('\'', "''"),
+                            v.replace('\'', "''")
+                        ));
+                    }
+                    prefixed.push_str(script);
+                    std::borrow::Cow::Owned(prefixed)
+                };
+                run.program_args_list = runner::program_args(&script, Some(name));
                 for jar in extra {
                     run.program_args_list.push("--jar".into());
                     run.program_args_list.push(jar.clone());
@@ -289,9 +328,41 @@ impl RemoteDeployer {
             }
             Program::Jar {
                 entry_class, args, ..
-            } => {
+            } if conf_in_body => {
                 run.entry_class = entry_class.clone();
                 run.program_args_list = args.clone();
+            }
+            Program::Jar { args, .. } => {
+                let main = main_class.ok_or_else(|| {
+                    Error::invalid_input(
+                        BACKEND,
+                        "jar program",
+                        spec.id.as_str(),
+                        "no entry class given and the jar's manifest names no Main-Class",
+                    )
+                })?;
+                let mut lines = String::new();
+                for (k, v) in &conf {
+                    if k.contains(['\n', '\r', '=']) || v.contains(['\n', '\r']) {
+                        return Err(Error::invalid_input(
+                            BACKEND,
+                            "job configuration",
+                            k.as_str(),
+                            "a key with '=' or a line break, or a value with a line break, cannot \
+                             reach a job on Flink before 1.17",
+                        ));
+                    }
+                    lines.push_str(&format!("{k}={v}\n"));
+                }
+                run.entry_class = Some(runner::JAR_LAUNCHER_MAIN_CLASS.to_string());
+                run.program_args_list = vec![
+                    "--conf-b64".into(),
+                    base64::engine::general_purpose::STANDARD.encode(lines.as_bytes()),
+                    "--main".into(),
+                    main.to_string(),
+                    "--".into(),
+                ];
+                run.program_args_list.extend(args.iter().cloned());
             }
         }
         run.parallelism = spec.parallelism;
@@ -301,8 +372,23 @@ impl RemoteDeployer {
             .restore_path
             .as_ref()
             .map(|_| req.allow_non_restored_state);
-        run.flink_configuration = conf;
-        run
+        if conf_in_body {
+            run.flink_configuration = conf;
+        }
+        Ok(run)
+    }
+
+    /// The cluster's Flink version, read once from `GET /config` (`refresh` reads it again).
+    async fn cached_version(&self, refresh: bool) -> Result<crate::FlinkVersion> {
+        let mut cached = self.inner.version.lock().await;
+        match cached.as_ref() {
+            Some(v) if !refresh => Ok(v.clone()),
+            _ => {
+                let v = self.flink_version().await?;
+                *cached = Some(v.clone());
+                Ok(v)
+            }
+        }
     }
 
     fn live_attempt(snapshots: &[JobSnapshot]) -> Option<u64> {
@@ -342,6 +428,34 @@ impl RemoteDeployer {
         s.last_modified_ms = (o.last_modification > 0).then_some(o.last_modification);
         s.web_url = Some(self.web_url(&o.jid));
         Some(s)
+    }
+}
+
+/// Flink 1.17 added `flinkConfiguration` to `POST /jars/:id/run` (1.14 refuses the field;
+/// 1.17.2 takes it: both checked on the real releases).
+fn run_takes_conf(v: &crate::FlinkVersion) -> bool {
+    v.minor_version() >= (1, 17)
+}
+
+/// The main class of a jar program: the spec's entry class, else the jar's manifest's.
+fn main_class(program: &Program, jar: &JarUpload) -> Option<String> {
+    match program {
+        Program::Jar {
+            entry_class: Some(c),
+            ..
+        } => Some(c.clone()),
+        _ => jar.main_class(),
+    }
+}
+
+impl JarUpload {
+    /// The program's main class from its manifest (`program-class`, which Flink reads first,
+    /// then `Main-Class`).
+    fn main_class(&self) -> Option<String> {
+        match self {
+            JarUpload::Runner => None,
+            JarUpload::Program { bytes, .. } => bundle::manifest_main_class(bytes),
+        }
     }
 }
 
@@ -431,9 +545,46 @@ impl Deployer for RemoteDeployer {
         } else {
             self.ship_jars(&jars).await?
         };
-        let mut run = self.run_request(&req, &name, &extra);
-        let (jar_id, jar) = self.jar_for(&req.spec.program, &jars).await?;
+        let version = self.cached_version(false).await?;
+        if !is_jar_program && !jars.is_empty() && version.minor_version() < (1, 16) {
+            return Err(Error::Unsupported {
+                backend: BACKEND,
+                operation: format!(
+                    "extra jars for a SQL job on Flink {version}: the SQL runner adds them with \
+                     ADD JAR, which arrived in Flink 1.16 (put them into the cluster's lib/)"
+                ),
+            });
+        }
+        let mut conf_in_body = run_takes_conf(&version);
+        let (mut jar_id, mut jar) = self
+            .jar_for(&req.spec.program, &jars, is_jar_program && !conf_in_body)
+            .await?;
+        let make_run = |extra: &[String], conf_in_body: bool, jar: &JarUpload| {
+            self.run_request(
+                &req,
+                &name,
+                extra,
+                conf_in_body,
+                main_class(&req.spec.program, jar).as_deref(),
+            )
+        };
+        let mut run = make_run(&extra, conf_in_body, &jar)?;
         let mut result = self.client.run_jar(&jar_id, &run).await;
+        // The cluster did not understand the request (it was replaced by another release since
+        // its version was read): read the version again and retry once, in its shape.
+        if matches!(&result, Err(Error::Rejected { message, .. })
+            if message.contains("Unrecognized field \"flinkConfiguration\""))
+        {
+            let now = run_takes_conf(&self.cached_version(true).await?);
+            if now != conf_in_body {
+                conf_in_body = now;
+                (jar_id, jar) = self
+                    .jar_for(&req.spec.program, &jars, is_jar_program && !conf_in_body)
+                    .await?;
+                run = make_run(&extra, conf_in_body, &jar)?;
+                result = self.client.run_jar(&jar_id, &run).await;
+            }
+        }
         // An uploaded extra jar the cluster has lost (restart, cleanup): upload again, once.
         let lost: Vec<String> = match &result {
             Err(Error::Rejected { message, .. }) => extra
@@ -446,7 +597,7 @@ impl Deployer for RemoteDeployer {
         if !lost.is_empty() {
             self.forget_extra(&lost).await;
             let extra = self.ship_jars(&jars).await?;
-            run = self.run_request(&req, &name, &extra);
+            run = make_run(&extra, conf_in_body, &jar)?;
             result = self.client.run_jar(&jar_id, &run).await;
         }
         // The cluster may have lost an uploaded jar (restart, cleanup): upload once more.
@@ -679,7 +830,9 @@ mod tests {
             .with_config("pipeline.name", "user's own");
         let req = DeployRequest::new(spec, 2).with_restore_path("file:///sp/x");
         let name = tag::job_name(&req.spec.id, 2, "j");
-        let run = d.run_request(&req, &name, &["/up/udf.jar".to_string()]);
+        let run = d
+            .run_request(&req, &name, &["/up/udf.jar".to_string()], true, None)
+            .unwrap();
         assert_eq!(
             run.job_id.as_deref(),
             Some(tag::flink_job_id(&req.spec.id, 2).as_str())
@@ -701,5 +854,105 @@ mod tests {
             body.get("programArgsList").is_some() && body.get("jobId").is_some(),
             "{body}"
         );
+    }
+
+    #[test]
+    fn before_flink_1_17_the_configuration_travels_with_the_program() {
+        let d = RemoteDeployer::builder()
+            .with_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let spec = crate::JobSpec::sql("j", "INSERT INTO k SELECT 1")
+            .unwrap()
+            .with_config("table.exec.state.ttl", "it's 1 h");
+        let req = DeployRequest::new(spec, 1);
+        let name = tag::job_name(&req.spec.id, 1, "j");
+        let run = d.run_request(&req, &name, &[], false, None).unwrap();
+        assert!(run.flink_configuration.is_empty());
+        let body = serde_json::to_value(&run).unwrap();
+        assert!(body.get("flinkConfiguration").is_none(), "{body}");
+        let script = base64::engine::general_purpose::STANDARD
+            .decode(&run.program_args_list[1])
+            .unwrap();
+        let script = String::from_utf8(script).unwrap();
+        assert!(
+            script.starts_with("SET 'table.exec.state.ttl' = 'it''s 1 h';\nINSERT INTO k"),
+            "{script}"
+        );
+        assert_eq!(&run.program_args_list[2..], ["--name", name.as_str()]);
+
+        let jar = crate::JobSpec::jar(
+            "p",
+            "file:///x.jar",
+            None,
+            vec!["--rate".into(), "5".into()],
+        )
+        .unwrap()
+        .with_config("execution.checkpointing.interval", "2 s");
+        let req = DeployRequest::new(jar, 3);
+        let name = tag::job_name(&req.spec.id, 3, "p");
+        let run = d
+            .run_request(&req, &name, &[], false, Some("com.acme.Main"))
+            .unwrap();
+        assert_eq!(
+            run.entry_class.as_deref(),
+            Some(runner::JAR_LAUNCHER_MAIN_CLASS)
+        );
+        let args = &run.program_args_list;
+        assert_eq!(args[0], "--conf-b64");
+        let conf = base64::engine::general_purpose::STANDARD
+            .decode(&args[1])
+            .unwrap();
+        let conf = String::from_utf8(conf).unwrap();
+        assert!(
+            conf.contains("execution.checkpointing.interval=2 s\n"),
+            "{conf}"
+        );
+        assert!(conf.contains(&format!("pipeline.name={name}\n")), "{conf}");
+        assert_eq!(&args[2..], ["--main", "com.acme.Main", "--", "--rate", "5"]);
+        // No main class at all, and a value that cannot cross: typed errors.
+        let err = d.run_request(&req, &name, &[], false, None).unwrap_err();
+        assert!(err.to_string().contains("Main-Class"), "{err}");
+        let bad = DeployRequest::new(
+            crate::JobSpec::jar("p", "file:///x.jar", None, vec![])
+                .unwrap()
+                .with_config("a", "two\nlines"),
+            1,
+        );
+        let err = d
+            .run_request(&bad, &name, &[], false, Some("M"))
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    }
+
+    #[test]
+    fn manifest_main_class_reads_program_class_first_and_continuations() {
+        use std::io::Write as _;
+        let jar = |manifest: &str| {
+            let mut buf = std::io::Cursor::new(Vec::new());
+            let mut w = zip::ZipWriter::new(&mut buf);
+            w.start_file(
+                "META-INF/MANIFEST.MF",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            w.write_all(manifest.as_bytes()).unwrap();
+            w.finish().unwrap();
+            buf.into_inner()
+        };
+        let m = jar(
+            "Manifest-Version: 1.0\r\nMain-Class: com.acme.very.long.package.name.that.goes.on.and.on.Mai\r\n n\r\n",
+        );
+        assert_eq!(
+            bundle::manifest_main_class(&m).as_deref(),
+            Some("com.acme.very.long.package.name.that.goes.on.and.on.Main")
+        );
+        let m = jar("Main-Class: a.B\nprogram-class: c.D\n");
+        assert_eq!(bundle::manifest_main_class(&m).as_deref(), Some("c.D"));
+        assert_eq!(
+            bundle::manifest_main_class(&jar("Manifest-Version: 1.0\n")),
+            None
+        );
+        assert_eq!(bundle::manifest_main_class(b"not a zip"), None);
     }
 }

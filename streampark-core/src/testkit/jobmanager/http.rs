@@ -61,6 +61,7 @@ impl SimJobManager {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/v1/overview", get(cluster_overview))
+            .route("/v1/config", get(config))
             .route("/v1/jobs", get(jobs))
             .route("/v1/jobs/overview", get(overview))
             .route("/v1/jobs/{jid}", get(details).patch(cancel))
@@ -188,7 +189,7 @@ async fn cluster_overview(State(jm): St) -> Response {
         json!({"taskmanagers": 1, "slots-total": 4, "slots-available": 4 - count("RUNNING").min(4),
         "jobs-running": count("RUNNING"), "jobs-finished": count("FINISHED"),
         "jobs-cancelled": count("CANCELED"), "jobs-failed": count("FAILED"),
-        "flink-version": "2.3.0", "flink-commit": "sim"}),
+        "flink-version": jm.inner.cfg.flink_version, "flink-commit": "sim"}),
     )
     .into_response()
 }
@@ -396,7 +397,63 @@ async fn upload(State(jm): St, body: Bytes) -> Response {
         .into_response()
 }
 
-/// `POST /jars/:id/run`: starts a job named by `flinkConfiguration."pipeline.name"`.
+/// `GET /config`, as Flink answers it.
+async fn config(State(jm): St) -> Response {
+    jm.requested();
+    Json(
+        json!({"refresh-interval": 3000, "timezone-name": "Coordinated Universal Time",
+        "timezone-offset": 0, "flink-version": jm.inner.cfg.flink_version,
+        "flink-revision": "sim @ 1970-01-01T00:00:00+00:00",
+        "features": {"web-submit": true, "web-cancel": true}}),
+    )
+    .into_response()
+}
+
+/// True when the simulated release is older than `major.minor`.
+fn older_than(jm: &SimJobManager, major: u32, minor: u32) -> bool {
+    let mut parts = jm.inner.cfg.flink_version.split(['.', '-']);
+    let ma = parts
+        .next()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(u32::MAX);
+    let mi = parts
+        .next()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(0);
+    (ma, mi) < (major, minor)
+}
+
+/// The name a job run without `flinkConfiguration` gets: the SQL runner's `--name`, or
+/// `pipeline.name` in the jar launcher's `--conf-b64`, else Flink's default.
+fn name_from_args(body: &Value) -> String {
+    let args: Vec<&str> = body
+        .get("programArgsList")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let after = |flag: &str| {
+        args.iter()
+            .position(|a| *a == flag)
+            .and_then(|i| args.get(i + 1))
+            .copied()
+    };
+    if let Some(n) = after("--name") {
+        return n.to_string();
+    }
+    if let Some(b64) = after("--conf-b64") {
+        use base64::Engine as _;
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
+            let text = String::from_utf8_lossy(&bytes);
+            if let Some(n) = text.lines().find_map(|l| l.strip_prefix("pipeline.name=")) {
+                return n.to_string();
+            }
+        }
+    }
+    "Flink Streaming Job".to_string()
+}
+
+/// `POST /jars/:id/run`: starts a job named by `flinkConfiguration."pipeline.name"` (before
+/// 1.17: by the program's arguments; the field itself is refused).
 async fn run_jar(State(jm): St, Path(jar): Path<String>, Json(body): Json<Value>) -> Response {
     jm.requested();
     let (known, count) = {
@@ -421,14 +478,24 @@ async fn run_jar(State(jm): St, Path(jar): Path<String>, Json(body): Json<Value>
             ),
         );
     }
-    let name = body
+    let legacy = older_than(&jm, 1, 17);
+    if legacy && body.get("flinkConfiguration").is_some() {
+        return errors(
+            StatusCode::BAD_REQUEST,
+            "org.apache.flink.runtime.rest.handler.RestHandlerException: Request did not match expected format JarRunRequestBody.\n\tat org.apache.flink.runtime.rest.handler.AbstractHandler.respondAsLeader(AbstractHandler.java:164)\nCaused by: org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException: Unrecognized field \"flinkConfiguration\" (class org.apache.flink.runtime.webmonitor.handlers.JarRunRequestBody), not marked as ignorable (7 known properties: \"programArgs\", \"entryClass\", \"allowNonRestoredState\", \"jobId\", \"parallelism\", \"programArgsList\", \"savepointPath\"])".into(),
+        );
+    }
+    let name = match body
         .pointer("/flinkConfiguration/pipeline.name")
         .and_then(Value::as_str)
-        .unwrap_or("Flink Streaming Job");
+    {
+        Some(n) => n.to_string(),
+        None => name_from_args(&body),
+    };
     let restored = body
         .get("savepointPath")
         .and_then(Value::as_str)
         .map(str::to_string);
-    jm.add_job(jid.clone(), name, restored);
+    jm.add_job(jid.clone(), &name, restored);
     Json(json!({"jobid": jid, "applicationId": jid})).into_response()
 }

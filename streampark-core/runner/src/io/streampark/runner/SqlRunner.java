@@ -12,7 +12,9 @@
  * TableEnvironment#executeSql; every INSERT (alone, in EXECUTE STATEMENT SET BEGIN ... END or in
  * BEGIN STATEMENT SET; ... END;) joins ONE statement set, executed at the end: one job.
  * An error names the statement number and its line in the script.
- * Compiled with --release 11 against Flink's public Table API, to run on Flink 1.15 to 2.x.
+ * Compiled with --release 11 against Flink's public Table API, to run on Flink 1.14 to 2.x: the
+ * few calls that differ between releases go through Compat, and what a release lacks (ADD JAR
+ * before 1.16) is an error naming the release that added it.
  */
 package io.streampark.runner;
 
@@ -75,6 +77,10 @@ public final class SqlRunner {
     static void run(String script, String name, List<String> jars) {
         List<Stmt> stmts = split(script);
         TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        if (!jars.isEmpty() && Compat.olderThan(1, 16)) {
+            throw new IllegalArgumentException("extra jars need ADD JAR, which arrived in Flink 1.16; this"
+                    + " cluster runs Flink " + Compat.version() + ": put them into the cluster's lib/ instead");
+        }
         for (String jar : jars) {
             try {
                 env.executeSql("ADD JAR '" + jar.replace("'", "''") + "'");
@@ -99,7 +105,7 @@ public final class SqlRunner {
                     "the script has no INSERT statement: there is no job to run");
         }
         if (name != null && !name.isEmpty()) {
-            env.getConfig().set("pipeline.name", name);
+            Compat.set(env, "pipeline.name", name);
         }
         TableResult result = inserts.execute();
         if (result.getJobClient().isPresent()) {
@@ -119,13 +125,13 @@ public final class SqlRunner {
             if (eq < 0) {
                 throw new IllegalArgumentException("SET needs 'key' = 'value': " + sql.trim());
             }
-            env.getConfig().set(unquote(body.substring(0, eq)), unquote(body.substring(eq + 1)));
+            Compat.set(env, unquote(body.substring(0, eq)), unquote(body.substring(eq + 1)));
             return 0;
         }
         if (head.startsWith("RESET")) {
             String key = unquote(sql.trim().substring(5));
             if (!key.isEmpty()) {
-                env.getConfig().getConfiguration().removeKey(key);
+                Compat.reset(env, key);
             }
             return 0;
         }
