@@ -1,10 +1,11 @@
-//! Checks Flink SQL without a JVM, the way Flink 2.3's own parser would.
+//! Checks Flink SQL without a JVM, the way a given Flink release's own parser would (1.14 … 2.3).
 //!
 //! ```text
 //! cargo run --example sql_check -- FILE.sql            # rustc-style diagnostics, exit 1 on errors
 //! cargo run --example sql_check -- --json FILE.sql     # one JSON report
 //! cargo run --example sql_check -- --jsonl FILE.jsonl  # {"id","sql"} lines in, one verdict a line out
-//! cargo run --example sql_check -- --flink 1.17 FILE.sql   # check for an older Flink release
+//! cargo run --example sql_check -- --flink-version 1.14 FILE.sql   # check for an older release
+//!                                                     # (default: the newest; `--flink` also works)
 //! ```
 //! Without a file it checks a small built-in script.
 
@@ -31,13 +32,13 @@ fn main() -> ExitCode {
                 mode = "jsonl";
                 args.remove(i);
             }
-            "--flink" if i + 1 < args.len() => {
+            "--flink-version" | "--flink" if i + 1 < args.len() => {
                 let v = args.remove(i + 1);
                 args.remove(i);
                 let version = match v.parse() {
                     Ok(v) => v,
                     Err(e) => {
-                        eprintln!("sql_check: bad --flink version `{v}`: {e}");
+                        eprintln!("sql_check: bad --flink-version `{v}`: {e}");
                         return ExitCode::from(2);
                     }
                 };

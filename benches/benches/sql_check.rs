@@ -1,11 +1,23 @@
 //! Flink SQL checking speed: statements/s and MB/s on the corpus of Flink's own statements and
 //! on generated job scripts of 1,000 and 10,000 lines.
 //!
-//! Flink's parser on the same input: `flink-sql-verdict --bench N` (see docs/sql.md). Set
-//! `SQL_BENCH_DUMP=DIR` to write the generated scripts there as `.sql` and `.jsonl` for it.
+//! Flink's own parser on the same input, side by side (docs/sql.md, "Speed"):
+//!
+//! ```text
+//! SQL_BENCH_DUMP=/tmp/sqlbench cargo bench -p streampark-benches --bench sql_check -- --quick
+//! scripts/sql-oracle --flink-version 2.3.0 --bench 100 /tmp/sqlbench/corpus.jsonl
+//! scripts/sql-oracle --flink-version 1.14.6 --bench 100 /tmp/sqlbench/job-10k.jsonl
+//! ```
+//!
+//! `SQL_BENCH_DUMP=DIR` writes the inputs there (`corpus.jsonl`, `job-1k.{sql,jsonl}`,
+//! `job-10k.{sql,jsonl}`); `scripts/sql-oracle --bench N` parses its input N more times in a warm
+//! JVM and prints the best and median run in statements/s on stderr (a job script counts its
+//! statements). `SQL_BENCH_FLINK_VERSION=V` measures `FlinkSqlChecker::for_version(V)` instead
+//! of the newest release's checker.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
+use streampark::FlinkVersion;
 use streampark::sql::{FlinkSqlChecker, SqlChecker};
 
 fn corpus() -> Vec<String> {
@@ -61,18 +73,50 @@ fn job_script(lines: usize) -> (String, usize) {
     (s, statements)
 }
 
+fn dump_dir() -> Option<std::path::PathBuf> {
+    let dir = std::path::PathBuf::from(std::env::var_os("SQL_BENCH_DUMP")?);
+    std::fs::create_dir_all(&dir).expect("SQL_BENCH_DUMP names a directory that can be created");
+    Some(dir)
+}
+
 fn dump(name: &str, script: &str) {
-    if let Some(dir) = std::env::var_os("SQL_BENCH_DUMP") {
-        let dir = std::path::PathBuf::from(dir);
+    if let Some(dir) = dump_dir() {
         let _ = std::fs::write(dir.join(format!("{name}.sql")), script);
         let line = serde_json::json!({"id": name, "sql": script}).to_string();
         let _ = std::fs::write(dir.join(format!("{name}.jsonl")), line + "\n");
     }
 }
 
+/// The corpus statements as `{"id", "sql"}` lines, the oracle's input format.
+fn dump_corpus(statements: &[String]) {
+    if let Some(dir) = dump_dir() {
+        let text: String = statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| serde_json::json!({"id": i, "sql": s}).to_string() + "\n")
+            .collect();
+        let _ = std::fs::write(dir.join("corpus.jsonl"), text);
+    }
+}
+
+/// The checker measured: the newest release's, or `SQL_BENCH_FLINK_VERSION`'s.
+fn checker() -> FlinkSqlChecker {
+    match std::env::var("SQL_BENCH_FLINK_VERSION") {
+        Ok(v) => {
+            let version: FlinkVersion = v
+                .parse()
+                .unwrap_or_else(|e| panic!("SQL_BENCH_FLINK_VERSION={v}: {e}"));
+            FlinkSqlChecker::for_version(&version)
+                .unwrap_or_else(|e| panic!("SQL_BENCH_FLINK_VERSION={v}: {e}"))
+        }
+        Err(_) => FlinkSqlChecker::new(),
+    }
+}
+
 fn bench(c: &mut Criterion) {
-    let checker = FlinkSqlChecker::new();
+    let checker = checker();
     let statements = corpus();
+    dump_corpus(&statements);
     let corpus_bytes: usize = statements.iter().map(String::len).sum();
     let (script_1k, n_1k) = job_script(1_000);
     let (script_10k, n_10k) = job_script(10_000);

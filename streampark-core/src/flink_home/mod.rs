@@ -27,6 +27,7 @@ mod config;
 mod detect;
 mod dist;
 mod envs;
+pub mod keys;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

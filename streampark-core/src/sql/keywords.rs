@@ -1,4 +1,4 @@
-//! Flink 2.3's reserved words.
+//! Flink's reserved words, per release (1.14 … 2.3).
 //!
 //! Derived by asking Flink 2.3.0's own parser (`flink-sql-verdict`) whether each word of the corpus and
 //! of the SQL standard keyword list can name a table (`SELECT a FROM <word>`) and a column
@@ -420,6 +420,108 @@ pub(crate) const RESERVED: &[&str] = &[
     "YEAR",
 ];
 
+/// The releases whose reserved words are measured, oldest first; a release between two of them
+/// takes the older one's words, one after the newest the newest's.
+pub(crate) const RELEASES: &[(u32, u32)] = &[
+    (1, 14),
+    (1, 15),
+    (1, 16),
+    (1, 17),
+    (1, 18),
+    (1, 19),
+    (1, 20),
+    (2, 0),
+    (2, 1),
+    (2, 2),
+    (2, 3),
+];
+
+/// Index into [`RELEASES`] for `version` (the newest release at or before it).
+pub(crate) fn release_index(version: (u32, u32)) -> u8 {
+    RELEASES.iter().rposition(|r| *r <= version).unwrap_or(0) as u8
+}
+
+/// Words whose reservation differs between releases: bit `i` of the mask is set when the word
+/// is reserved in release `i` of [`RELEASES`]. Measured per release by asking that release's own
+/// parser whether the word can name a table (`SELECT a FROM <word>`) or a column
+/// (`CREATE TABLE t (<word> INT)`), for every keyword in its `FlinkSqlParserImplConstants`.
+/// Sorted for binary search.
+const VERSIONED: &[(&str, u16)] = &[
+    ("ARRAY_AGG", 0b00000111000),
+    ("ARRAY_CONCAT_AGG", 0b11111111000),
+    ("BITMAP", 0b10000000000),
+    ("BUCKETS", 0b11111000000),
+    ("CONNECTIONS", 0b10000000000),
+    ("CONTAINS_SUBSTR", 0b01000000000),
+    ("CONTINUOUS", 0b11111000000),
+    ("DATETIME", 0b01110000000),
+    ("DATETIME_TRUNC", 0b01000000000),
+    ("DATE_TRUNC", 0b01110000000),
+    ("DISTRIBUTED", 0b11111000000),
+    ("DISTRIBUTION", 0b11111000000),
+    ("DOT", 0b01111111000),
+    ("FRESHNESS", 0b11111000000),
+    ("FRIDAY", 0b01110000000),
+    ("GROUP_CONCAT", 0b11111111000),
+    ("HASH", 0b11111000000),
+    ("ILIKE", 0b11111111000),
+    ("INCLUDE", 0b11111111000),
+    ("JSON_SCOPE", 0b11000000000),
+    ("MATERIALIZED", 0b11111000000),
+    ("MODEL", 0b00011000000),
+    ("MODELS", 0b11111000000),
+    ("MODIFY", 0b11111111100),
+    ("MONDAY", 0b01110000000),
+    ("ORDINAL", 0b01000000000),
+    ("PROCEDURES", 0b11111110000),
+    ("QUALIFY", 0b11110000000),
+    ("QUARTERS", 0b11110000000),
+    ("REFRESH", 0b11111000000),
+    ("REFRESH_MODE", 0b11111000000),
+    ("RESUME", 0b11111000000),
+    ("RLIKE", 0b11111111000),
+    ("SAFE_CAST", 0b11000000000),
+    ("SAFE_OFFSET", 0b11000000000),
+    ("SAFE_ORDINAL", 0b11000000000),
+    ("SATURDAY", 0b01110000000),
+    ("SEPARATOR", 0b11111111000),
+    ("STATEMENT", 0b11111111110),
+    ("STRING_AGG", 0b01111111000),
+    ("STRUCTURED", 0b11100000000),
+    ("SUNDAY", 0b01110000000),
+    ("SUSPEND", 0b11111000000),
+    ("THURSDAY", 0b01110000000),
+    ("TIMESTAMP_DIFF", 0b01110000000),
+    ("TIMESTAMP_TRUNC", 0b01110000000),
+    ("TIME_DIFF", 0b01110000000),
+    ("TIME_TRUNC", 0b01110000000),
+    ("TRY_CAST", 0b11000000000),
+    ("TUESDAY", 0b01110000000),
+    ("UNPIVOT", 0b11111111000),
+    ("VARIANT", 0b11100000000),
+    ("WEDNESDAY", 0b01110000000),
+    ("WEEKS", 0b01110000000),
+];
+
+/// Whether `word` (any case) is reserved in release `release` (an index into [`RELEASES`]).
+pub(crate) fn is_reserved_in(word: &str, release: u8) -> bool {
+    let base = is_reserved(word);
+    if usize::from(release) + 1 >= RELEASES.len() || word.len() > MAX_LEN {
+        return base;
+    }
+    // Only words on the reserved list of some release can be in VERSIONED; upper-case on the
+    // stack, no allocation.
+    let mut buf = [0u8; MAX_LEN];
+    let up = &mut buf[..word.len()];
+    for (d, b) in up.iter_mut().zip(word.as_bytes()) {
+        *d = b.to_ascii_uppercase();
+    }
+    match VERSIONED.binary_search_by(|(w, _)| w.as_bytes().cmp(up)) {
+        Ok(i) => VERSIONED[i].1 & (1 << release) != 0,
+        Err(_) => base,
+    }
+}
+
 /// Reserved words bucketed by (length, first letter): a lookup compares a handful at most.
 fn table() -> &'static [Vec<&'static [u8]>] {
     static TABLE: std::sync::OnceLock<Vec<Vec<&'static [u8]>>> = std::sync::OnceLock::new();
@@ -478,5 +580,17 @@ mod tests {
         assert!(is_reserved("WATERMARK"));
         assert!(!is_reserved("orders"));
         assert!(!is_reserved("connector"));
+        assert!(VERSIONED.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn releases_differ_in_reserved_words() {
+        let (v114, v23) = (release_index((1, 14)), release_index((2, 3)));
+        assert_eq!(release_index((2, 9)), v23);
+        assert_eq!(release_index((1, 16)), 2);
+        // Measured with each release's parser: `SELECT a FROM buckets` parses in 1.14 only.
+        assert!(!is_reserved_in("buckets", v114));
+        assert!(is_reserved_in("BUCKETS", v23));
+        assert!(is_reserved_in("select", v114));
     }
 }

@@ -62,9 +62,11 @@ impl<T: SqlChecker + ?Sized> SqlChecker for Box<T> {
 }
 
 /// The oldest Flink release whose syntax is modelled.
-const OLDEST: (u32, u32) = (1, 15);
+const OLDEST: (u32, u32) = (1, 14);
+/// The newest major release modelled (any 2.x minor is checked as the newest 2.x known).
+const NEWEST_MAJOR: u32 = 2;
 
-/// Flink's own SQL syntax, versioned by release (1.15 … 2.x), plus lints.
+/// Flink's own SQL syntax, versioned by release (1.14 … 2.x), plus lints.
 #[derive(Debug, Clone)]
 pub struct FlinkSqlChecker {
     version: (u32, u32),
@@ -89,15 +91,16 @@ impl FlinkSqlChecker {
     /// A checker for `version`: syntax newer than it is reported as an error.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when `version` is older than Flink 1.15.
+    /// [`Error::InvalidInput`] when `version` is older than Flink 1.14 or of a major release
+    /// after 2 (the message names the supported range).
     pub fn for_version(version: &FlinkVersion) -> Result<Self> {
         let v = version.minor_version();
-        if v < OLDEST {
+        if v < OLDEST || v.0 > NEWEST_MAJOR {
             return Err(Error::InvalidInput {
                 backend: "sql",
                 what: "Flink version".into(),
                 at: version.to_string(),
-                reason: "the SQL checker models Flink 1.15 and later".into(),
+                reason: "the SQL checker models Flink 1.14 … 2.x".into(),
             });
         }
         Ok(FlinkSqlChecker {
@@ -121,7 +124,12 @@ impl FlinkSqlChecker {
 
 impl SqlChecker for FlinkSqlChecker {
     fn check(&self, script: &str) -> SqlReport {
-        let toks = lexer::tokenize(script);
+        let dialect = lexer::Dialect {
+            c_style_strings: self.version >= (2, 0),
+            release: keywords::release_index(self.version),
+        };
+        let toks = lexer::tokenize_with(script, dialect);
+        let script_eof = toks.last().copied();
         let ranges = split::split(script, &toks);
         let mut report = SqlReport::default();
         let mut facts = Vec::with_capacity(ranges.len());
@@ -143,7 +151,7 @@ impl SqlChecker for FlinkSqlChecker {
                     kind: TokKind::Eof,
                     ..t
                 },
-                None => eof_after(script, last),
+                None => script_eof.unwrap_or_else(|| eof_after(script, last)),
             });
             let span = Span::from_range(
                 script,
@@ -153,8 +161,11 @@ impl SqlChecker for FlinkSqlChecker {
                 first.col,
             );
             let mut p = Parser::new(script, &buf);
+            p.version = self.version;
             p.raw_end = terminator.map_or(script.len(), |t| t.start as usize);
-            let result = p.parse_statement();
+            let result = p
+                .parse_statement()
+                .map_err(|e| lazy_lexing(&buf, e, p.peeked.get()));
             let kind = p.facts.kind.unwrap_or(StatementKind::Other);
             let label = if p.facts.label.is_empty() {
                 "statement"
@@ -204,6 +215,32 @@ impl SqlChecker for FlinkSqlChecker {
             .diagnostics
             .sort_by_key(|d| (d.severity, d.span.start));
         report
+    }
+}
+
+/// Flink's parser asks its lexer for tokens one at a time, so a lexical error only shows when
+/// the parser reaches that token: a syntax error before it wins, and a lexical error at or
+/// before the syntax error's token wins. The parser also peeks one token past an operator
+/// before it names the operator, so there the token after counts too.
+fn lazy_lexing(toks: &[Token], e: ParseError, peeked: usize) -> ParseError {
+    let Some(k) = toks.iter().position(Token::is_lex_error) else {
+        return e;
+    };
+    // Flink's statement rule looks past the first word before it names it.
+    let reach = if e.tok == 0 { 1 } else { peeked.max(e.tok) };
+    if k == e.tok || k > reach {
+        return e;
+    }
+    let t = toks[k];
+    let TokKind::Error(le) = t.kind else {
+        return e;
+    };
+    ParseError {
+        tok: k,
+        end_tok: k,
+        message: parser::lex_message(le).to_string(),
+        code: "lexical-error",
+        hint: None,
     }
 }
 
@@ -297,7 +334,9 @@ mod tests {
         let r =
             old.check("CREATE MATERIALIZED TABLE m FRESHNESS = INTERVAL '1' MINUTE AS SELECT 1");
         assert_eq!(r.first_error().map(|d| d.code), Some("needs-newer-flink"));
-        assert!(FlinkSqlChecker::for_version(&"1.14.0".parse().unwrap()).is_err());
+        assert!(FlinkSqlChecker::for_version(&"1.13.6".parse().unwrap()).is_err());
+        assert!(FlinkSqlChecker::for_version(&"3.0.0".parse().unwrap()).is_err());
+        assert!(FlinkSqlChecker::for_version(&"1.14.0".parse().unwrap()).is_ok());
         let v116 = FlinkSqlChecker::for_version(&"1.16.3".parse().unwrap()).unwrap();
         let v117 = FlinkSqlChecker::for_version(&"1.17.0".parse().unwrap()).unwrap();
         assert!(!v116.check("STOP JOB 'abc' WITH SAVEPOINT").is_valid());

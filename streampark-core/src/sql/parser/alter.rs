@@ -150,12 +150,12 @@ impl Parser<'_> {
             }
         }
         if self.is_kw("ADD") || self.is_kw("MODIFY") {
-            self.gate(1, 17, "ALTER TABLE ADD/MODIFY", self.pos);
+            self.gate(1, 16, "ALTER TABLE ADD/MODIFY", self.pos)?;
             self.advance();
             return self.add_or_modify(owner);
         }
         if self.is_kw("DROP") {
-            self.gate(1, 17, "ALTER TABLE DROP", self.pos);
+            self.gate(1, 17, "ALTER TABLE DROP", self.pos)?;
             self.advance();
             return self.alter_drop();
         }

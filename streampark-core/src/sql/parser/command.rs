@@ -96,7 +96,7 @@ impl Parser<'_> {
             }
             "ANALYZE" => {
                 self.set_kind(StatementKind::Command, "ANALYZE TABLE");
-                self.gate(1, 16, "ANALYZE TABLE", self.pos);
+                self.gate(1, 16, "ANALYZE TABLE", self.pos)?;
                 self.advance();
                 self.analyze()
             }
@@ -109,7 +109,7 @@ impl Parser<'_> {
             }
             "STOP" => {
                 self.set_kind(StatementKind::Command, "STOP JOB");
-                self.gate(1, 17, "STOP JOB", self.pos);
+                self.gate(1, 17, "STOP JOB", self.pos)?;
                 self.advance();
                 self.expect_kw("JOB")?;
                 self.expect_str()?;
@@ -134,7 +134,7 @@ impl Parser<'_> {
             }
             "TRUNCATE" => {
                 self.set_kind(StatementKind::Dml, "TRUNCATE TABLE");
-                self.gate(1, 18, "TRUNCATE TABLE", self.pos);
+                self.gate(1, 18, "TRUNCATE TABLE", self.pos)?;
                 self.advance();
                 self.expect_kw("TABLE")?;
                 self.compound_ident()?;
@@ -142,7 +142,7 @@ impl Parser<'_> {
             }
             "CALL" => {
                 self.set_kind(StatementKind::Command, "CALL");
-                self.gate(1, 18, "CALL", self.pos);
+                // CALL parses in every release (1.14 included); only 1.18 runs procedures.
                 self.advance();
                 self.compound_ident()?;
                 self.call_args()
@@ -377,7 +377,7 @@ impl Parser<'_> {
                 Ok(())
             }
             "JOBS" => {
-                self.gate(1, 17, "SHOW JOBS", self.pos);
+                self.gate(1, 17, "SHOW JOBS", self.pos)?;
                 self.advance();
                 Ok(())
             }

@@ -53,7 +53,7 @@ impl Parser<'_> {
             }
             "MATERIALIZED" if !system => {
                 self.facts.label = "CREATE MATERIALIZED TABLE";
-                self.gate(1, 20, "materialized tables", self.pos);
+                self.gate(1, 20, "materialized tables", self.pos)?;
                 if temporary {
                     return Err(self.custom(
                         self.pos,
@@ -123,13 +123,13 @@ impl Parser<'_> {
             }
             "MODEL" if !system && !or_alter => {
                 self.facts.label = "CREATE MODEL";
-                self.gate(2, 0, "models", self.pos);
+                self.gate(1, 20, "models", self.pos)?;
                 self.advance();
                 self.create_model()
             }
             "CONNECTION" if !or_alter && !or_replace => {
                 self.facts.label = "CREATE CONNECTION";
-                self.gate(2, 2, "connections", self.pos);
+                self.gate(2, 2, "connections", self.pos)?;
                 if system && !temporary {
                     return Err(self.custom(
                         system_at,
@@ -301,9 +301,9 @@ impl Parser<'_> {
             return Ok(());
         }
         if self.is_kw("AS") {
-            self.gate(1, 16, "CREATE TABLE … AS SELECT", self.pos);
+            self.gate(1, 16, "CREATE TABLE … AS SELECT", self.pos)?;
             if replace || or_replace {
-                self.gate(1, 19, "REPLACE TABLE … AS SELECT", self.pos);
+                self.gate(1, 18, "REPLACE TABLE … AS SELECT", self.pos)?;
             }
             self.advance();
             self.query()?;
@@ -341,7 +341,7 @@ impl Parser<'_> {
             self.comment_opt()?;
         }
         if self.is_kw("DISTRIBUTED") {
-            self.gate(2, 0, "DISTRIBUTED BY", self.pos);
+            self.gate(2, 0, "DISTRIBUTED BY", self.pos)?;
             self.advance();
             self.distribution_body()?;
         }

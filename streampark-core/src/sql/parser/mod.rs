@@ -83,6 +83,10 @@ pub(crate) struct Parser<'a> {
     /// Byte offset where the statement's raw text ends (its `;`, or the end of the script);
     /// Flink's client parser matches raw text, trailing comments included.
     pub(crate) raw_end: usize,
+    /// The Flink `(major, minor)` whose grammar applies.
+    pub(crate) version: (u32, u32),
+    /// The furthest token index looked at so far (Flink's lexer has read that far too).
+    pub(crate) peeked: std::cell::Cell<usize>,
     /// Address of a local in the first `enter` (the stack's high-water base), 0 before.
     stack_base: usize,
 }
@@ -97,6 +101,8 @@ impl<'a> Parser<'a> {
             depth: 0,
             facts: Facts::default(),
             stack_base: 0,
+            peeked: std::cell::Cell::new(0),
+            version: (2, 3),
             raw_end: src.len(),
         }
     }
@@ -105,6 +111,9 @@ impl<'a> Parser<'a> {
 
     pub(crate) fn tok(&self, k: usize) -> Token {
         let i = (self.pos + k).min(self.toks.len().saturating_sub(1));
+        if i > self.peeked.get() {
+            self.peeked.set(i);
+        }
         self.toks[i]
     }
 
@@ -436,7 +445,7 @@ impl<'a> Parser<'a> {
             tok: at,
             end_tok: at,
             message,
-            code: if matches!(t.kind, TokKind::Error(_)) {
+            code: if t.is_lex_error() {
                 "lexical-error"
             } else if name_like {
                 "reserved-word"
@@ -469,9 +478,29 @@ impl<'a> Parser<'a> {
         self.facts.validate.push((message.into(), at));
     }
 
-    /// Records that the statement needs at least Flink `major.minor`.
-    pub(crate) fn gate(&mut self, major: u32, minor: u32, feature: &'static str, at: usize) {
+    /// The statement needs at least Flink `major.minor`: an older release's parser stops at
+    /// token `at` (where its grammar ends), so the check stops there too.
+    pub(crate) fn gate(
+        &mut self,
+        major: u32,
+        minor: u32,
+        feature: &'static str,
+        at: usize,
+    ) -> PResult<()> {
+        if self.version < (major, minor) {
+            return Err(ParseError {
+                tok: at,
+                end_tok: at,
+                message: format!(
+                    "{feature} need Flink {major}.{minor} or later; this script is checked for Flink {}.{}",
+                    self.version.0, self.version.1
+                ),
+                code: "needs-newer-flink",
+                hint: None,
+            });
+        }
         self.facts.gated.push(((major, minor), feature, at));
+        Ok(())
     }
 
     // ------------------------------------------------------------ entry
@@ -612,12 +641,15 @@ pub(crate) fn describe(t: Token, src: &str) -> String {
     }
 }
 
-fn lex_message(e: LexError) -> &'static str {
+pub(crate) fn lex_message(e: LexError) -> &'static str {
     match e {
         LexError::UnterminatedString => "string literal is not closed: missing `'`",
         LexError::UnterminatedIdent => "quoted identifier is not closed: missing `` ` ``",
         LexError::UnterminatedComment => "comment is not closed: missing `*/`",
-        LexError::BadChar => "character not allowed here",
+        LexError::BadChar => "character not allowed here: Flink's lexer stops at it",
+        LexError::BadBinary => "binary literal may hold only hex digits `0`-`9`, `A`-`F`",
+        LexError::BadUnicodeEscape => "Unicode escape is not exactly four hex digits",
+        LexError::UnknownCharset => "unknown character set in string prefix",
     }
 }
 
