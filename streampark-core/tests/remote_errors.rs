@@ -15,6 +15,10 @@ use tokio::net::TcpListener;
 /// One scripted answer: (path fragment to match, status, body). `status == 0` never answers.
 type Script = Vec<(&'static str, u16, String)>;
 
+/// `GET /config` in the shape Flink 2.3.0 answers it (the deployer reads the release before it
+/// submits).
+const CONFIG_2_3: &str = r#"{"refresh-interval":3000,"timezone-name":"Coordinated Universal Time","timezone-offset":0,"flink-version":"2.3.0","flink-revision":"2c5f0ab @ 2026-03-02T10:00:00+01:00","features":{"web-submit":true,"web-cancel":true,"web-rescale":false,"web-history":false}}"#;
+
 async fn serve(script: Script) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -180,6 +184,7 @@ async fn a_program_that_fails_in_main_is_rejected_with_flinks_text() {
     let err = r#"{"errors":["org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\tat x.Y.z(Y.java:1)\nCaused by: org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: Table 'nowhere' not found\n\tat a.B.c(B.java:2)"]}"#;
     let url = serve(vec![
         ("/jobs/overview", 200, r#"{"jobs":[]}"#.into()),
+        ("/config", 200, CONFIG_2_3.into()),
         (
             "/jars/upload",
             200,
@@ -231,7 +236,11 @@ async fn untagged_and_hostile_job_names_are_ignored_by_list() {
 
 #[tokio::test]
 async fn a_missing_local_jar_is_invalid_input_naming_the_path() {
-    let url = serve(vec![("/jobs/overview", 200, r#"{"jobs":[]}"#.into())]).await;
+    let url = serve(vec![
+        ("/jobs/overview", 200, r#"{"jobs":[]}"#.into()),
+        ("/config", 200, CONFIG_2_3.into()),
+    ])
+    .await;
     let d = RemoteDeployer::builder().with_url(&url).build().unwrap();
     let spec = JobSpec::jar("j", "/no/such/dir/app.jar", None, vec![]).unwrap();
     let e = d.deploy(DeployRequest::new(spec, 1)).await.unwrap_err();
