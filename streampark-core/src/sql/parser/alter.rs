@@ -77,6 +77,9 @@ impl Parser<'_> {
                 Ok(())
             }
             "MODEL" | "CONNECTION" if !temporary || what == "CONNECTION" => {
+                if what == "CONNECTION" {
+                    self.gate(2, 2, "connections", self.pos)?;
+                }
                 self.advance();
                 self.if_exists()?;
                 self.compound_ident()?;
@@ -238,17 +241,25 @@ impl Parser<'_> {
         if self.eat_kw("RESET") {
             return self.option_keys();
         }
-        if self.eat_kw("AS") {
+        // Flink 1.20 knows SUSPEND, RESUME, REFRESH, SET and RESET only.
+        if self.is_kw("AS") {
+            self.gate(2, 1, "ALTER MATERIALIZED TABLE … AS", self.pos)?;
+            self.advance();
             return self.query();
         }
         if self.is_kw("ADD") || self.is_kw("MODIFY") {
+            self.gate(2, 2, "ALTER MATERIALIZED TABLE ADD/MODIFY", self.pos)?;
             self.advance();
             return self.add_or_modify(Owner::Materialized);
         }
-        if self.eat_kw("DROP") {
+        if self.is_kw("DROP") {
+            self.gate(2, 2, "ALTER MATERIALIZED TABLE DROP", self.pos)?;
+            self.advance();
             return self.alter_drop();
         }
-        if self.eat_kw("RENAME") {
+        if self.is_kw("RENAME") {
+            self.gate(2, 2, "ALTER MATERIALIZED TABLE RENAME", self.pos)?;
+            self.advance();
             if self.eat_kw("TO") {
                 self.compound_ident()?;
                 return Ok(());
@@ -276,6 +287,7 @@ impl Parser<'_> {
             "TABLE" | "VIEW" | "MODEL" if !system => self.advance(),
             "FUNCTION" => self.advance(),
             "CONNECTION" => {
+                self.gate(2, 2, "connections", self.pos)?;
                 if system && !temporary {
                     return Err(self.custom(
                         system_at,

@@ -306,6 +306,9 @@ impl Parser<'_> {
         match w.as_str() {
             "CATALOGS" => {
                 self.advance();
+                if !self.at_eof() {
+                    self.gate(2, 0, "SHOW CATALOGS LIKE", self.pos)?;
+                }
                 self.like_pattern_opt()
             }
             "CURRENT" => {
@@ -326,7 +329,14 @@ impl Parser<'_> {
                 self.scope_and_like(false)
             }
             "FUNCTIONS" | "PROCEDURES" | "TABLES" | "VIEWS" | "MODELS" | "CONNECTIONS" => {
+                if w == "CONNECTIONS" {
+                    // Older parsers refuse the statement at SHOW.
+                    self.gate(2, 3, "SHOW CONNECTIONS", self.pos.saturating_sub(1))?;
+                }
                 self.advance();
+                if w == "VIEWS" && (self.is_kw("FROM") || self.is_kw("IN")) {
+                    self.gate(2, 0, "SHOW VIEWS FROM/IN", self.pos)?;
+                }
                 self.scope_and_like(false)
             }
             "MATERIALIZED" => {
@@ -347,6 +357,9 @@ impl Parser<'_> {
                 let what = self.upper(0);
                 match what.as_str() {
                     "TABLE" | "VIEW" | "MODEL" | "CONNECTION" => {
+                        if what == "CONNECTION" {
+                            self.gate(2, 2, "connections", self.pos)?;
+                        }
                         self.advance();
                         self.compound_ident()?;
                     }
@@ -355,11 +368,13 @@ impl Parser<'_> {
                         self.ident()?;
                     }
                     "MATERIALIZED" => {
+                        self.gate(2, 2, "SHOW CREATE MATERIALIZED TABLE", self.pos)?;
                         self.advance();
                         self.expect_kw("TABLE")?;
                         self.compound_ident()?;
                     }
                     "OR" => {
+                        self.gate(2, 2, "SHOW CREATE MATERIALIZED TABLE", self.pos)?;
                         self.advance();
                         self.expect_kws(&["ALTER", "MATERIALIZED", "TABLE"])?;
                         self.compound_ident()?;
@@ -402,6 +417,13 @@ impl Parser<'_> {
                     || self.is_kw_at(1, "EXTENDED")
                     || self.tok(1).kind == TokKind::Eof =>
             {
+                if w == "FUNCTION" {
+                    self.gate(2, 0, "DESCRIBE FUNCTION", self.pos)?;
+                }
+                if w == "CONNECTION" {
+                    // Older parsers read CONNECTION as a table name and stop after it.
+                    self.gate(2, 2, "connections", self.pos + 1)?;
+                }
                 self.advance();
                 self.eat_kw("EXTENDED");
                 if w == "CATALOG" {

@@ -37,7 +37,11 @@ impl Parser<'_> {
         let mut or_alter = false;
         if self.eat_kws(&["OR", "REPLACE"]) {
             or_replace = true;
-        } else if self.eat_kws(&["OR", "ALTER"]) {
+        } else if self.is_kw("OR") && self.is_kw_at(1, "ALTER") {
+            self.advance();
+            // Before CREATE OR ALTER (materialized tables), the parser stops at ALTER.
+            self.gate(2, 2, "CREATE OR ALTER", self.pos)?;
+            self.advance();
             or_alter = true;
         }
         let temporary_at = self.pos;

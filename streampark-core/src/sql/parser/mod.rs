@@ -1,4 +1,4 @@
-//! Recursive-descent parser for Flink's SQL grammar (Flink 2.3, with version gates back to 1.15).
+//! Recursive-descent parser for Flink's SQL grammar (Flink 2.3, with version gates back to 1.14).
 //!
 //! One [`Parser`] checks one statement's tokens. It builds no tree: it records what the lints
 //! need ([`Facts`]) and stops at the first syntax error, reporting the token Flink would name.

@@ -11,6 +11,10 @@ impl Parser<'_> {
         let name = self.compound_ident()?;
         self.note_created(&name, at);
         if self.is_op("(") {
+            // Flink 1.20 takes only a constraint between the parentheses.
+            if !(self.is_kw_at(1, "PRIMARY") || self.is_kw_at(1, "CONSTRAINT")) {
+                self.gate(2, 2, "columns of a materialized table", self.pos + 1)?;
+            }
             self.table_elements(Owner::Materialized)?;
         }
         self.table_tail(true)?;
@@ -34,7 +38,9 @@ impl Parser<'_> {
                 return Err(self.unexpected(&["FULL", "CONTINUOUS"]));
             }
         }
-        if self.eat_kw("START_MODE") {
+        if self.is_kw("START_MODE") {
+            self.gate(2, 2, "START_MODE", self.pos)?;
+            self.advance();
             self.expect_op("=")?;
             self.start_mode()?;
         }

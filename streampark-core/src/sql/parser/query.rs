@@ -350,6 +350,7 @@ impl Parser<'_> {
             let name = self.compound_ident()?;
             if self.is_op("(") {
                 // A table function called directly: `FROM TUMBLE(TABLE t, …)`, `FROM f(x)`.
+                self.gate_direct_table_args()?;
                 return self.call_args().and_then(|()| self.table_suffix());
             }
             self.note_read_at(&name, start);
@@ -551,6 +552,38 @@ impl Parser<'_> {
     pub(crate) fn note_read_at(&mut self, name: &[String], at: usize) {
         if let Some(last) = name.last() {
             self.facts.read.push((last.to_ascii_lowercase(), at));
+        }
+    }
+
+    /// Before Flink 2.0, a table function called directly in FROM takes plain expressions only:
+    /// the parser stops at the first `TABLE` or `MODEL` argument or `=>` of its argument list.
+    fn gate_direct_table_args(&mut self) -> PResult<()> {
+        if self.version >= (2, 0) {
+            return Ok(());
+        }
+        let mut depth = 0usize;
+        let mut k = 0usize;
+        loop {
+            let t = self.tok(k);
+            if t.kind == TokKind::Eof {
+                return Ok(());
+            }
+            if self.is_op_at(k, "(") {
+                depth += 1;
+            } else if self.is_op_at(k, ")") {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Ok(());
+                }
+            } else if depth == 1 {
+                let arg_start = self.is_op_at(k - 1, "(") || self.is_op_at(k - 1, ",");
+                if self.is_op_at(k, "=>")
+                    || (arg_start && (self.is_kw_at(k, "TABLE") || self.is_kw_at(k, "MODEL")))
+                {
+                    return self.gate(2, 0, "table arguments in FROM f(…)", self.pos + k);
+                }
+            }
+            k += 1;
         }
     }
 }
