@@ -818,12 +818,17 @@ mod tests {
         assert!(!is_duplicate_submission(&Error::not_found(BACKEND, "x")));
     }
 
-    #[test]
-    fn run_request_carries_the_tag_and_restore() {
-        let d = RemoteDeployer::builder()
+    /// A deployer whose cluster is never called (run requests are only built).
+    fn offline_deployer() -> RemoteDeployer {
+        RemoteDeployer::builder()
             .with_url("http://127.0.0.1:1")
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn run_request_carries_the_tag_and_restore() {
+        let d = offline_deployer();
         let spec = crate::JobSpec::sql("j", "INSERT INTO k SELECT 1")
             .unwrap()
             .with_parallelism(3)
@@ -858,10 +863,7 @@ mod tests {
 
     #[test]
     fn before_flink_1_17_the_configuration_travels_with_the_program() {
-        let d = RemoteDeployer::builder()
-            .with_url("http://127.0.0.1:1")
-            .build()
-            .unwrap();
+        let d = offline_deployer();
         let spec = crate::JobSpec::sql("j", "INSERT INTO k SELECT 1")
             .unwrap()
             .with_config("table.exec.state.ttl", "it's 1 h");
