@@ -113,7 +113,7 @@ fn benches(c: &mut Criterion) {
     nacos(
         c,
         "config/nacos_v3_publish_to_event (100 ms polling)",
-        SimApi::V3,
+        SimApi::V3Only,
     );
     file(c);
 }

@@ -166,13 +166,15 @@ async fn token_is_renewed_before_ttl_runs_out() {
         .unwrap();
     let key = ConfigKey::new("t.yaml");
     assert!(nacos.get(&key).await.unwrap().is_none());
+    // The API detection asks once without a token (a login wall says the API is there).
+    let rejected = sim.rejected_count();
     // Past 90 % of the 1 s lifetime, the client logs in again before calling.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert!(nacos.get(&key).await.unwrap().is_none());
     assert_eq!(sim.login_count(), 2);
     assert_eq!(
         sim.rejected_count(),
-        0,
+        rejected,
         "no call was made with a stale token"
     );
 }
@@ -358,7 +360,7 @@ async fn events_are_in_order_never_repeated_never_lost() {
 #[tokio::test]
 async fn nacos_3x_is_detected_and_polled_by_md5() {
     let sim = NacosSim::builder()
-        .with_api(SimApi::V3)
+        .with_api(SimApi::V3Only)
         .with_user("nacos", "pw")
         .start()
         .await
@@ -406,7 +408,10 @@ async fn nacos_3x_is_detected_and_polled_by_md5() {
         .build()
         .unwrap();
     let e = v1.get(&key).await.unwrap_err().to_string();
-    assert!(e.contains("no v1 API"), "{e}");
+    assert!(
+        e.contains("410") && e.contains("v1 API is turned off"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -671,4 +676,324 @@ async fn layered_files_nacos_and_job_overrides_into_a_spec() {
         .to_string();
     assert!(e.contains("`s3_key`") && e.contains("s3.access-key"), "{e}");
     assert!(e.contains("orders.yaml") && e.contains("team `bi`"), "{e}");
+}
+
+/// A small scripted server: `route(method, path, query, form) -> (status, headers, body)`,
+/// everything the script does not know answered with an empty 404 (as actix-based servers
+/// such as rnacos do for an unmapped path).
+mod scripted {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::body::Bytes;
+    use axum::extract::{Request, State};
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+
+    pub(super) type Answer = (StatusCode, Vec<(&'static str, String)>, String);
+    pub(super) type Script =
+        Arc<dyn Fn(&str, &str, &HashMap<String, String>) -> Option<Answer> + Send + Sync>;
+
+    pub(super) struct Server {
+        pub(super) url: String,
+        pub(super) seen: Arc<Mutex<Vec<String>>>,
+        _task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self._task.abort();
+        }
+    }
+
+    async fn handle(
+        State((script, seen)): State<(Script, Arc<Mutex<Vec<String>>>)>,
+        req: Request,
+    ) -> Response {
+        let method = req.method().to_string();
+        let path = req.uri().path().to_string();
+        let mut params: HashMap<String, String> = req
+            .uri()
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let body: Bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        params.extend(url::form_urlencoded::parse(&body).into_owned());
+        seen.lock().unwrap().push(format!("{method} {path}"));
+        match script(&method, &path, &params) {
+            Some((status, headers, body)) => {
+                let mut r = (status, body).into_response();
+                for (k, v) in headers {
+                    r.headers_mut().insert(k, v.parse().unwrap());
+                }
+                r
+            }
+            None => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+
+    pub(super) async fn start(script: Script) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let app = Router::new()
+            .fallback(handle)
+            .with_state((script, seen.clone()));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Server {
+            url,
+            seen,
+            _task: task,
+        }
+    }
+}
+
+/// The stand-in of the issue: the v1 config API and its long-polling listener, written from
+/// the Open API docs, with no console API and no v3 API. The watcher must work on it (the
+/// old detection took the console's 404 for "Nacos 3.x" and then polled a v3 path forever).
+#[tokio::test]
+async fn detection_v1_open_api_without_console_gives_a_working_watcher() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use axum::http::StatusCode;
+
+    let store: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let s = store.clone();
+    let script: scripted::Script = Arc::new(move |method, path, p| {
+        let id = format!(
+            "{}|{}",
+            p.get("dataId").cloned().unwrap_or_default(),
+            p.get("group").cloned().unwrap_or_default()
+        );
+        match (method, path) {
+            ("GET", "/nacos/v1/cs/configs") => Some(match s.lock().unwrap().get(&id) {
+                Some(c) => (StatusCode::OK, vec![], c.clone()),
+                None => (
+                    StatusCode::NOT_FOUND,
+                    vec![],
+                    "config data not exist".into(),
+                ),
+            }),
+            ("POST", "/nacos/v1/cs/configs") => {
+                s.lock()
+                    .unwrap()
+                    .insert(id, p.get("content").cloned().unwrap_or_default());
+                Some((StatusCode::OK, vec![], "true".into()))
+            }
+            ("POST", "/nacos/v1/cs/configs/listener") => {
+                // `dataId^2group^2md5^1`: answer at once when the MD5 differs (no holding:
+                // the client's next call comes right back, which is allowed).
+                let l = p.get("Listening-Configs").cloned().unwrap_or_default();
+                let mut parts = l.trim_end_matches('\u{1}').split('\u{2}');
+                let (d, g, md5) = (
+                    parts.next().unwrap_or(""),
+                    parts.next().unwrap_or(""),
+                    parts.next().unwrap_or(""),
+                );
+                let now = s
+                    .lock()
+                    .unwrap()
+                    .get(&format!("{d}|{g}"))
+                    .map(|c| md5_hex(c))
+                    .unwrap_or_default();
+                if now != md5 {
+                    let body: String = url::form_urlencoded::byte_serialize(
+                        format!("{d}\u{2}{g}\u{1}").as_bytes(),
+                    )
+                    .collect();
+                    Some((StatusCode::OK, vec![], body))
+                } else {
+                    std::thread::sleep(Duration::from_millis(50));
+                    Some((StatusCode::OK, vec![], String::new()))
+                }
+            }
+            _ => None,
+        }
+    });
+    let server = scripted::start(script).await;
+    let nacos = fast(NacosSource::builder().with_server(&server.url))
+        .build()
+        .unwrap();
+    let key = ConfigKey::new("orders.yaml").with_group("G");
+    nacos
+        .publish(&key, "v: 1\n", ConfigFormat::Yaml)
+        .await
+        .unwrap();
+    let mut s = nacos.watch(&key).await.unwrap();
+    assert_eq!(content(&next(&mut s).await), "v: 1\n");
+    nacos
+        .publish(&key, "v: 2\n", ConfigFormat::Yaml)
+        .await
+        .unwrap();
+    assert_eq!(content(&next(&mut s).await), "v: 2\n");
+    let seen = server.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|r| r == "POST /nacos/v1/cs/configs/listener"),
+        "{seen:?}"
+    );
+    assert!(!seen.iter().any(|r| r.contains("/v3/")), "{seen:?}");
+}
+
+/// Nacos 3.x as it ships: console endpoints answer 410, the v1 open API is on. The watcher
+/// uses the v1 API and its listener (push), never the v3 polling path.
+#[tokio::test]
+async fn detection_nacos_3x_default_uses_the_v1_open_api_and_its_listener() {
+    let sim = NacosSim::builder()
+        .with_api(SimApi::V3)
+        .start()
+        .await
+        .unwrap();
+    let nacos = fast(NacosSource::builder().with_server(sim.url()))
+        .build()
+        .unwrap();
+    let key = ConfigKey::new("a.json");
+    nacos
+        .publish(&key, "{\"a\": 1}", ConfigFormat::Json)
+        .await
+        .unwrap();
+    let mut s = nacos.watch(&key).await.unwrap();
+    assert_eq!(content(&next(&mut s).await), "{\"a\": 1}");
+    sim.publish("", "DEFAULT_GROUP", "a.json", "{\"a\": 2}");
+    assert_eq!(content(&next(&mut s).await), "{\"a\": 2}");
+    let reqs = sim.requests();
+    assert!(
+        reqs.iter().any(|r| r == "POST /v1/cs/configs/listener"),
+        "{reqs:?}"
+    );
+    assert!(!reqs.iter().any(|r| r.contains("/v3/")), "{reqs:?}");
+}
+
+/// A server with neither config API (here: every path an empty 404) is a clear error for
+/// `get`, and for a watch an `Unavailable` event carrying it within seconds: never silence,
+/// never a document reported absent.
+#[tokio::test]
+async fn detection_without_any_config_api_is_an_error_the_host_sees() {
+    let script: scripted::Script = Arc::new(|_, _, _| None);
+    let server = scripted::start(script).await;
+    let nacos = fast(NacosSource::builder().with_server(&server.url))
+        .build()
+        .unwrap();
+    let key = ConfigKey::new("x.yaml");
+    let e = nacos.get(&key).await.unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        matches!(e, streampark_core::Error::Unsupported { .. }),
+        "{e:?}"
+    );
+    assert!(shown.contains("no Nacos config API"), "{shown}");
+    assert!(
+        shown.contains("v1/cs/configs") && shown.contains("v3/client/cs/config"),
+        "{shown}"
+    );
+    let mut s = nacos.watch(&key).await.unwrap();
+    match tokio::time::timeout(Duration::from_secs(5), s.next()).await {
+        Ok(Some(ConfigEvent::Unavailable { error, .. })) => {
+            assert!(error.to_string().contains("no Nacos config API"), "{error}");
+        }
+        other => panic!("expected an Unavailable event within 5 s, got {other:?}"),
+    }
+}
+
+/// A v3 client endpoint that is gone (410) while v1 is off too: each answer is an error
+/// naming the 410, for the host to see.
+#[tokio::test]
+async fn detection_both_apis_gone_names_the_410() {
+    use axum::http::StatusCode;
+    let script: scripted::Script = Arc::new(|_, path, _| {
+        path.starts_with("/nacos/")
+            .then(|| (StatusCode::GONE, vec![], "{\"status\":410}".to_string()))
+    });
+    let server = scripted::start(script).await;
+    let nacos = fast(NacosSource::builder().with_server(&server.url))
+        .build()
+        .unwrap();
+    let e = nacos
+        .get(&ConfigKey::new("x.yaml"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("410"), "{e}");
+}
+
+/// The last version's format comes from the answer (`Config-Type`) when there is one, else
+/// from the data id, and the snapshot keeps it.
+#[tokio::test]
+async fn format_from_the_answer_else_the_data_id_and_kept_in_the_snapshot() {
+    use axum::http::StatusCode;
+    let script: scripted::Script = Arc::new(|method, path, p| {
+        if (method, path) != ("GET", "/nacos/v1/cs/configs") {
+            return None;
+        }
+        match p.get("dataId").map(String::as_str) {
+            Some("orders") => Some((
+                StatusCode::OK,
+                vec![("Config-Type", "yaml".to_string())],
+                "a:\n  b: 1\n".into(),
+            )),
+            Some("orders.json") => Some((StatusCode::OK, vec![], "{\"a\": {\"b\": 2}}".into())),
+            _ => Some((
+                StatusCode::NOT_FOUND,
+                vec![],
+                "config data not exist".into(),
+            )),
+        }
+    });
+    let server = scripted::start(script).await;
+    let cache = tempfile::tempdir().unwrap();
+    let nacos = fast(NacosSource::builder().with_server(&server.url))
+        .with_cache_dir(cache.path())
+        .build()
+        .unwrap();
+    let typed = nacos.get(&ConfigKey::new("orders")).await.unwrap().unwrap();
+    assert_eq!(typed.format(), ConfigFormat::Yaml);
+    assert_eq!(typed.parse().unwrap().get_str("a.b"), Some("1"));
+    let by_name = nacos
+        .get(&ConfigKey::new("orders.json"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_name.format(), ConfigFormat::Json);
+    drop(server);
+    let snap = nacos.get(&ConfigKey::new("orders")).await.unwrap().unwrap();
+    assert!(snap.is_from_snapshot());
+    assert_eq!(snap.format(), ConfigFormat::Yaml);
+    assert_eq!(snap.parse().unwrap().get_str("a.b"), Some("1"));
+}
+
+/// Nacos 3.x answers a wrong password with 500 (its login throws): a refusal the host sees at
+/// once, not an outage retried in silence.
+#[tokio::test]
+async fn a_wrong_password_on_nacos_3x_is_permission_denied() {
+    let sim = NacosSim::builder()
+        .with_api(SimApi::V3)
+        .with_user("nacos", "right")
+        .start()
+        .await
+        .unwrap();
+    let bad = fast(NacosSource::builder().with_server(sim.url()))
+        .with_credentials("nacos", "wrong-pw-77")
+        .build()
+        .unwrap();
+    let e = bad.get(&ConfigKey::new("a.yaml")).await.unwrap_err();
+    assert!(
+        matches!(e, streampark_core::Error::PermissionDenied { .. }),
+        "{e:?}"
+    );
+    assert!(!format!("{e} {e:?}").contains("wrong-pw-77"));
+    let good = fast(NacosSource::builder().with_server(sim.url()))
+        .with_credentials("nacos", "right")
+        .build()
+        .unwrap();
+    assert!(good.get(&ConfigKey::new("a.yaml")).await.unwrap().is_none());
 }

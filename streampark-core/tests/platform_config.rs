@@ -4,14 +4,15 @@
 //! marked "needs restart" (manual), malformed documents rejected with the last good version in
 //! force, secret values never copied into a version, and every action audited with its cause.
 
+mod platform_support;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use streampark_core::config::{ConfigKey, ConfigWatcher, FileSource};
 use streampark_core::platform::{
-    AuditOutcome, AuditQuery, CONFIG_PRINCIPAL, CONFIG_ROLLOUT_LABEL, Member, Platform, Principal,
-    Team, User,
+    AuditOutcome, AuditQuery, CONFIG_PRINCIPAL, CONFIG_ROLLOUT_LABEL, Platform, Principal,
 };
 use streampark_core::store::{MemoryStore, StateStore};
 use streampark_core::testkit::SimDeployer;
@@ -79,22 +80,9 @@ async fn the_engine_applies_configuration_changes_by_job_policy() {
         .with_checkpoint_interval(Duration::from_secs(1))
         .build();
     let store = Arc::new(MemoryStore::new());
-    let pf = Platform::builder()
-        .with_deployer(Arc::new(sim.new_handle()))
-        .with_store(store.clone())
-        .with_config_watcher(watcher)
-        .with_tick(Duration::from_millis(200))
-        .with_admin("root")
-        .build()
-        .await
-        .unwrap();
     let root = Principal::user("root");
-    pf.put_team(&root, Team::new("ads")).await.unwrap();
-    pf.put_user(&root, User::new("ann")).await.unwrap();
-    pf.put_member(&root, Member::new("ads", "ann", "developer"))
-        .await
-        .unwrap();
-    let ann = Principal::user("ann");
+    let (pf, ann) =
+        platform_support::config_platform(Arc::new(sim.new_handle()), store.clone(), watcher).await;
     pf.create_job(&ann, spec("orders", "automatic"), "v1")
         .await
         .unwrap();
@@ -294,7 +282,9 @@ async fn bad_values_unknown_jobs_stopped_jobs_and_removed_keys() {
         .await
         .unwrap();
     let root = Principal::user("root");
-    pf.put_team(&root, Team::new("ads")).await.unwrap();
+    pf.put_team(&root, streampark_core::platform::Team::new("ads"))
+        .await
+        .unwrap();
     let id = JobId::new("orders").unwrap();
     let ghost = JobId::new("ghost").unwrap();
     pf.create_job(

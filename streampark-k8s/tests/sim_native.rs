@@ -83,7 +83,10 @@ async fn pod_failures_of_a_native_cluster_are_reasons_not_initializing() {
         let selector = Selector::Job(JobId::new(job).unwrap());
         let mut list = d.list(&selector).await.unwrap();
         for _ in 0..100 {
-            if list.first().is_some_and(|s| s.state == state) {
+            // Deploying is also the state before the pod exists: wait for the reason too.
+            if list.first().is_some_and(|s| {
+                s.state == state && s.reason.as_deref().is_some_and(|r| r.starts_with(reason))
+            }) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -5,9 +5,11 @@
 //! - as Nacos 2.x ([`SimApi::V2`]): `GET /nacos/v1/console/server/state`,
 //!   `POST /nacos/v1/auth/login`, `GET|POST|DELETE /nacos/v1/cs/configs`,
 //!   `POST /nacos/v1/cs/configs/listener` (held up to `Long-Pulling-Timeout`);
-//! - as Nacos 3.x ([`SimApi::V3`]): no v1 API; `POST /nacos/v3/auth/user/login`,
-//!   `GET /nacos/v3/client/cs/config`, `POST|DELETE /nacos/v3/admin/cs/config`, answers in
-//!   the `{"code","message","data"}` envelope.
+//! - as Nacos 3.x ([`SimApi::V3`]): the same v1 open API, console endpoints answering
+//!   `410 Gone`, and `POST /nacos/v3/auth/user/login`, `GET /nacos/v3/client/cs/config`,
+//!   `POST|DELETE /nacos/v3/admin/cs/config`, answers in the `{"code","message","data"}`
+//!   envelope; with [`SimApi::V3Only`] the v1 endpoints answer `410 Gone` too (what Nacos
+//!   3.x does with its client API compatibility turned off).
 //!
 //! With users configured, every config call needs a valid `accessToken` (403 otherwise);
 //! tokens expire after the configured TTL. Several simulators can share one store
@@ -34,10 +36,14 @@ use crate::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SimApi {
-    /// Nacos 2.x: v1 API with the long-polling listener.
+    /// Nacos 2.x: v1 API with the long-polling listener, console API.
     V2,
-    /// Nacos 3.x: v3 client/admin API only.
+    /// Nacos 3.x as it ships: the v1 open API (config, listener, login) still on, the v3
+    /// client/admin API, console endpoints answering `410 Gone`.
     V3,
+    /// Nacos 3.x with `nacos.core.api.compatibility.client.enabled=false`: every v1
+    /// endpoint answers `410 Gone`; only the v3 API works.
+    V3Only,
 }
 
 #[derive(Clone)]
@@ -194,6 +200,7 @@ impl NacosSim {
                 "/nacos/v3/admin/cs/config",
                 post(v3_publish).delete(v3_delete),
             )
+            .fallback(unmapped)
             .with_state(ctx);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -318,6 +325,10 @@ fn remove(store: &Store, ns: &str, group: &str, id: &str) {
     store.changed.notify_waiters();
 }
 
+async fn unmapped(uri: axum::http::Uri) -> Response {
+    not_found_spring(uri.path())
+}
+
 fn not_found_spring(path: &str) -> Response {
     // What Spring Boot answers for an unmapped path (Nacos 3.x for the v1 API).
     (
@@ -325,6 +336,22 @@ fn not_found_spring(path: &str) -> Response {
         [(header::CONTENT_TYPE, "application/json")],
         format!(
             r#"{{"timestamp":"2025-01-01T00:00:00.000+00:00","status":404,"error":"Not Found","path":"{path}"}}"#
+        ),
+    )
+        .into_response()
+}
+
+fn gone_spring(path: &str, api: &str) -> Response {
+    // What Nacos 3.x's ApiCompatibilityFilter answers (`sendError(410, json)`, rendered by
+    // Spring's error page with the message included).
+    let inner = format!(
+        r#"{{\"code\":40000,\"message\":\"Current API will be deprecated, please use the v3 API instead, or set nacos.core.api.compatibility.{api}.enabled=true\",\"data\":null}}"#
+    );
+    (
+        StatusCode::GONE,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!(
+            r#"{{"timestamp":"2025-01-01T00:00:00.000+00:00","status":410,"error":"Gone","message":"{inner}","path":"{path}"}}"#
         ),
     )
         .into_response()
@@ -357,7 +384,20 @@ fn check_auth(ctx: &Ctx, token: Option<&str>, line: String) -> Option<Response> 
     } else {
         "user not found!"
     };
-    Some((StatusCode::FORBIDDEN, msg).into_response())
+    if ctx.api == SimApi::V2 {
+        return Some((StatusCode::FORBIDDEN, msg).into_response());
+    }
+    // Nacos 3.1 (recorded): Spring's error JSON, the auth plugin's message inside.
+    Some(
+        (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/json")],
+            format!(
+                r#"{{"timestamp":"2025-01-01T00:00:00.000+00:00","status":403,"error":"Forbidden","message":"Code: 401, Message: {msg}","path":"/nacos"}}"#
+            ),
+        )
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -374,7 +414,16 @@ fn login(ctx: &Ctx, creds: Creds) -> Response {
         _ => false,
     };
     if !ok {
-        return (StatusCode::FORBIDDEN, "unknown user!").into_response();
+        if ctx.api == SimApi::V2 {
+            return (StatusCode::FORBIDDEN, "unknown user!").into_response();
+        }
+        // Nacos 3.1 (recorded): the login throws and its filters answer 500.
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"timestamp":"2025-01-01T00:00:00.000+00:00","status":500,"error":"Internal Server Error","message":"Handle API Compatibility failed, please see log for detail.","path":"/nacos/v1/auth/login"}"#,
+        )
+            .into_response();
     }
     d.next_token += 1;
     d.logins += 1;
@@ -396,8 +445,8 @@ fn login(ctx: &Ctx, creds: Creds) -> Response {
 }
 
 async fn server_state(State(ctx): State<Ctx>) -> Response {
-    if ctx.api == SimApi::V3 {
-        return not_found_spring("/nacos/v1/console/server/state");
+    if ctx.api != SimApi::V2 {
+        return gone_spring("/nacos/v1/console/server/state", "console");
     }
     axum::Json(serde_json::json!({
         "version": "2.3.2", "standalone_mode": "standalone", "function_mode": null
@@ -406,14 +455,14 @@ async fn server_state(State(ctx): State<Ctx>) -> Response {
 }
 
 async fn login_v1(State(ctx): State<Ctx>, Form(creds): Form<Creds>) -> Response {
-    if ctx.api == SimApi::V3 {
-        return not_found_spring("/nacos/v1/auth/login");
+    if ctx.api == SimApi::V3Only {
+        return gone_spring("/nacos/v1/auth/login", "client");
     }
     login(&ctx, creds)
 }
 
 async fn login_v3(State(ctx): State<Ctx>, Form(creds): Form<Creds>) -> Response {
-    if ctx.api != SimApi::V3 {
+    if ctx.api == SimApi::V2 {
         return not_found_spring("/nacos/v3/auth/user/login");
     }
     login(&ctx, creds)
@@ -448,8 +497,8 @@ fn v1_key(p: &V1Params) -> std::result::Result<(String, String, String), Box<Res
 }
 
 async fn v1_get(State(ctx): State<Ctx>, Query(p): Query<V1Params>) -> Response {
-    if ctx.api == SimApi::V3 {
-        return not_found_spring("/nacos/v1/cs/configs");
+    if ctx.api == SimApi::V3Only {
+        return gone_spring("/nacos/v1/cs/configs", "client");
     }
     if let Some(r) = check_auth(&ctx, p.access_token.as_deref(), "GET /v1/cs/configs".into()) {
         return r;
@@ -475,8 +524,8 @@ async fn v1_publish(
     Query(q): Query<V1Params>,
     Form(p): Form<V1Params>,
 ) -> Response {
-    if ctx.api == SimApi::V3 {
-        return not_found_spring("/nacos/v1/cs/configs");
+    if ctx.api == SimApi::V3Only {
+        return gone_spring("/nacos/v1/cs/configs", "client");
     }
     let token = q.access_token.as_deref().or(p.access_token.as_deref());
     if let Some(r) = check_auth(&ctx, token, "POST /v1/cs/configs".into()) {
@@ -505,8 +554,8 @@ async fn v1_publish(
 }
 
 async fn v1_delete(State(ctx): State<Ctx>, Query(p): Query<V1Params>) -> Response {
-    if ctx.api == SimApi::V3 {
-        return not_found_spring("/nacos/v1/cs/configs");
+    if ctx.api == SimApi::V3Only {
+        return gone_spring("/nacos/v1/cs/configs", "client");
     }
     if let Some(r) = check_auth(
         &ctx,
@@ -527,6 +576,8 @@ async fn v1_delete(State(ctx): State<Ctx>, Query(p): Query<V1Params>) -> Respons
 struct ListenForm {
     #[serde(rename = "Listening-Configs")]
     listening: Option<String>,
+    #[serde(rename = "accessToken")]
+    access_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -565,14 +616,11 @@ async fn v1_listener(
     headers: HeaderMap,
     Form(f): Form<ListenForm>,
 ) -> Response {
-    if ctx.api == SimApi::V3 {
-        return not_found_spring("/nacos/v1/cs/configs/listener");
+    if ctx.api == SimApi::V3Only {
+        return gone_spring("/nacos/v1/cs/configs/listener", "client");
     }
-    if let Some(r) = check_auth(
-        &ctx,
-        q.access_token.as_deref(),
-        "POST /v1/cs/configs/listener".into(),
-    ) {
+    let token = q.access_token.as_deref().or(f.access_token.as_deref());
+    if let Some(r) = check_auth(&ctx, token, "POST /v1/cs/configs/listener".into()) {
         return r;
     }
     let Some(raw) = f.listening.filter(|s| !s.is_empty()) else {
@@ -649,7 +697,7 @@ fn v3_key(p: &V3Params) -> std::result::Result<(String, String, String), Box<Res
 }
 
 async fn v3_get(State(ctx): State<Ctx>, Query(p): Query<V3Params>) -> Response {
-    if ctx.api != SimApi::V3 {
+    if ctx.api == SimApi::V2 {
         return not_found_spring("/nacos/v3/client/cs/config");
     }
     if let Some(r) = check_auth(
@@ -678,11 +726,12 @@ async fn v3_get(State(ctx): State<Ctx>, Query(p): Query<V3Params>) -> Response {
                 "beta": false,
             }),
         ),
+        // As Nacos 3.1 answers (recorded): 200, code 20004, data null.
         None => envelope(
-            StatusCode::NOT_FOUND,
+            StatusCode::OK,
             20004,
             "resource not found",
-            serde_json::Value::String("config data not exist".into()),
+            serde_json::Value::Null,
         ),
     }
 }
@@ -692,7 +741,7 @@ async fn v3_publish(
     Query(q): Query<V3Params>,
     Form(p): Form<V3Params>,
 ) -> Response {
-    if ctx.api != SimApi::V3 {
+    if ctx.api == SimApi::V2 {
         return not_found_spring("/nacos/v3/admin/cs/config");
     }
     let token = q.access_token.as_deref().or(p.access_token.as_deref());
@@ -716,7 +765,7 @@ async fn v3_publish(
 }
 
 async fn v3_delete(State(ctx): State<Ctx>, Query(p): Query<V3Params>) -> Response {
-    if ctx.api != SimApi::V3 {
+    if ctx.api == SimApi::V2 {
         return not_found_spring("/nacos/v3/admin/cs/config");
     }
     if let Some(r) = check_auth(

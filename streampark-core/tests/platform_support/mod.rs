@@ -231,3 +231,28 @@ pub async fn postgres(name: &str) -> Option<streampark_core::store::PostgresStor
             .expect("store"),
     )
 }
+
+/// A platform whose configuration watcher is `watcher`, ticking every 200 ms, with team `ads`
+/// and its developer `ann` (returned): the set-up of the live-configuration tests.
+pub async fn config_platform(
+    deployer: Arc<dyn Deployer>,
+    store: Arc<dyn Store>,
+    watcher: streampark_core::config::ConfigWatcher,
+) -> (Platform, Principal) {
+    let pf = Platform::builder()
+        .with_deployer(deployer)
+        .with_store(store)
+        .with_config_watcher(watcher)
+        .with_tick(Duration::from_millis(200))
+        .with_admin("root")
+        .build()
+        .await
+        .unwrap();
+    let root = p("root");
+    pf.put_team(&root, Team::new("ads")).await.unwrap();
+    pf.put_user(&root, User::new("ann")).await.unwrap();
+    pf.put_member(&root, Member::new("ads", "ann", "developer"))
+        .await
+        .unwrap();
+    (pf, p("ann"))
+}

@@ -117,6 +117,51 @@ enum Attempt {
     Next(Error),
     /// Give up now (bad credentials, bad request): the same everywhere.
     Fatal(Error),
+    /// The endpoint of the API generation in use is not there (`410 Gone`: turned off by
+    /// Nacos 3.x's compatibility settings; an unmapped path): detect the API again.
+    Missing(Error),
+}
+
+/// What an answer says about the endpoint that gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Endpoint {
+    /// The endpoint exists (whatever the answer means otherwise).
+    Present,
+    /// `410 Gone`: Nacos 3.x answers so for a v1 API its compatibility settings turned off.
+    Gone,
+    /// The web framework's "no such path" (Spring's JSON `{status, path}`, 405), or an empty
+    /// 404 that no Nacos endpoint gives.
+    Unmapped,
+}
+
+/// Classifies an answer: is the endpoint there at all?
+pub(super) fn endpoint_of(status: StatusCode, body: &str) -> Endpoint {
+    if status == StatusCode::GONE {
+        Endpoint::Gone
+    } else if status == StatusCode::METHOD_NOT_ALLOWED
+        || (status == StatusCode::NOT_FOUND && (body.trim().is_empty() || is_unmapped_path(body)))
+    {
+        Endpoint::Unmapped
+    } else {
+        Endpoint::Present
+    }
+}
+
+/// The error for a missing endpoint, naming what answered and what to do.
+fn missing(shown: &str, status: StatusCode, mode: Mode) -> Error {
+    let why = match (status, mode) {
+        (StatusCode::GONE, Mode::V1) => {
+            "the v1 API is turned off on this server (Nacos 3.x with \
+             nacos.core.api.compatibility.client.enabled=false); use the v3 API"
+        }
+        (StatusCode::GONE, Mode::V3) => "the v3 API is turned off on this server",
+        (_, Mode::V1) => "no v1 API on this server (Nacos 3.x? use NacosApi::V3)",
+        (_, Mode::V3) => "no v3 API on this server (Nacos before 3.0? use NacosApi::V1)",
+    };
+    Error::Unsupported {
+        backend: BACKEND,
+        operation: format!("{shown} answered {status}: {why}"),
+    }
 }
 
 fn unavailable(what: String, e: reqwest::Error) -> Error {
@@ -212,34 +257,82 @@ impl Client {
         {
             return Ok(m);
         }
-        // Nacos 1.x/2.x answer `GET /v1/console/server/state`; 3.x has no v1 API.
-        let path = "v1/console/server/state";
-        let url = self.endpoint(idx, path).map_err(Attempt::Fatal)?;
-        let resp = self
-            .http
-            .get(url)
-            .timeout(self.request_timeout)
-            .send()
-            .await
-            .map_err(|e| Attempt::Next(unavailable(self.shown(idx, &Method::GET, path), e)))?;
-        let status = resp.status();
-        let mode = if status.is_success() || status == StatusCode::FORBIDDEN {
-            Mode::V1
-        } else if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
-            Mode::V3
-        } else {
-            return Err(Attempt::Next(Error::Unavailable {
-                backend: BACKEND,
-                what: format!("{} answered {status}", self.shown(idx, &Method::GET, path)),
-                retry_after: None,
-                source: None,
-            }));
-        };
+        let mode = self.detect(idx).await?;
         tracing::debug!(server = idx, ?mode, "nacos API detected");
         if let Ok(mut s) = self.state.lock() {
             s.modes.insert(idx, mode);
         }
         Ok(mode)
+    }
+
+    /// Decides v1 or v3 by what the config endpoints themselves answer (never by console
+    /// endpoints, which Nacos 3.x answers with `410 Gone` and other servers lack): the v1
+    /// config endpoint first (it has the long-polling listener), the v3 client endpoint when
+    /// v1 is gone or unmapped; an error naming both answers when neither is there.
+    async fn detect(&self, idx: usize) -> std::result::Result<Mode, Attempt> {
+        let probe = ConfigKey::new(PROBE_DATA_ID);
+        let v1 = self.probe(idx, "v1/cs/configs", &v1_key(&probe)).await?;
+        if v1.1 == Endpoint::Present {
+            return Ok(Mode::V1);
+        }
+        let v3 = self
+            .probe(idx, "v3/client/cs/config", &v3_key(&probe))
+            .await?;
+        if v3.1 == Endpoint::Present {
+            return Ok(Mode::V3);
+        }
+        Err(Attempt::Fatal(Error::Unsupported {
+            backend: BACKEND,
+            operation: format!(
+                "no Nacos config API at {}: {} answered {} and {} answered {}",
+                crate::spi::redact_url(self.servers[idx].as_str()),
+                self.shown(idx, &Method::GET, "v1/cs/configs"),
+                v1.0,
+                self.shown(idx, &Method::GET, "v3/client/cs/config"),
+                v3.0
+            ),
+        }))
+    }
+
+    /// `GET path` without a token: its status and what it says about the endpoint. A login
+    /// wall (401/403) is an endpoint that exists.
+    async fn probe(
+        &self,
+        idx: usize,
+        path: &'static str,
+        query: &[(&'static str, String)],
+    ) -> std::result::Result<(StatusCode, Endpoint), Attempt> {
+        let shown = self.shown(idx, &Method::GET, path);
+        let url = self.endpoint(idx, path).map_err(Attempt::Fatal)?;
+        let resp = self
+            .http
+            .get(url)
+            .query(query)
+            .timeout(self.request_timeout)
+            .send()
+            .await
+            .map_err(|e| Attempt::Next(unavailable(shown.clone(), e)))?;
+        let status = resp.status();
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(Attempt::Next(Error::Unavailable {
+                backend: BACKEND,
+                what: format!("{shown} answered {status}"),
+                retry_after: None,
+                source: None,
+            }));
+        }
+        let body = resp
+            .text()
+            .await
+            .map_err(|e| Attempt::Next(unavailable(shown.clone(), e)))?;
+        Ok((status, endpoint_of(status, &body)))
+    }
+
+    fn forget_mode(&self, idx: usize) {
+        if let Ok(mut s) = self.state.lock() {
+            s.modes.remove(&idx);
+            s.tokens.remove(&idx);
+        }
     }
 
     async fn token(
@@ -276,10 +369,30 @@ impl Client {
             .await
             .map_err(|e| Attempt::Next(unavailable(shown.clone(), e)))?;
         let status = resp.status();
+        if matches!(
+            status,
+            StatusCode::GONE | StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+        ) {
+            return Err(Attempt::Missing(missing(&shown, status, mode)));
+        }
         if status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED {
             return Err(Attempt::Fatal(Error::PermissionDenied {
                 backend: BACKEND,
                 reason: format!("login of user `{user}` refused by {shown} ({status})"),
+            }));
+        }
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            // Nacos 3.x throws for a wrong user name or password, and its filters turn that
+            // into a 500 (seen on 3.1: "Handle API Compatibility failed" on the v1 path,
+            // "No message available" on the v3 one). The server answered, so it is up:
+            // retrying would only hide the refusal.
+            return Err(Attempt::Fatal(Error::PermissionDenied {
+                backend: BACKEND,
+                reason: format!(
+                    "login of user `{user}` failed: {shown} answered {status}, which is how \
+                     Nacos 3.x refuses a wrong user name or password (if they are right, see \
+                     the server's log)"
+                ),
             }));
         }
         if !status.is_success() {
@@ -341,7 +454,7 @@ impl Client {
                     }
                     return Ok(reply);
                 }
-                Err(Attempt::Fatal(e)) => return Err(e),
+                Err(Attempt::Fatal(e) | Attempt::Missing(e)) => return Err(e),
                 Err(Attempt::Next(e)) => {
                     tracing::debug!(server = idx, error = %e, op = op.name(), "nacos server failed");
                     // forget the detected mode: the server may come back upgraded
@@ -362,6 +475,31 @@ impl Client {
 
     async fn call_on(&self, idx: usize, op: &Op<'_>) -> std::result::Result<Reply, Attempt> {
         let mode = self.mode(idx).await?;
+        match self.call_in(idx, mode, op).await {
+            // The API in use went away (an upgrade, a compatibility setting turned off):
+            // detect again, once, and say so if the other generation is not there either.
+            Err(Attempt::Missing(e)) if self.api == NacosApi::Auto => {
+                tracing::info!(server = idx, error = %e, "nacos API gone, detecting again");
+                self.forget_mode(idx);
+                let again = self.mode(idx).await?;
+                if again == mode {
+                    return Err(Attempt::Fatal(e));
+                }
+                match self.call_in(idx, again, op).await {
+                    Err(Attempt::Missing(e)) => Err(Attempt::Fatal(e)),
+                    other => other,
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn call_in(
+        &self,
+        idx: usize,
+        mode: Mode,
+        op: &Op<'_>,
+    ) -> std::result::Result<Reply, Attempt> {
         let mut token = self.token(idx, mode, false).await?;
         for retry in 0..2 {
             let (method, path, resp) = self.send(idx, mode, op, token.as_deref()).await?;
@@ -499,6 +637,11 @@ impl Client {
                 reason: format!("{} refused by {shown} ({status})", op.name()),
             }));
         }
+        if endpoint_of(status, &body) != Endpoint::Present
+            && !(mode == Mode::V3 && is_envelope(&body))
+        {
+            return Err(Attempt::Missing(missing(&shown, status, mode)));
+        }
         let protocol = |reason: String| {
             Attempt::Fatal(Error::Protocol {
                 backend: BACKEND,
@@ -510,12 +653,6 @@ impl Client {
         match (mode, op) {
             (Mode::V1, Op::Get(_)) => match status {
                 StatusCode::OK => Ok(Reply::Config(Some((body, config_type)))),
-                StatusCode::NOT_FOUND if is_unmapped_path(&body) => {
-                    Err(Attempt::Fatal(Error::Unsupported {
-                        backend: BACKEND,
-                        operation: format!("{shown} (no v1 API: Nacos 3.x? use NacosApi::V3)"),
-                    }))
-                }
                 StatusCode::NOT_FOUND => Ok(Reply::Config(None)),
                 s => Err(protocol(format!("status {s}"))),
             },
@@ -537,24 +674,30 @@ impl Client {
                 }))
             }
             (Mode::V3, Op::Get(_)) => {
-                let env: Envelope<V3Config> = match serde_json::from_str(&body) {
-                    Ok(e) => e,
-                    Err(_) if status == StatusCode::NOT_FOUND => {
-                        return Ok(Reply::Config(None));
-                    }
-                    Err(e) => return Err(protocol(format!("not a Nacos answer envelope: {e}"))),
-                };
+                let env: Envelope<serde_json::Value> =
+                    serde_json::from_str(&body).map_err(|e| {
+                        protocol(format!(
+                            "status {status}, not a Nacos answer envelope ({:?} error at line {} column {})",
+                            e.classify(),
+                            e.line(),
+                            e.column()
+                        ))
+                    })?;
                 match (env.code, env.data) {
-                    (0, Some(d)) => Ok(Reply::Config(Some((
-                        d.content.unwrap_or_default(),
-                        d.content_type.and_then(|t| t.parse().ok()),
-                    )))),
-                    (20004, _) => Ok(Reply::Config(None)),
-                    (code, _) if status == StatusCode::NOT_FOUND && code != 0 => {
-                        Ok(Reply::Config(None))
+                    (0, Some(data)) => {
+                        // Not the serde message: it may quote the content.
+                        let d: V3Config = serde_json::from_value(data).map_err(|_| {
+                            protocol("code 0 but `data` is not {content, contentType}".into())
+                        })?;
+                        Ok(Reply::Config(Some((
+                            d.content.unwrap_or_default(),
+                            d.content_type.and_then(|t| t.parse().ok()),
+                        ))))
                     }
+                    // Nacos 3.x: 200 with code 20004 (resource not found) and data null.
+                    (20004, _) => Ok(Reply::Config(None)),
                     (code, _) => Err(protocol(format!(
-                        "code {code}: {}",
+                        "status {status}, code {code}: {}",
                         env.message.unwrap_or_default()
                     ))),
                 }
@@ -575,6 +718,16 @@ impl Client {
             (Mode::V3, Op::Listen(..)) => Ok(Reply::Listen(ListenOutcome::NotSupported)),
         }
     }
+}
+
+/// The data id the API detection asks for (its answer is never used).
+const PROBE_DATA_ID: &str = "streampark.api-probe";
+
+/// A Nacos v2/v3 answer envelope `{"code": …}`.
+fn is_envelope(body: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .is_some_and(|v| v.get("code").is_some_and(serde_json::Value::is_i64))
 }
 
 /// A web framework's "no such path" answer (JSON with `status` and `path`), as opposed to

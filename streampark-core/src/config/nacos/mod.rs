@@ -20,12 +20,18 @@ const BACKEND: &str = "nacos";
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NacosApi {
-    /// Detect per server: `GET /v1/console/server/state` answers on 1.x/2.x, not on 3.x.
+    /// Detect per server from the config endpoints themselves: the v1 config API when it
+    /// is there (Nacos 1.x and 2.x, Nacos 3.x by default, Nacos-compatible servers), the v3
+    /// client API when v1 answers `410 Gone` (turned off in Nacos 3.x) or has no such path;
+    /// an [`Error::Unsupported`] naming both answers when neither is there. Detected again
+    /// when the API in use goes away.
     #[default]
     Auto,
-    /// Nacos 1.x/2.x (or 3.x with the legacy adapter): v1 config API and long-polling listener.
+    /// The v1 config API and its long-polling listener (Nacos 1.x, 2.x, and 3.x while
+    /// `nacos.core.api.compatibility.client.enabled` is on, its default).
     V1,
-    /// Nacos 3.x: v3 client API to read (polled, compared by MD5), v3 admin API to write.
+    /// Nacos 3.x's v3 API: the client API to read (polled, compared by MD5), the admin API
+    /// to write.
     V3,
 }
 
@@ -208,6 +214,7 @@ impl NacosSourceBuilder {
                 cache_dir: self.cache_dir,
                 poll_interval,
                 max_backoff,
+                snapshot_lock: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -218,6 +225,9 @@ struct Inner {
     cache_dir: Option<PathBuf>,
     poll_interval: Duration,
     max_backoff: Duration,
+    /// Snapshot writes run one at a time (in a blocking thread), so that an older version
+    /// never lands after a newer one.
+    snapshot_lock: tokio::sync::Mutex<()>,
 }
 
 /// Configuration from Nacos (feature `nacos`) over the HTTP Open API.
@@ -334,33 +344,34 @@ impl NacosSource {
         )
     }
 
-    fn save_snapshot(&self, doc: Option<&ConfigDoc>, key: &ConfigKey) {
+    /// Keeps the last good version on disk, off the async threads: written to a temporary
+    /// file unique to this document and this write, flushed to disk, then renamed over the
+    /// snapshot, so that a crash mid-write leaves the previous snapshot whole. The format is
+    /// kept beside it (`<data id>.format`), as the server's answer gave it.
+    async fn save_snapshot(&self, doc: Option<&ConfigDoc>, key: &ConfigKey) {
         let Some(path) = self.snapshot_path(key) else {
             return;
         };
-        let result = match doc {
-            Some(doc) => (|| {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let tmp = path.with_extension("tmp~");
-                std::fs::write(&tmp, doc.content())?;
-                std::fs::rename(&tmp, &path)
-            })(),
-            None => match std::fs::remove_file(&path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                other => other,
-            },
-        };
+        let _one_at_a_time = self.inner.snapshot_lock.lock().await;
+        let content = doc.map(|d| (d.content().to_string(), d.format()));
+        let target = path.clone();
+        let result = tokio::task::spawn_blocking(move || write_snapshot(&target, content)).await;
+        let result = result.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
         if let Err(e) = result {
             tracing::warn!(key = %key, path = %path.display(), error = %e, "nacos snapshot not written");
         }
     }
 
-    fn load_snapshot(&self, key: &ConfigKey) -> Option<ConfigDoc> {
+    async fn load_snapshot(&self, key: &ConfigKey) -> Option<ConfigDoc> {
         let path = self.snapshot_path(key)?;
-        let content = std::fs::read_to_string(path).ok()?;
-        Some(ConfigDoc::new(key.clone(), content).with_from_snapshot(true))
+        let (content, format) = tokio::task::spawn_blocking(move || read_snapshot(&path))
+            .await
+            .ok()??;
+        let doc = ConfigDoc::new(key.clone(), content).with_from_snapshot(true);
+        Some(match format {
+            Some(f) => doc.with_format(f),
+            None => doc,
+        })
     }
 
     /// Reads from a live server and keeps the snapshot up to date.
@@ -380,7 +391,7 @@ impl NacosSource {
                 _ => doc,
             }
         });
-        self.save_snapshot(doc.as_ref(), key);
+        self.save_snapshot(doc.as_ref(), key).await;
         Ok(doc)
     }
 }
@@ -396,7 +407,7 @@ impl ConfigSource for NacosSource {
         check_key(key)?;
         match self.fetch_live(key).await {
             Ok(doc) => Ok(doc),
-            Err(e) if e.is_retryable() => match self.load_snapshot(key) {
+            Err(e) if e.is_retryable() => match self.load_snapshot(key).await {
                 Some(doc) => {
                     tracing::warn!(key = %key, error = %e, "every nacos server is down, serving the local snapshot");
                     Ok(Some(doc))
@@ -516,7 +527,7 @@ impl Watch {
                 return false;
             }
             if self.last.is_none()
-                && let Some(doc) = self.source.load_snapshot(&self.key)
+                && let Some(doc) = self.source.load_snapshot(&self.key).await
                 && !self.emit(Some(doc), tx).await
             {
                 return false;
@@ -526,5 +537,114 @@ impl Watch {
         self.backoff = (self.backoff * 2).clamp(Duration::from_millis(100).min(max), max);
         tokio::time::sleep(self.backoff).await;
         true
+    }
+}
+
+/// A temporary name no other document and no other write uses: the snapshot's own file name
+/// (`orders.yaml` and `orders.json` differ), the process and a counter.
+fn temp_path(path: &std::path::Path, what: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{what}.{}.{n}.tmp~", std::process::id()))
+}
+
+/// Writes `bytes` to `path` through a flushed temporary file and a rename.
+fn replace_file(path: &std::path::Path, what: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = temp_path(path, what);
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+fn format_path(path: &std::path::Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".format");
+    path.with_file_name(name)
+}
+
+/// `Some` writes the snapshot (format first, so that a crash between the two leaves the old
+/// content with at worst the new format of the same document), `None` removes it.
+fn write_snapshot(
+    path: &std::path::Path,
+    doc: Option<(String, ConfigFormat)>,
+) -> std::io::Result<()> {
+    let gone = |r: std::io::Result<()>| match r {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    };
+    match doc {
+        Some((content, format)) => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            replace_file(&format_path(path), "format", format.as_str().as_bytes())?;
+            replace_file(path, "content", content.as_bytes())
+        }
+        None => {
+            gone(std::fs::remove_file(path))?;
+            gone(std::fs::remove_file(format_path(path)))
+        }
+    }
+}
+
+fn read_snapshot(path: &std::path::Path) -> Option<(String, Option<ConfigFormat>)> {
+    let content = std::fs::read_to_string(path).ok()?;
+    let format = std::fs::read_to_string(format_path(path))
+        .ok()
+        .and_then(|f| f.trim().parse::<ConfigFormat>().ok());
+    Some((content, format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_files_differ_per_document_and_per_write() {
+        let dir = std::path::Path::new("/x/snapshot/public/G");
+        let a = temp_path(&dir.join("orders.yaml"), "content");
+        let b = temp_path(&dir.join("orders.json"), "content");
+        let a2 = temp_path(&dir.join("orders.yaml"), "content");
+        assert_ne!(a, b);
+        assert_ne!(a, a2);
+        assert_eq!(a.parent(), Some(dir));
+    }
+
+    #[test]
+    fn a_snapshot_keeps_content_and_format_and_a_failed_write_keeps_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ns").join("G").join("orders");
+        write_snapshot(&path, Some(("a: 1\n".into(), ConfigFormat::Yaml))).unwrap();
+        assert_eq!(
+            read_snapshot(&path),
+            Some(("a: 1\n".to_string(), Some(ConfigFormat::Yaml)))
+        );
+        // A write whose rename cannot happen (the target is a directory) leaves the old
+        // snapshot and no temporary file.
+        let blocked = dir.path().join("ns").join("G").join("blocked");
+        std::fs::create_dir_all(blocked.join("inside")).unwrap();
+        assert!(write_snapshot(&blocked, Some(("b".into(), ConfigFormat::Text))).is_err());
+        let left: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp~"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert_eq!(read_snapshot(&path).unwrap().0, "a: 1\n");
+        write_snapshot(&path, None).unwrap();
+        assert_eq!(read_snapshot(&path), None);
+        assert!(!format_path(&path).exists());
     }
 }
