@@ -248,7 +248,7 @@ fn script(action: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_watch_survives_a_restart_serves_its_snapshot_and_sees_the_next_version() {
+async fn the_watch_survives_a_kill_and_restart_serves_its_snapshot_and_sees_the_next_version() {
     let Some(r) = real() else { return };
     if std::env::var("NACOS_INSTANCE").is_err() {
         eprintln!(
@@ -270,7 +270,8 @@ async fn the_watch_survives_a_restart_serves_its_snapshot_and_sees_the_next_vers
         "parallelism.default=2\n"
     );
 
-    script("stop");
+    // A crash, not a shutdown: kill -9.
+    script("kill");
     // The outage is reported (once), and meanwhile the last version is served from the
     // snapshot, by this source and by a new one on the same cache (a host restarted during
     // the outage).
