@@ -997,3 +997,59 @@ async fn a_wrong_password_on_nacos_3x_is_permission_denied() {
         .unwrap();
     assert!(good.get(&ConfigKey::new("a.yaml")).await.unwrap().is_none());
 }
+
+/// A server whose v1 API is turned off while the client uses it (Nacos 3.x with
+/// `nacos.core.api.compatibility.client.enabled=false` after an upgrade): the next call goes
+/// to the v3 API instead of failing or reporting the document absent.
+#[tokio::test]
+async fn the_v1_api_going_away_switches_to_v3() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use axum::http::StatusCode;
+
+    let off = Arc::new(AtomicBool::new(false));
+    let flag = off.clone();
+    let script: scripted::Script = Arc::new(move |method, path, _| {
+        let v1_off = flag.load(Ordering::SeqCst);
+        match (method, path) {
+            ("GET", "/nacos/v1/cs/configs") if v1_off => {
+                Some((StatusCode::GONE, vec![], "{\"status\":410,\"path\":\"/nacos/v1/cs/configs\"}".into()))
+            }
+            ("GET", "/nacos/v1/cs/configs") => Some((StatusCode::OK, vec![], "from: v1\n".into())),
+            ("GET", "/nacos/v3/client/cs/config") if v1_off => Some((
+                StatusCode::OK,
+                vec![],
+                r#"{"code":0,"message":"success","data":{"content":"from: v3\n","contentType":"yaml"}}"#.into(),
+            )),
+            _ => None,
+        }
+    });
+    let server = scripted::start(script).await;
+    let nacos = fast(NacosSource::builder().with_server(&server.url))
+        .build()
+        .unwrap();
+    let key = ConfigKey::new("a.yaml");
+    assert_eq!(
+        nacos.get(&key).await.unwrap().unwrap().content(),
+        "from: v1\n"
+    );
+    off.store(true, Ordering::SeqCst);
+    assert_eq!(
+        nacos.get(&key).await.unwrap().unwrap().content(),
+        "from: v3\n"
+    );
+    assert_eq!(
+        nacos.get(&key).await.unwrap().unwrap().content(),
+        "from: v3\n"
+    );
+    let seen = server.seen.lock().unwrap().clone();
+    let v1_after = seen
+        .iter()
+        .skip_while(|r| !r.contains("/v3/"))
+        .filter(|r| r.contains("/v1/"))
+        .count();
+    assert_eq!(
+        v1_after, 0,
+        "once switched, v1 is not asked again: {seen:?}"
+    );
+}

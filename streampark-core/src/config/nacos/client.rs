@@ -476,17 +476,26 @@ impl Client {
     async fn call_on(&self, idx: usize, op: &Op<'_>) -> std::result::Result<Reply, Attempt> {
         let mode = self.mode(idx).await?;
         match self.call_in(idx, mode, op).await {
-            // The API in use went away (an upgrade, a compatibility setting turned off):
-            // detect again, once, and say so if the other generation is not there either.
+            // The API in use went away (an upgrade, a compatibility setting turned off): the
+            // other generation is the only one left; an error naming both when it is not
+            // there either. (Not a new probe: behind a login wall a probe cannot tell.)
             Err(Attempt::Missing(e)) if self.api == NacosApi::Auto => {
-                tracing::info!(server = idx, error = %e, "nacos API gone, detecting again");
-                self.forget_mode(idx);
-                let again = self.mode(idx).await?;
-                if again == mode {
-                    return Err(Attempt::Fatal(e));
+                let other = match mode {
+                    Mode::V1 => Mode::V3,
+                    Mode::V3 => Mode::V1,
+                };
+                tracing::info!(server = idx, error = %e, ?other, "nacos API gone, switching");
+                if let Ok(mut s) = self.state.lock() {
+                    s.modes.insert(idx, other);
                 }
-                match self.call_in(idx, again, op).await {
-                    Err(Attempt::Missing(e)) => Err(Attempt::Fatal(e)),
+                match self.call_in(idx, other, op).await {
+                    Err(Attempt::Missing(e2)) => {
+                        self.forget_mode(idx);
+                        Err(Attempt::Fatal(Error::Unsupported {
+                            backend: BACKEND,
+                            operation: format!("neither Nacos config API answers: {e}; {e2}"),
+                        }))
+                    }
                     other => other,
                 }
             }
