@@ -45,6 +45,7 @@
 
 pub mod alert;
 pub mod artifact;
+pub mod cdc;
 pub mod config;
 pub mod deploy;
 mod error;

@@ -293,7 +293,7 @@ fn unknown_key(key: &str) -> Option<Option<&'static str>> {
 }
 
 /// Levenshtein distance (bytes), bounded input so it stays cheap.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a = &a.as_bytes()[..a.len().min(128)];
     let b = &b.as_bytes()[..b.len().min(128)];
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -27,7 +27,7 @@
 
 mod keywords;
 mod lexer;
-mod lints;
+pub(crate) mod lints;
 mod parser;
 mod report;
 mod split;
