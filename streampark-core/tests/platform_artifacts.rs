@@ -154,3 +154,73 @@ async fn artifacts_are_versioned_resolved_and_shipped() {
         matches!(&v5.artifacts[..], [ArtifactRef::Http { sha256, .. }] if sha256 == &"0".repeat(64))
     );
 }
+
+/// A connector built for another Flink release than the cluster's is refused when the
+/// version is saved, naming the artifact, before anything is fetched or started.
+#[tokio::test]
+async fn connectors_for_another_flink_are_refused_before_anything_starts() {
+    let store = Arc::new(MemoryStore::new());
+    let f = fixture(store.clone()).await;
+    let cache = tempfile::tempdir().unwrap();
+    let pf = Platform::builder()
+        .with_cluster_version(
+            "cdp",
+            Arc::new(f.deployer.clone()),
+            "1.14.0-csa1.6.0.0".parse().unwrap(),
+        )
+        .with_store(store)
+        .with_artifact_store(
+            ArtifactStore::builder()
+                .with_cache_dir(cache.path())
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .await
+        .unwrap();
+    let dev = p("a-developer");
+    let s = spec("cdc-orders", "a");
+    for (coords, names) in [
+        (
+            "org.apache.flink:flink-connector-jdbc:3.3.0-1.20",
+            "Flink 1.20",
+        ),
+        (
+            "org.apache.flink:flink-sql-connector-mysql-cdc:3.5.0",
+            "1.19, 1.20",
+        ),
+    ] {
+        let a = ArtifactRef::maven(coords).unwrap();
+        let e = pf
+            .create_job_with_artifacts(&dev, s.clone(), vec![a], "v1")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(coords) && e.contains(names) && e.contains("1.14"),
+            "{e}"
+        );
+    }
+    // Nothing was saved, fetched or started.
+    assert!(pf.job(&dev, &s.id).await.is_err());
+    assert!(f.deployer.requests.lock().unwrap().is_empty());
+    fn jars(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |rd| {
+            rd.map(|e| e.unwrap().path())
+                .map(|p| {
+                    if p.is_dir() {
+                        jars(&p)
+                    } else {
+                        usize::from(p.extension().is_some_and(|x| x == "jar"))
+                    }
+                })
+                .sum()
+        })
+    }
+    assert_eq!(jars(cache.path()), 0, "nothing fetched");
+    // The release built for it is taken.
+    let ok = ArtifactRef::maven("org.apache.flink:flink-sql-connector-kafka:1.14.6").unwrap();
+    pf.create_job_with_artifacts(&dev, s.clone(), vec![ok], "v1")
+        .await
+        .unwrap();
+}

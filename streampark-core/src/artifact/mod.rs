@@ -35,6 +35,7 @@
 //! is known is a cache hit without any request; a Maven release version (not `-SNAPSHOT`)
 //! without a checksum is remembered under `<cache>/refs/`.
 
+mod compat;
 mod fetch;
 mod jar;
 mod reference;

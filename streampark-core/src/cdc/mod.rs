@@ -44,6 +44,15 @@ mod locate;
 mod pipeline;
 
 pub use lint::lint_pipeline;
+
+/// The Flink `(major, minor)` releases a Flink CDC release supports, `None` when the release
+/// is not in Flink CDC's compatibility table.
+pub(crate) fn flink_releases_of_cdc(major: u32, minor: u32) -> Option<&'static [(u32, u32)]> {
+    known::FLINK_SUPPORT
+        .iter()
+        .find(|(c, _)| *c == (major, minor))
+        .map(|(_, f)| *f)
+}
 pub use pipeline::{
     CdcVersion, ConnectorDef, LintLevel, LintOptions, PipelineDef, PipelineDiagnostic,
     PipelineReport, RouteDef, TransformDef,

@@ -248,6 +248,7 @@ impl Platform {
             }
             let version = self.placed_version(&spec)?;
             self.check_sql(&spec, version.as_ref())?;
+            check_artifacts(&artifacts, version.as_ref())?;
             let mut changes = spec_changes(None, &spec);
             changes.extend(artifact_changes(&[], &artifacts));
             ctx.set_changes(changes);
@@ -316,6 +317,7 @@ impl Platform {
             }
             let version = self.placed_version(&spec)?;
             self.check_sql(&spec, version.as_ref())?;
+            check_artifacts(&artifacts, version.as_ref())?;
             let mut changes = spec_changes(Some(&m.current.spec), &spec);
             changes.extend(artifact_changes(&m.current.artifacts, &artifacts));
             ctx.set_changes(changes);
@@ -484,6 +486,10 @@ impl Platform {
     /// Version `v` made ready to start: variables and artifacts resolved, placed by its
     /// cluster label and Flink version, its SQL checked by that version. Nothing starts.
     pub(super) async fn prepare(&self, team: &str, v: &JobVersion) -> Result<Prepared> {
+        // Connectors built for another Flink are refused before anything is fetched.
+        if let Ok(place) = self.engine.place(&v.spec) {
+            check_artifacts(&v.artifacts, place.flink_version.as_ref())?;
+        }
         let (real, masked) = self.resolved(team, v).await?;
         let place = self.engine.place(&real)?;
         self.check_sql(&real, place.flink_version.as_ref())?;
@@ -960,4 +966,13 @@ impl Platform {
         })
         .await
     }
+}
+
+/// Every connector of a job against the Flink release of the cluster it is placed on
+/// ([`ArtifactRef::check_flink`]); nothing to check when that release is not known.
+fn check_artifacts(artifacts: &[ArtifactRef], flink: Option<&FlinkVersion>) -> Result<()> {
+    let Some(flink) = flink else {
+        return Ok(());
+    };
+    artifacts.iter().try_for_each(|a| a.check_flink(flink))
 }
