@@ -195,7 +195,7 @@ pub struct PipelineDef {
     pub pipeline: BTreeMap<String, String>,
 }
 
-/// What [`lint_pipeline`] found.
+/// What [`lint_pipeline`](super::lint_pipeline) found.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PipelineReport {
